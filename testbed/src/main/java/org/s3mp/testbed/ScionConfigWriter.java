@@ -1,0 +1,282 @@
+package org.s3mp.testbed;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.s3mp.testbed.TopologySpec.AsSpec;
+import org.s3mp.testbed.TopologySpec.Interface;
+import org.s3mp.testbed.TopologySpec.LinkSpec;
+
+/**
+ * Writes everything the scionproto processes of one testbed read: per AS a config_dir with topology.json,
+ * staticInfoConfig.json, keys, certs (TRCs) and crypto (from {@code scion-pki testcrypto}), one TOML per
+ * border router, control service, daemon and dispatcher. The layout follows scionproto's own generator
+ * (tools/topology), with one border router per interface so one link can fail on its own.
+ */
+final class ScionConfigWriter {
+  static final int CS_PORT = 31000;
+  static final int DAEMON_PORT = 30255;
+  static final int DISPATCHER_PORT = 30041;
+  /** Ports the routers deliver to directly (dispatcher-less end hosts): all but the well-known ones. */
+  static final String DISPATCHED_PORTS = "1024-65535";
+  static final int MTU = 1472;
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final TopologySpec topo;
+  private final Path genDir;
+
+  ScionConfigWriter(TopologySpec topo, Path genDir) {
+    this.topo = topo;
+    this.genDir = genDir;
+  }
+
+  static String fileName(String ia) {
+    return "AS" + ia.substring(ia.indexOf('-') + 1).replace(':', '_');
+  }
+
+  static String routerId(Interface itf) {
+    return "br" + itf.ia().replace(':', '_') + "-" + itf.ifid();
+  }
+
+  static String controlId(String ia) {
+    return "cs" + ia.replace(':', '_') + "-1";
+  }
+
+  Path asDir(String ia) {
+    return genDir.resolve(fileName(ia));
+  }
+
+  static String routerInternalAddr(AsSpec as, Interface itf) {
+    return as.ip() + ":" + (CS_PORT + 2 * itf.ifid());
+  }
+
+  static String underlayAddr(AsSpec as, Interface itf) {
+    return as.ip() + ":" + (50000 + itf.ifid());
+  }
+
+  /** Generates crypto and all configs. */
+  void write(ScionBinaries bin) throws IOException {
+    Files.createDirectories(genDir);
+    runTestcrypto(bin);
+    SecureRandom random = new SecureRandom();
+    for (String ia : topo.ases().keySet()) {
+      Path dir = asDir(ia);
+      Files.createDirectories(dir.resolve("keys"));
+      Files.createDirectories(dir.resolve("certs"));
+      Files.createDirectories(dir.resolve("db"));
+      for (String key : List.of("master0.key", "master1.key")) {
+        byte[] k = new byte[16];
+        random.nextBytes(k);
+        Files.writeString(dir.resolve("keys").resolve(key), Base64.getEncoder().encodeToString(k));
+      }
+      copyTrcs(dir.resolve("certs"));
+      JSON.writeValue(dir.resolve("topology.json").toFile(), topologyJson(ia));
+      JSON.writeValue(dir.resolve("staticInfoConfig.json").toFile(), staticInfo(ia));
+      for (Interface itf : topo.interfacesOf(ia)) {
+        Files.writeString(dir.resolve(routerId(itf) + ".toml"), routerToml(itf, dir));
+      }
+      Files.writeString(dir.resolve("cs.toml"), controlToml(ia, dir));
+      Files.writeString(dir.resolve("sd.toml"), daemonToml(ia, dir));
+      Files.writeString(dir.resolve("disp.toml"), dispatcherToml(ia));
+    }
+  }
+
+  private void runTestcrypto(ScionBinaries bin) throws IOException {
+    StringBuilder yaml = new StringBuilder("ASes:\n");
+    topo.ases().forEach((ia, as) -> {
+      yaml.append("  \"").append(ia).append("\": ");
+      if (as.core()) {
+        yaml.append("{core: true, voting: true, authoritative: true, issuing: true}\n");
+      } else {
+        yaml.append("{cert_issuer: \"").append(issuerOf(ia)).append("\"}\n");
+      }
+    });
+    Path crypto = genDir.resolve("testcrypto.yaml");
+    Files.writeString(crypto, yaml);
+    Commands.run(
+        List.of(bin.path(ScionBinaries.Tool.PKI).toString(), "testcrypto", "-t", crypto.toString(), "-o",
+            genDir.toString(), "--as-validity", "365d"),
+        genDir, java.time.Duration.ofMinutes(2));
+  }
+
+  /** Non-core ASes get their certificate from the first core AS of their ISD. */
+  private String issuerOf(String ia) {
+    int isd = TopologySpec.isd(ia);
+    return topo.ases().entrySet().stream()
+        .filter(e -> e.getValue().core() && TopologySpec.isd(e.getKey()) == isd)
+        .map(Map.Entry::getKey)
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private void copyTrcs(Path certs) throws IOException {
+    try (DirectoryStream<Path> isds = Files.newDirectoryStream(genDir, "ISD*")) {
+      for (Path isd : isds) {
+        try (DirectoryStream<Path> trcs = Files.newDirectoryStream(isd.resolve("trcs"), "*.trc")) {
+          for (Path trc : trcs) {
+            Files.copy(trc, certs.resolve(trc.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+          }
+        }
+      }
+    }
+  }
+
+  Map<String, Object> topologyJson(String ia) {
+    AsSpec as = topo.as(ia);
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("isd_as", ia);
+    t.put("mtu", MTU);
+    t.put("dispatched_ports", DISPATCHED_PORTS);
+    t.put("attributes", as.core() ? List.of("core") : List.of());
+    Map<String, Object> cs = Map.of(controlId(ia), Map.of("addr", as.ip() + ":" + CS_PORT));
+    t.put("control_service", cs);
+    t.put("discovery_service", cs);
+    Map<String, Object> routers = new LinkedHashMap<>();
+    for (Interface itf : topo.interfacesOf(ia)) {
+      Interface peer = topo.peerOf(itf);
+      LinkSpec link = topo.linkAt(itf);
+      String linkTo = link.core() ? "core" : Interface.parse(link.a()).equals(itf) ? "child" : "parent";
+      Map<String, Object> ifc = new LinkedHashMap<>();
+      ifc.put("underlay", Map.of("local", underlayAddr(as, itf), "remote", underlayAddr(topo.as(peer.ia()), peer)));
+      ifc.put("isd_as", peer.ia());
+      ifc.put("link_to", linkTo);
+      ifc.put("mtu", MTU);
+      routers.put(routerId(itf), Map.of(
+          "internal_addr", routerInternalAddr(as, itf),
+          "interfaces", Map.of(Integer.toString(itf.ifid()), ifc)));
+    }
+    t.put("border_routers", routers);
+    return t;
+  }
+
+  /** Path metadata: latency of each link and inside the AS, location (with country) of each interface. */
+  private Map<String, Object> staticInfo(String ia) {
+    AsSpec as = topo.as(ia);
+    List<Interface> itfs = topo.interfacesOf(ia);
+    Map<String, Object> latency = new LinkedHashMap<>();
+    Map<String, Object> geo = new LinkedHashMap<>();
+    Map<String, Object> linkType = new LinkedHashMap<>();
+    for (Interface itf : itfs) {
+      LinkSpec link = topo.linkAt(itf);
+      Map<String, String> intra = new LinkedHashMap<>();
+      for (Interface other : itfs) {
+        if (other.ifid() != itf.ifid()) {
+          intra.put(Integer.toString(other.ifid()), "1ms");
+        }
+      }
+      Map<String, Object> l = new LinkedHashMap<>();
+      l.put("Inter", link.latency() == null ? "1ms" : link.latency());
+      l.put("Intra", intra);
+      latency.put(Integer.toString(itf.ifid()), l);
+      if (as.geo() != null) {
+        geo.put(Integer.toString(itf.ifid()), Map.of(
+            "Latitude", as.geo().latitude(), "Longitude", as.geo().longitude(),
+            "Address", as.geo().country() == null ? "" : as.geo().country()));
+      }
+      linkType.put(Integer.toString(itf.ifid()), "direct");
+    }
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("Latency", latency);
+    info.put("Geo", geo);
+    info.put("LinkType", linkType);
+    info.put("Note", as.name() == null ? ia : as.name());
+    return info;
+  }
+
+  private static String general(String id, Path dir) {
+    return "[general]\nid = \"" + id + "\"\nconfig_dir = \"" + dir + "\"\n\n[log.console]\nlevel = \"info\"\n\n";
+  }
+
+  private static String db(String table, Path file) {
+    return "[" + table + "]\nconnection = \"" + file + "\"\n\n";
+  }
+
+  private static String routerToml(Interface itf, Path dir) {
+    return general(routerId(itf), dir);
+  }
+
+  private String controlToml(String ia, Path dir) {
+    String id = controlId(ia);
+    Path db = dir.resolve("db");
+    StringBuilder s = new StringBuilder(general(id, dir));
+    s.append(db("trust_db", db.resolve("cs.trust.db")));
+    s.append(db("beacon_db", db.resolve("cs.beacon.db")));
+    s.append(db("path_db", db.resolve("cs.path.db")));
+    s.append(db("drkey.level1_db", db.resolve("cs.drkey_level1.db")));
+    s.append(db("drkey.secret_value_db", db.resolve("cs.drkey_sv.db")));
+    // beacon faster than the 5 s default so that paths exist a few seconds after start-up
+    s.append("[beaconing]\norigination_interval = \"2s\"\npropagation_interval = \"2s\"\n"
+        + "registration_interval = \"2s\"\n\n");
+    // re-query cached segments often, so paths that appear later (e.g. via other ISDs) show up in seconds
+    s.append("[path]\nquery_interval = \"5s\"\n\n");
+    if (topo.as(ia).core()) {
+      s.append("[ca]\nmode = \"in-process\"\n\n");
+    }
+    return s.toString();
+  }
+
+  private String daemonToml(String ia, Path dir) {
+    Path db = dir.resolve("db");
+    return general("sd" + ia.replace(':', '_'), dir)
+        + db("trust_db", db.resolve("sd.trust.db"))
+        + db("path_db", db.resolve("sd.path.db"))
+        + db("drkey_level2_db", db.resolve("sd.drkey_level2.db"))
+        + "[sd]\naddress = \"" + daemonAddress(ia) + "\"\nquery_interval = \"5s\"\n";
+  }
+
+  private String dispatcherToml(String ia) {
+    AsSpec as = topo.as(ia);
+    return "[dispatcher]\nid = \"disp" + ia.replace(':', '_') + "\"\nunderlay_addr = \"" + as.ip() + "\"\n\n"
+        + "[dispatcher.service_addresses]\n"
+        + "\"" + ia + ",CS\" = \"" + as.ip() + ":" + CS_PORT + "\"\n"
+        + "\"" + ia + ",DS\" = \"" + as.ip() + ":" + CS_PORT + "\"\n\n"
+        + "[log.console]\nlevel = \"info\"\n";
+  }
+
+  String daemonAddress(String ia) {
+    return topo.as(ia).ip() + ":" + DAEMON_PORT;
+  }
+
+  /** Every process of the testbed, in start order: dispatchers, routers, control services, daemons. */
+  List<ProcessSpec> processes(ScionBinaries bin) {
+    List<ProcessSpec> out = new ArrayList<>();
+    for (String ia : topo.ases().keySet()) {
+      out.add(new ProcessSpec("dispatcher " + ia, ia, null,
+          List.of(bin.path(ScionBinaries.Tool.DISPATCHER).toString(), "--config", asDir(ia).resolve("disp.toml").toString())));
+    }
+    for (String ia : topo.ases().keySet()) {
+      for (Interface itf : topo.interfacesOf(ia)) {
+        out.add(new ProcessSpec("router " + itf, ia, itf,
+            List.of(bin.path(ScionBinaries.Tool.ROUTER).toString(), "--config",
+                asDir(ia).resolve(routerId(itf) + ".toml").toString())));
+      }
+    }
+    for (String ia : topo.ases().keySet()) {
+      out.add(new ProcessSpec("control " + ia, ia, null,
+          List.of(bin.path(ScionBinaries.Tool.CONTROL).toString(), "--config", asDir(ia).resolve("cs.toml").toString())));
+    }
+    for (String ia : topo.ases().keySet()) {
+      out.add(new ProcessSpec("daemon " + ia, ia, null,
+          List.of(bin.path(ScionBinaries.Tool.DAEMON).toString(), "--config", asDir(ia).resolve("sd.toml").toString())));
+    }
+    return out;
+  }
+
+  /** A process to start; {@code itf} is set for border routers. */
+  record ProcessSpec(String name, String ia, Interface itf, List<String> command) {
+    String logName() {
+      return name.replace(' ', '-').replace(':', '_').replace('#', '-') + ".log";
+    }
+  }
+}

@@ -1,0 +1,419 @@
+package org.s3mp.testbed;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.s3mp.testbed.ProcessSupervisor.Entry;
+import org.s3mp.testbed.TopologySpec.AsSpec;
+import org.s3mp.testbed.TopologySpec.Interface;
+import org.s3mp.testbed.TopologySpec.Role;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A local SCION network of real scionproto processes (routers, control services, daemons, dispatchers), one
+ * loopback address per AS. Used by {@code ./s3mp testbed} and by every module's integration tests.
+ *
+ * <pre>{@code
+ * try (Testbed tb = Testbed.start(Testbed.options(dir))) {
+ *   InetSocketAddress daemon = tb.daemonAddress(tb.concentrator());
+ *   tb.linkDown(Interface.parse("1-ff00:0:111#1"));
+ * }
+ * }</pre>
+ */
+public final class Testbed implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Testbed.class);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final String STATE = "processes.json";
+  private static final String DESCRIPTION = "testbed.json";
+
+  /** How to start a testbed. */
+  public record Options(
+      Path runDir, TopologySpec topology, Duration drkeyEpoch, Duration readyTimeout, Consumer<String> progress) {
+    public Options withTopology(TopologySpec t) {
+      return new Options(runDir, t, drkeyEpoch, readyTimeout, progress);
+    }
+
+    /** Shortens DRKey epochs (SCION_TESTING_DRKEY_EPOCH_DURATION on every process) for rotation tests. */
+    public Options withDrkeyEpoch(Duration d) {
+      return new Options(runDir, topology, d, readyTimeout, progress);
+    }
+
+    public Options withProgress(Consumer<String> p) {
+      return new Options(runDir, topology, drkeyEpoch, readyTimeout, p);
+    }
+  }
+
+  /** What {@code testbed.json} records so that later commands can attach to a running testbed. */
+  record Description(TopologySpec topology, String binaries, Long drkeyEpochSeconds) {}
+
+  public static Options options(Path runDir) {
+    return new Options(runDir, TopologySpec.defaultTopology(), null, Duration.ofSeconds(120), line -> {});
+  }
+
+  private static Testbed shared;
+
+  /**
+   * One testbed per JVM for integration tests (run/it-testbed, addresses 127.1.x.y so it coexists with the
+   * CLI's testbed), started on first use and stopped when the JVM exits. Leftovers of a killed test JVM in
+   * the same folder are stopped first.
+   */
+  public static synchronized Testbed shared() throws IOException {
+    if (shared == null) {
+      Path dir = S3mpHome.dir().resolve("run").resolve("it-testbed");
+      Optional<Testbed> stale = attach(dir);
+      if (stale.isPresent()) {
+        stale.get().stop();
+      }
+      Testbed tb = start(options(dir).withTopology(TopologySpec.defaultTopology().withLoopbackBlock(1))
+          .withProgress(line -> log.info("{}", line)));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          tb.stop();
+        } catch (IOException e) {
+          log.warn("stopping the shared testbed failed: {}", e.getMessage());
+        }
+      }, "testbed-stop"));
+      shared = tb;
+    }
+    return shared;
+  }
+
+  /** The run folder of the CLI's testbed. */
+  public static Path defaultRunDir() {
+    return S3mpHome.dir().resolve("run").resolve("testbed");
+  }
+
+  private final Path runDir;
+  private final TopologySpec topo;
+  private final ScionBinaries bin;
+  private final ProcessSupervisor supervisor;
+  private final ScionConfigWriter config;
+
+  private Testbed(Path runDir, TopologySpec topo, ScionBinaries bin, ProcessSupervisor supervisor) {
+    this.runDir = runDir;
+    this.topo = topo;
+    this.bin = bin;
+    this.supervisor = supervisor;
+    this.config = new ScionConfigWriter(topo, runDir.resolve("gen"));
+  }
+
+  /**
+   * Generates crypto and configs, starts every process and returns once paths exist between the concentrator
+   * and the head-end AS in both directions. On failure everything started is stopped again.
+   */
+  public static Testbed start(Options o) throws IOException {
+    Files.createDirectories(o.runDir());
+    Optional<Testbed> running = attach(o.runDir());
+    if (running.isPresent()) {
+      long live = running.get().supervisor.entries().stream().filter(ProcessSupervisor::alive).count();
+      if (live > 0) {
+        throw new IOException("a testbed is already running in " + o.runDir() + " (" + live
+            + " processes); stop it first (./s3mp testbed down)");
+      }
+      running.get().supervisor.stopAll(Duration.ofSeconds(1));
+    }
+    checkPortsFree(o.topology());
+    ScionBinaries bin = ScionBinaries.ensure(o.progress());
+    deleteRecursively(o.runDir().resolve("gen"));
+    deleteRecursively(o.runDir().resolve("logs"));
+    Testbed tb = new Testbed(o.runDir(), o.topology(), bin, new ProcessSupervisor(o.runDir().resolve(STATE)));
+    try {
+      o.progress().accept("generating topology, certificates and configs in " + tb.config.asDir("x").getParent());
+      tb.config.write(bin);
+      JSON.writeValue(o.runDir().resolve(DESCRIPTION).toFile(), new Description(o.topology(),
+          bin.origin(), o.drkeyEpoch() == null ? null : o.drkeyEpoch().toSeconds()));
+      Map<String, String> env = new HashMap<>();
+      env.put("GOMAXPROCS", "1");
+      if (o.drkeyEpoch() != null) {
+        env.put("SCION_TESTING_DRKEY_EPOCH_DURATION", o.drkeyEpoch().toSeconds() + "s");
+      }
+      List<ScionConfigWriter.ProcessSpec> specs = tb.config.processes(bin);
+      o.progress().accept("starting " + specs.size() + " SCION processes for " + o.topology().ases().size() + " ASes");
+      for (ScionConfigWriter.ProcessSpec s : specs) {
+        tb.supervisor.start(s.name(), s.command(), o.runDir(), o.runDir().resolve("logs").resolve(s.logName()), env);
+      }
+      o.progress().accept("waiting for beaconing: paths between " + tb.concentrator() + " and " + tb.headEnd());
+      tb.awaitPaths(o.readyTimeout());
+      return tb;
+    } catch (IOException | RuntimeException e) {
+      tb.stop();
+      throw e;
+    }
+  }
+
+  /** The testbed whose state is recorded in {@code runDir}, if any (its processes may have died). */
+  public static Optional<Testbed> attach(Path runDir) throws IOException {
+    Path desc = runDir.resolve(DESCRIPTION);
+    if (!Files.exists(runDir.resolve(STATE)) || !Files.exists(desc)) {
+      return Optional.empty();
+    }
+    Description d = JSON.readValue(desc.toFile(), Description.class);
+    ScionBinaries bin = ScionBinaries.locate()
+        .orElseThrow(() -> new IOException("the SCION binaries of the running testbed are gone: " + d.binaries()));
+    return Optional.of(new Testbed(runDir, d.topology(), bin, new ProcessSupervisor(runDir.resolve(STATE))));
+  }
+
+  private static void checkPortsFree(TopologySpec topo) throws IOException {
+    for (Map.Entry<String, AsSpec> e : topo.ases().entrySet()) {
+      for (int port : new int[] {ScionConfigWriter.CS_PORT, ScionConfigWriter.DAEMON_PORT}) {
+        try (ServerSocket s = new ServerSocket()) {
+          s.bind(new InetSocketAddress(InetAddress.getByName(e.getValue().ip()), port));
+        } catch (IOException busy) {
+          throw new IOException(e.getValue().ip() + ":" + port + " (" + e.getKey() + ") is already in use:"
+              + " is another testbed running? (./s3mp testbed status)");
+        }
+      }
+    }
+  }
+
+  public TopologySpec topology() {
+    return topo;
+  }
+
+  public ScionBinaries binaries() {
+    return bin;
+  }
+
+  public Path runDir() {
+    return runDir;
+  }
+
+  /** The data concentrator AS (where meters live). */
+  public String concentrator() {
+    return topo.asWithRole(Role.CONCENTRATOR);
+  }
+
+  /** The head-end AS. */
+  public String headEnd() {
+    return topo.asWithRole(Role.HEAD_END);
+  }
+
+  public InetAddress hostAddress(String ia) {
+    try {
+      return InetAddress.getByName(topo.as(ia).ip());
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public InetSocketAddress daemonAddress(String ia) {
+    return new InetSocketAddress(hostAddress(ia), ScionConfigWriter.DAEMON_PORT);
+  }
+
+  /** The config_dir (topology.json, certs) of one AS, e.g. for scionproto tools in standalone mode. */
+  public Path configDir(String ia) {
+    topo.as(ia);
+    return config.asDir(ia);
+  }
+
+  public Path logDir() {
+    return runDir.resolve("logs");
+  }
+
+  /**
+   * Cuts the link at {@code itf}: the border router at the far end of the link is frozen (SIGSTOP), so no packet
+   * crosses the link in either direction; the near side's router detects it by BFD (about 0.6 s) and answers
+   * traffic for the link with SCMP "external interface down".
+   */
+  public void linkDown(Interface itf) throws IOException {
+    Entry router = routerOf(topo.peerOf(itf));
+    ProcessSupervisor.signal(router, "STOP");
+    awaitFrozen(router, true);
+    log.info("link {} - {} is down", itf, topo.peerOf(itf));
+  }
+
+  /** Restores a link cut by {@link #linkDown}. */
+  public void linkUp(Interface itf) throws IOException {
+    Entry router = routerOf(topo.peerOf(itf));
+    ProcessSupervisor.signal(router, "CONT");
+    awaitFrozen(router, false);
+    log.info("link {} - {} is up", itf, topo.peerOf(itf));
+  }
+
+  /** Whether a link is cut (either of its routers frozen). */
+  public boolean isLinkDown(Interface itf) throws IOException {
+    return frozen(routerOf(itf)) || frozen(routerOf(topo.peerOf(itf)));
+  }
+
+  private Entry routerOf(Interface itf) throws IOException {
+    topo.linkAt(itf);
+    String name = "router " + itf;
+    return supervisor.entries().stream()
+        .filter(e -> e.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new IOException("no router process for " + itf + " in " + runDir));
+  }
+
+  /** A signal takes effect asynchronously: return only once the router is (no longer) stopped. */
+  private static void awaitFrozen(Entry router, boolean frozen) throws IOException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (frozen(router) != frozen) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException(router.name() + " did not " + (frozen ? "stop" : "continue") + " within 5 s");
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  private static boolean frozen(Entry e) throws IOException {
+    if (!ProcessSupervisor.alive(e)) {
+      return false;
+    }
+    String stat = Files.readString(Path.of("/proc", Long.toString(e.pid()), "stat"));
+    // the state is the first field after the parenthesised command name
+    String state = stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return "T".equals(state) || "t".equals(state);
+  }
+
+  /** One process of the testbed, for status output. */
+  public record ProcessStatus(String name, long pid, boolean running, String log) {}
+
+  public List<ProcessStatus> processes() {
+    return supervisor.entries().stream()
+        .map(e -> new ProcessStatus(e.name(), e.pid(), ProcessSupervisor.alive(e), e.log()))
+        .toList();
+  }
+
+  /** A path as scionproto's {@code scion showpaths} reports it. */
+  public record ScionPath(List<String> hops, String status, String fingerprint, int mtu, String nextHop) {
+    /** The ISD-ASes the path crosses, in order. */
+    public List<String> ases() {
+      List<String> out = new ArrayList<>();
+      for (String h : hops) {
+        String ia = h.substring(0, h.indexOf('#'));
+        if (out.isEmpty() || !out.get(out.size() - 1).equals(ia)) {
+          out.add(ia);
+        }
+      }
+      return out;
+    }
+
+    public boolean alive() {
+      return "alive".equals(status);
+    }
+  }
+
+  /**
+   * Paths from {@code srcIa} to {@code dstIa} from scionproto's own {@code scion showpaths}, probed (status alive
+   * or timeout) unless {@code probe} is false.
+   */
+  public List<ScionPath> showpaths(String srcIa, String dstIa, boolean probe) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(bin.path(ScionBinaries.Tool.SCION).toString(), "showpaths", dstIa,
+        "--sciond", daemonAddress(srcIa).getAddress().getHostAddress() + ":" + ScionConfigWriter.DAEMON_PORT,
+        "--local", topo.as(srcIa).ip(), "--format", "json", "--maxpaths", "64", "--timeout", "2s"));
+    if (!probe) {
+      cmd.add("--no-probe");
+    }
+    Commands.Result r = Commands.exec(cmd, runDir, Duration.ofSeconds(20));
+    String out = r.output();
+    int start = out.indexOf('{');
+    if (start < 0) {
+      throw new IOException("scion showpaths " + dstIa + " from " + srcIa + " failed: "
+          + out.lines().reduce((a, b) -> b).orElse("exit " + r.exitCode()));
+    }
+    JsonNode root = JSON.readTree(out.substring(start));
+    List<ScionPath> paths = new ArrayList<>();
+    for (JsonNode p : root.path("paths")) {
+      List<String> hops = new ArrayList<>();
+      for (JsonNode h : p.path("hops")) {
+        hops.add(h.path("isd_as").asText() + "#" + h.path("interface").asText());
+      }
+      paths.add(new ScionPath(hops, p.path("status").asText(""), p.path("fingerprint").asText(""),
+          p.path("mtu").asInt(), p.path("next_hop").asText("")));
+    }
+    return paths;
+  }
+
+  /** Runs scionproto's {@code scion ping} from {@code srcIa}; true when every echo got a reply. */
+  public boolean ping(String srcIa, String dstAddress, int count, String sequence) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(bin.path(ScionBinaries.Tool.SCION).toString(), "ping", dstAddress,
+        "--sciond", daemonAddress(srcIa).getAddress().getHostAddress() + ":" + ScionConfigWriter.DAEMON_PORT,
+        "--local", topo.as(srcIa).ip(), "-c", Integer.toString(count), "--interval", "100ms", "--timeout", "1s"));
+    if (sequence != null) {
+      cmd.addAll(List.of("--sequence", sequence));
+    }
+    Commands.Result r = Commands.exec(cmd, runDir, Duration.ofSeconds(10L + count));
+    return r.exitCode() == 0 && r.output().contains(" 0% packet loss");
+  }
+
+  private void awaitPaths(Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String a = concentrator();
+    String b = headEnd();
+    String lastError = "no paths yet";
+    while (System.nanoTime() < deadline) {
+      for (Entry e : supervisor.entries()) {
+        if (!ProcessSupervisor.alive(e)) {
+          throw new IOException(e.name() + " exited during start-up; see its log " + e.log() + ": " + lastLine(e.log()));
+        }
+      }
+      try {
+        if (showpaths(a, b, true).stream().anyMatch(ScionPath::alive)
+            && showpaths(b, a, true).stream().anyMatch(ScionPath::alive)) {
+          return;
+        }
+      } catch (IOException notYet) {
+        lastError = notYet.getMessage();
+      }
+      pause(Duration.ofMillis(500));
+    }
+    throw new IOException("no working path between " + a + " and " + b + " within " + timeout.toSeconds()
+        + " s (last: " + lastError + "); logs in " + logDir());
+  }
+
+  private static String lastLine(String file) {
+    try (Stream<String> lines = Files.lines(Path.of(file))) {
+      return lines.reduce((x, y) -> y).orElse("(empty log)");
+    } catch (IOException e) {
+      return "(no log)";
+    }
+  }
+
+  /** Polling interval between readiness checks (the checks themselves are the synchronisation). */
+  private static void pause(Duration d) throws IOException {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for the testbed", e);
+    }
+  }
+
+  /** Stops exactly the processes this testbed started. */
+  public void stop() throws IOException {
+    supervisor.stopAll(Duration.ofSeconds(12)); // control services take ~7 s to shut down
+    Files.deleteIfExists(runDir.resolve(DESCRIPTION));
+  }
+
+  @Override
+  public void close() throws IOException {
+    stop();
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
