@@ -104,6 +104,7 @@ public final class Testbed implements AutoCloseable {
   private final ScionBinaries bin;
   private final ProcessSupervisor supervisor;
   private final ScionConfigWriter config;
+  private final LoopbackSourceRoutes routes;
 
   private Testbed(Path runDir, TopologySpec topo, ScionBinaries bin, ProcessSupervisor supervisor) {
     this.runDir = runDir;
@@ -111,6 +112,7 @@ public final class Testbed implements AutoCloseable {
     this.bin = bin;
     this.supervisor = supervisor;
     this.config = new ScionConfigWriter(topo, runDir.resolve("gen"));
+    this.routes = new LoopbackSourceRoutes(runDir.resolve("routes.txt"));
   }
 
   /**
@@ -143,6 +145,7 @@ public final class Testbed implements AutoCloseable {
       if (o.drkeyEpoch() != null) {
         env.put("SCION_TESTING_DRKEY_EPOCH_DURATION", o.drkeyEpoch().toSeconds() + "s");
       }
+      tb.routes.add(o.topology().ases().values().stream().map(AsSpec::ip).toList());
       List<ScionConfigWriter.ProcessSpec> specs = tb.config.processes(bin);
       o.progress().accept("starting " + specs.size() + " SCION processes for " + o.topology().ases().size() + " ASes");
       for (ScionConfigWriter.ProcessSpec s : specs) {
@@ -398,6 +401,7 @@ public final class Testbed implements AutoCloseable {
   /** Stops exactly the processes this testbed started. */
   public void stop() throws IOException {
     supervisor.stopAll(Duration.ofSeconds(12)); // control services take ~7 s to shut down
+    routes.removeAll();
     Files.deleteIfExists(runDir.resolve(DESCRIPTION));
   }
 

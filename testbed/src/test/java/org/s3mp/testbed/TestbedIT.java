@@ -49,8 +49,12 @@ class TestbedIT {
 
   @Test
   @Order(1)
-  void everyProcessRunsOnItsOwnAddresses() {
+  void everyProcessRunsOnItsOwnAddresses() throws IOException {
     assertThat(tb.processes()).hasSize(29).allMatch(Testbed.ProcessStatus::running);
+    // connections to an AS's address leave from that address (DRKey host keys depend on it)
+    try (java.net.Socket s = new java.net.Socket(tb.hostAddress(tb.concentrator()), ScionConfigWriter.CS_PORT)) {
+      assertThat(s.getLocalAddress()).isEqualTo(tb.hostAddress(tb.concentrator()));
+    }
     assertThat(tb.daemonAddress(tb.concentrator()).getAddress().getHostAddress()).isEqualTo("127.3.111.1");
   }
 
@@ -98,6 +102,9 @@ class TestbedIT {
     assertThat(pids).isNotEmpty().allSatisfy(pid ->
         assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("pid %d", pid).isEmpty());
     assertThat(Testbed.attach(tb.runDir())).isEmpty();
+    // the loopback source routes (for DRKey) are gone too
+    String routes = Commands.run(java.util.List.of("ip", "route", "show", "table", "local"), null, Duration.ofSeconds(5));
+    assertThat(routes).doesNotContain("127.3.");
     tb = null;
   }
 
