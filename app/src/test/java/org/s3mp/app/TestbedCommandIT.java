@@ -1,0 +1,81 @@
+package org.s3mp.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3mp.testbed.Testbed;
+import org.s3mp.testbed.TopologySpec;
+
+/** {@code s3mp testbed ...} as a user runs it: exit codes, status output, bad input. */
+class TestbedCommandIT {
+  @TempDir static Path tmp;
+  private static Path runDir;
+
+  @BeforeAll
+  static void up() throws Exception {
+    runDir = tmp.resolve("tb");
+    Path topo = tmp.resolve("topo.yaml");
+    new ObjectMapper(new YAMLFactory()).writeValue(topo.toFile(), TopologySpec.defaultTopology().withLoopbackBlock(4));
+    Cli.Result r = Cli.run("testbed", "up", "--dir", runDir.toString(), "--topology", topo.toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("1-ff00:0:111", "concentrator", "127.4.111.1:30255", "[alive]");
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    Cli.Result r = Cli.run("testbed", "down", "--dir", runDir.toString());
+    assertThat(r.out()).as(r.err()).contains("stopped 29 processes");
+    // the command must have left nothing to clean up; this only guards against a failed down
+    Testbed.attach(runDir).ifPresent(tb -> {
+      try {
+        tb.stop();
+      } catch (java.io.IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+  }
+
+  @Test
+  void statusJsonLinkCutAndRefusals() throws Exception {
+    Cli.Result status = Cli.run("testbed", "status", "--json", "--dir", runDir.toString());
+    assertThat(status.exitCode()).as(status.err()).isZero();
+    JsonNode json = new ObjectMapper().readTree(status.out());
+    assertThat(json.path("running").asBoolean()).isTrue();
+    assertThat(json.path("ases")).hasSize(5);
+    assertThat(json.path("ases").findValuesAsText("role")).contains("core", "concentrator", "head-end");
+    assertThat(json.path("ases").findValuesAsText("daemon")).contains("127.4.112.1:30255");
+    assertThat(Path.of(json.path("binaries").asText()).resolve("router")).isExecutable();
+
+    Cli.Result cut = Cli.run("testbed", "link", "down", "1-ff00:0:111#1", "--dir", runDir.toString());
+    assertThat(cut.exitCode()).as(cut.err()).isZero();
+    JsonNode after = new ObjectMapper().readTree(Cli.run("testbed", "status", "--json", "--dir", runDir.toString()).out());
+    assertThat(after.path("linksDown").toString()).contains("1-ff00:0:111#1");
+    assertThat(Cli.run("testbed", "link", "up", "1-ff00:0:111#1", "--dir", runDir.toString()).exitCode()).isZero();
+
+    Cli.Result badItf = Cli.run("testbed", "link", "down", "1-ff00:0:111", "--dir", runDir.toString());
+    assertThat(badItf.exitCode()).isEqualTo(2);
+    assertThat(badItf.err().strip()).doesNotContain("\n").contains("ISD-AS#IFID");
+    Cli.Result noSuchItf = Cli.run("testbed", "link", "down", "1-ff00:0:111#7", "--dir", runDir.toString());
+    assertThat(noSuchItf.exitCode()).isEqualTo(2);
+    assertThat(noSuchItf.err()).contains("has no interface 7").doesNotContain("Exception");
+    Cli.Result twice = Cli.run("testbed", "up", "--dir", runDir.toString());
+    assertThat(twice.exitCode()).isEqualTo(1);
+    assertThat(twice.err()).contains("already running");
+  }
+
+  @Test
+  void statusOfNothingRunning() throws Exception {
+    Path empty = Files.createDirectories(tmp.resolve("none"));
+    Cli.Result r = Cli.run("testbed", "status", "--dir", empty.toString());
+    assertThat(r.exitCode()).isEqualTo(3);
+    assertThat(r.out()).contains("not running");
+  }
+}
