@@ -69,22 +69,35 @@ public final class Testbed implements AutoCloseable {
   private static Testbed shared;
 
   /**
-   * One testbed per JVM for integration tests (run/it-testbed, addresses 127.1.x.y so it coexists with the
-   * CLI's testbed), started on first use and stopped when the JVM exits. Leftovers of a killed test JVM in
+   * One testbed per JVM for integration tests (run/it-testbed-1, addresses 127.1.x.y so it coexists with the
+   * CLI's testbed; another block with S3MP_TEST_LOOPBACK_BLOCK), started on first use and stopped when the JVM exits. Leftovers of a killed test JVM in
    * the same folder are stopped first.
    */
   public static synchronized Testbed shared() throws IOException {
     if (shared == null) {
-      Path dir = S3mpHome.dir().resolve("run").resolve("it-testbed");
+      // S3MP_TEST_LOOPBACK_BLOCK lets two checkouts run their integration tests at the same time
+      int block = Integer.parseInt(System.getenv().getOrDefault("S3MP_TEST_LOOPBACK_BLOCK", "1"));
+      Path dir = S3mpHome.dir().resolve("run").resolve("it-testbed-" + block);
+      Files.createDirectories(dir);
+      Path owner = dir.resolve("owner.pid");
+      if (Files.exists(owner)) {
+        long pid = Long.parseLong(Files.readString(owner).strip());
+        if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+          throw new IOException("the test testbed in " + dir + " is in use by the test JVM " + pid
+              + "; run one test JVM per checkout, or set S3MP_TEST_LOOPBACK_BLOCK to another number (2-254)");
+        }
+      }
+      Files.writeString(owner, Long.toString(ProcessHandle.current().pid()));
       Optional<Testbed> stale = attach(dir);
       if (stale.isPresent()) {
-        stale.get().stop();
+        stale.get().stop(); // left behind by a test JVM that was killed
       }
-      Testbed tb = start(options(dir).withTopology(TopologySpec.defaultTopology().withLoopbackBlock(1))
+      Testbed tb = start(options(dir).withTopology(TopologySpec.defaultTopology().withLoopbackBlock(block))
           .withProgress(line -> log.info("{}", line)));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           tb.stop();
+          Files.deleteIfExists(owner);
         } catch (IOException e) {
           log.warn("stopping the shared testbed failed: {}", e.getMessage());
         }

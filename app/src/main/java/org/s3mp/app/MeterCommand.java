@@ -1,0 +1,298 @@
+package org.s3mp.app;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.drkey.DrkeyAssociationKeys;
+import org.s3mp.dlms.drkey.DrkeyKeySource;
+import org.s3mp.dlms.server.AssociationKeys;
+import org.s3mp.dlms.transport.LinkOptions;
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.scion.ScionTransport;
+import org.s3mp.meter.AgentConfig;
+import org.s3mp.meter.MeterAgent;
+import org.s3mp.meter.Sources;
+import org.s3mp.meter.drivers.LoggingDisplay;
+import org.s3mp.meter.drivers.LoggingRelay;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import org.s3mp.scion.ScionAddress;
+import org.s3mp.scion.daemon.DaemonClient;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code s3mp meter}: the meter agent (a DLMS/COSEM server in front of a simulated or Modbus meter). */
+@Command(
+    name = "meter",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the meter agent: a DLMS/COSEM electricity meter (logical name referencing, IEC 62056-47 wrapper) "
+          + "serving a simulated household or a real meter read over Modbus, with a relay for remote "
+          + "disconnect, a display for messages, a load profile and an event log.",
+      "State (relay, message, counters, load profile, events) lives in --data and survives restarts. "
+          + "Runs until Ctrl-C."
+    },
+    footer = {"",
+      "Examples:",
+      "  ./s3mp meter --simulated --listen tcp://127.0.0.1:4059 --keys meter.keys --generate-keys",
+      "  ./s3mp meter --modbus-tcp 192.168.1.50:502 --map sdm120 --listen tcp://127.0.0.1:4059 --keys meter.keys",
+      "  ./s3mp meter --modbus-rtu /dev/ttyUSB0 --baud 9600 --parity even --map or-we-514 --keys meter.keys",
+      "Shipped register maps: or-we-514, sdm120, sdm630 (or a map file, format in RegisterMap's documentation)."})
+final class MeterCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  static final class SourceChoice {
+    @Option(names = "--simulated", description = "A simulated household (the default).")
+    boolean simulated;
+
+    @Option(names = "--modbus-rtu", paramLabel = "DEV", description = "A meter on a serial line, e.g. /dev/ttyUSB0.")
+    String modbusRtu;
+
+    @Option(names = "--modbus-tcp", paramLabel = "HOST:PORT", description = "A meter behind a Modbus TCP gateway.")
+    String modbusTcp;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  SourceChoice source = new SourceChoice();
+
+  @Option(names = "--map", paramLabel = "NAME|FILE", defaultValue = "or-we-514",
+      description = "Modbus register map (default: ${DEFAULT-VALUE}).")
+  String map;
+
+  @Option(names = "--baud", defaultValue = "9600", description = "Modbus RTU baud rate (default: ${DEFAULT-VALUE}).")
+  int baud;
+
+  @Option(names = "--parity", defaultValue = "none",
+      description = "Modbus RTU parity: none, even, odd (default: ${DEFAULT-VALUE}).")
+  String parity;
+
+  @Option(names = "--slave", defaultValue = "1", description = "Modbus slave/unit id (default: ${DEFAULT-VALUE}).")
+  int slave;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the simulated household (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--listen", paramLabel = "URL", defaultValue = "tcp://127.0.0.1:4059",
+      description = "Where to serve DLMS, repeatable (default: ${DEFAULT-VALUE}).")
+  List<String> listen = new ArrayList<>();
+
+  @Option(names = "--keys", paramLabel = "FILE",
+      description = "Keys file: hex authentication-key, encryption-key, client-system-title, server-system-title.")
+  Path keys;
+
+  @Option(names = "--generate-keys", description = "Create the --keys file with random keys if it does not exist.")
+  boolean generateKeys;
+
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "State directory (default: $S3MP_HOME/run/meter, else ./run/meter). One agent per directory.")
+  Path data;
+
+  @Option(names = "--capture-period", paramLabel = "SECONDS", defaultValue = "900",
+      description = "Load profile capture period (default: ${DEFAULT-VALUE}).")
+  int capturePeriod;
+
+  @Option(names = "--serial", paramLabel = "TEXT", description = "Serial number (default: from the server system title).")
+  String serial;
+
+  @Option(names = "--daemon", paramLabel = "ADDR",
+      description = "SCION daemon for scion:// listeners (default: $SCION_DAEMON_ADDRESS, then 127.0.0.1:30255).")
+  String daemon;
+
+  @Option(names = "--drkey", description = "Management keys from SCION's DRKey instead of a keys file: per trusted"
+      + " head-end (--trust) and DRKey epoch, derived through the --daemon of this meter's AS.")
+  boolean drkey;
+
+  @Option(names = "--trust", paramLabel = "ISD-AS,HOST",
+      description = "A head-end allowed to associate as management client with --drkey (repeatable), e.g."
+          + " 1-ff00:0:112,127.0.112.1.")
+  List<String> trust = new ArrayList<>();
+
+  @Option(names = "--drkey-protocol", paramLabel = "N", defaultValue = "" + DrkeyKeySource.DEFAULT_PROTOCOL,
+      description = "DRKey protocol number for DLMS (default: ${DEFAULT-VALUE}).")
+  int drkeyProtocol;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Options from a properties file: NAME=VALUE per option without the dashes (e.g. "
+          + "listen=tcp://127.0.0.1:4059, keys=meter.keys, simulated=true); the command line wins.")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    if (config != null) {
+      return withConfig();
+    }
+    if (keys == null && !drkey) {
+      throw new S3mp.UsageError("--keys FILE or --drkey is required (or keys=FILE in --config)");
+    }
+    if (keys != null && drkey) {
+      throw new S3mp.UsageError("choose either --keys (static keys) or --drkey");
+    }
+    List<MeterUrl> urls = new ArrayList<>();
+    for (String l : listen) {
+      try {
+        urls.add(MeterUrl.parse(l));
+      } catch (IllegalArgumentException e) {
+        throw new S3mp.UsageError(e.getMessage());
+      }
+    }
+    LinkOptions transport = LinkOptions.of(Duration.ofSeconds(5)).with(ScionTransport.DAEMON, daemon);
+    AssociationKeys associationKeys;
+    String serialNumber;
+    if (drkey) {
+      associationKeys = drkeyAssociationKeys(urls, transport);
+      MeterUrl scion = urls.stream().filter(u -> u.scheme().equals("scion")).findFirst().orElseThrow();
+      serialNumber = serial != null ? serial : "S3MP-" + java.util.HexFormat.of().withUpperCase()
+          .formatHex(DrkeyKeySource.systemTitle(ScionAddress.parse(scion.address())));
+    } else {
+      KeysFile k = loadKeys();
+      associationKeys = AssociationKeys.fixed(k);
+      serialNumber = serial != null ? serial : Sources.serialNumber(k);
+    }
+    AgentConfig.SourceFactory factory;
+    if (source.modbusRtu != null) {
+      factory = Sources.modbusRtu(source.modbusRtu, baud, parity, slave, map);
+    } else if (source.modbusTcp != null) {
+      factory = Sources.modbusTcp(source.modbusTcp, map, slave);
+    } else {
+      factory = Sources.simulated(seed);
+    }
+    Path dir = data != null ? data
+        : Path.of(System.getenv().getOrDefault("S3MP_HOME", ".")).resolve("run").resolve("meter");
+    AgentConfig config;
+    try {
+      config = new AgentConfig(dir, urls, associationKeys, factory, capturePeriod, new LoggingRelay(),
+          new LoggingDisplay(), serialNumber, transport);
+    } catch (IllegalArgumentException e) {
+      throw new S3mp.UsageError(e.getMessage());
+    }
+    MeterAgent agent = MeterAgent.start(config);
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      agent.close();
+      stop.countDown();
+    }, "meter-shutdown"));
+    for (MeterUrl u : agent.endpoints()) {
+      spec.commandLine().getOut().println("meter " + config.serialNumber() + " listening on " + u + " (data " + dir + ")");
+    }
+    spec.commandLine().getOut().flush();
+    stop.await();
+    return 0;
+  }
+
+  /** Re-parses with the config file's options in front of the command line's (later options win). */
+  private Integer withConfig() throws Exception {
+    java.util.Properties p = new java.util.Properties();
+    try (var in = Files.newBufferedReader(config)) {
+      p.load(in);
+    } catch (java.io.IOException e) {
+      throw new S3mp.UsageError("cannot read --config " + config + ": " + e.getMessage());
+    }
+    var parsed = spec.commandLine().getParseResult();
+    List<String> args = new ArrayList<>();
+    for (String name : new java.util.TreeSet<>(p.stringPropertyNames())) {
+      String option = "--" + name.strip();
+      if (option.equals("--config") || spec.findOption(option) == null) {
+        throw new S3mp.UsageError("--config " + config + ": unknown option " + name);
+      }
+      if (parsed.hasMatchedOption(option)) {
+        continue;
+      }
+      String value = p.getProperty(name).strip();
+      if (spec.findOption(option).arity().max() == 0) {
+        if (Boolean.parseBoolean(value)) {
+          args.add(option);
+        }
+      } else {
+        for (String v : option.equals("--listen") ? value.split("[,\\s]+") : new String[] {value}) {
+          args.add(option + "=" + v);
+        }
+      }
+    }
+    List<String> original = parsed.originalArgs();
+    args.addAll(original.subList(original.indexOf(spec.name()) + 1, original.size()));
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i).equals("--config")) {
+        args.remove(i);
+        args.remove(i);
+        i--;
+      } else if (args.get(i).startsWith("--config=")) {
+        args.remove(i--);
+      }
+    }
+    MeterCommand inner = new MeterCommand();
+    picocli.CommandLine cl = new picocli.CommandLine(inner);
+    cl.setOut(spec.commandLine().getOut());
+    cl.setErr(spec.commandLine().getErr());
+    try {
+      cl.parseArgs(args.toArray(String[]::new));
+    } catch (picocli.CommandLine.ParameterException e) {
+      throw new S3mp.UsageError(e.getMessage());
+    }
+    return inner.call();
+  }
+
+  /** DRKey mode: keys for the trusted head-ends, derived for this meter's SCION address through its daemon. */
+  private AssociationKeys drkeyAssociationKeys(List<MeterUrl> urls, LinkOptions transport) {
+    if (trust.isEmpty()) {
+      throw new S3mp.UsageError("--drkey needs at least one --trust ISD-AS,HOST (the head-ends allowed to manage)");
+    }
+    MeterUrl scion = urls.stream().filter(u -> u.scheme().equals("scion")).findFirst().orElseThrow(() ->
+        new S3mp.UsageError("--drkey needs a scion:// listener (DRKey keys are bound to SCION addresses)"));
+    List<DrkeyAssociationKeys.TrustedHeadEnd> trusted = new ArrayList<>();
+    ScionAddress meter;
+    try {
+      for (String t : trust) {
+        trusted.add(DrkeyAssociationKeys.TrustedHeadEnd.parse(t));
+      }
+      meter = ScionAddress.parse(scion.address());
+    } catch (IllegalArgumentException e) {
+      throw new S3mp.UsageError(e.getMessage());
+    }
+    DaemonClient client = DaemonClient.connect(DaemonClient.resolveAddress(transport.parameter(ScionTransport.DAEMON)));
+    DrkeyKeySource source;
+    try {
+      source = new DrkeyKeySource(client, drkeyProtocol, java.time.Clock.systemUTC());
+    } catch (IllegalArgumentException e) {
+      throw new S3mp.UsageError(e.getMessage());
+    }
+    return new DrkeyAssociationKeys(source, meter, trusted, DrkeyAssociationKeys.DEFAULT_GRACE,
+        java.time.Clock.systemUTC());
+  }
+
+  private KeysFile loadKeys() throws Exception {
+    if (!Files.exists(keys)) {
+      if (!generateKeys) {
+        throw new S3mp.UsageError("keys file not found: " + keys + " (add --generate-keys to create one)");
+      }
+      KeysFile k = KeysFile.generate(
+          new byte[] {'S', '3', 'M', 'P', 'H', 'E', 0, 1}, randomTitle());
+      Path parent = keys.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.writeString(keys, k.format());
+      try {
+        Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException ignored) {
+        // not a POSIX file system
+      }
+      spec.commandLine().getErr().println("meter: created keys file " + keys);
+      return k;
+    }
+    return KeysFile.load(keys);
+  }
+
+  private static byte[] randomTitle() {
+    byte[] t = new byte[] {'S', '3', 'M', 'P', 0, 0, 0, 0};
+    byte[] r = new byte[4];
+    new java.security.SecureRandom().nextBytes(r);
+    System.arraycopy(r, 0, t, 4, 4);
+    return t;
+  }
+}

@@ -1,0 +1,33 @@
+package org.s3mp.dlms;
+
+/**
+ * Event codes of the standard event log 0.0.99.98.0.255. The numbers are this project's own (the meter is not
+ * IDIS-certified), stable because they are stored and sent on the wire.
+ */
+public enum MeterEvent {
+  AGENT_START(1),
+  CLOCK_SET(2),
+  DISCONNECT(3),
+  RECONNECT(4),
+  AUTHENTICATION_FAILED(5);
+
+  private final int code;
+
+  MeterEvent(int code) {
+    this.code = code;
+  }
+
+  public int code() {
+    return code;
+  }
+
+  /** The event for a code, or null when unknown. */
+  public static MeterEvent forCode(int code) {
+    for (MeterEvent e : values()) {
+      if (e.code == code) {
+        return e;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,658 @@
+package org.s3mp.dlms.client;
+
+import gurux.dlms.GXByteBuffer;
+import gurux.dlms.GXDateTime;
+import gurux.dlms.GXReplyData;
+import gurux.dlms.enums.Authentication;
+import gurux.dlms.enums.DataType;
+import gurux.dlms.enums.ErrorCode;
+import gurux.dlms.enums.InterfaceType;
+import gurux.dlms.enums.ObjectType;
+import gurux.dlms.enums.Security;
+import gurux.dlms.objects.GXDLMSClock;
+import gurux.dlms.objects.GXDLMSData;
+import gurux.dlms.objects.GXDLMSDisconnectControl;
+import gurux.dlms.objects.GXDLMSObject;
+import gurux.dlms.objects.GXDLMSProfileGeneric;
+import gurux.dlms.objects.GXDLMSRegister;
+import gurux.dlms.secure.GXDLMSSecureClient;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.AbstractMap.SimpleEntry;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import java.util.Map;
+import org.s3mp.dlms.MeterEvent;
+import org.s3mp.dlms.MeterObjects;
+import org.s3mp.dlms.MeterObjects.RegisterDef;
+import org.s3mp.dlms.ObisCode;
+import org.s3mp.dlms.Unit;
+import org.s3mp.dlms.cosem.CosemObjects;
+import org.s3mp.dlms.drkey.DlmsKeys;
+import org.s3mp.dlms.drkey.DrkeyKeySource;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.transport.ClientLink;
+import org.s3mp.dlms.transport.LinkOptions;
+import org.s3mp.dlms.transport.LinkPath;
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.Transports;
+import org.s3mp.scion.ScionAddress;
+
+/**
+ * A DLMS/COSEM association with one S3MP meter (logical name referencing, wrapper transport).
+ *
+ * <p>{@link #open} connects over the transport of the URL's scheme and associates: the public client directly;
+ * the management client first reads the meter's invocation counter 0.0.43.1.0.255 as public client (so a
+ * restarted client never reuses a counter), then associates with HLS-GMAC. Every method is one or a few
+ * request/response exchanges; a refusal becomes a {@link MeterException} with a one-line message. Not
+ * thread-safe: use one client per thread. Datagram transports: an unanswered request is sent again (the meter
+ * answers a repeated request from its cache), up to {@link #ATTEMPTS} times.
+ */
+public final class MeterClient implements AutoCloseable {
+  /** Default time to wait for each response. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+  /** Sends of one request on a datagram link before giving up. */
+  public static final int ATTEMPTS = 4;
+
+  private final ClientLink link;
+  private GXDLMSSecureClient dlms;
+  private final Duration timeout;
+  private final ClientSecurity security;
+  private final GXDLMSClock clock = CosemObjects.clock();
+  private final List<GXDLMSRegister> registers = CosemObjects.registers();
+  private boolean associated;
+  /** DRKey: the end of the keys' epoch (the association is renewed at the first request after it); else null. */
+  private Instant keysExpire;
+  private String securityInfo;
+
+  private MeterClient(ClientLink link, GXDLMSSecureClient dlms, ClientSecurity security, Duration timeout) {
+    this.link = link;
+    this.dlms = dlms;
+    this.security = security;
+    this.timeout = timeout;
+  }
+
+  /** Opens with {@link #DEFAULT_TIMEOUT}. */
+  public static MeterClient open(String url, ClientSecurity security) throws IOException {
+    return open(MeterUrl.parse(url), security, DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * Connects to a meter and associates.
+   *
+   * @param timeout per response (and for connecting)
+   * @throws MeterException when the meter refuses the association (wrong keys, unknown client)
+   * @throws IOException when the meter cannot be reached
+   */
+  public static MeterClient open(MeterUrl url, ClientSecurity security, Duration timeout) throws IOException {
+    return open(url, security, LinkOptions.of(timeout));
+  }
+
+  /**
+   * Connects with transport options (SCION daemon, path policy, ...) and associates; the timeout of the options
+   * applies per response.
+   */
+  public static MeterClient open(MeterUrl url, ClientSecurity security, LinkOptions options) throws IOException {
+    Duration timeout = options.timeout();
+    ClientLink link = Transports.forUrl(url).connect(url, options);
+    try {
+      MeterClient c = new MeterClient(link, null, security, timeout);
+      c.establish();
+      return c;
+    } catch (IOException | RuntimeException e) {
+      link.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Associates: the management client first reads the meter's invocation counter as public client. With DRKey
+   * the keys are derived for this link's own SCION address and the meter's, for the current epoch.
+   */
+  private void establish() throws IOException {
+    keysExpire = null;
+    ClientSecurity effective = security;
+    securityInfo = security.toString();
+    if (security.drkey().isPresent()) {
+      DrkeyKeySource source = security.drkey().get();
+      ScionAddress meter;
+      ScionAddress local;
+      try {
+        meter = ScionAddress.parse(link.remote().address());
+        local = ScionAddress.parse(link.localAddress().orElseThrow(() -> new IOException(
+            "DRKey needs a SCION meter (scion://...), not " + link.remote())));
+      } catch (IllegalArgumentException e) {
+        throw new IOException("DRKey needs a SCION meter (scion://...): " + e.getMessage(), e);
+      }
+      DlmsKeys k = source.current(meter, local);
+      effective = ClientSecurity.management(DrkeyKeySource.keysFile(k, meter, local));
+      securityInfo = "management client (SAP 1, HLS-GMAC suite 0), keys from DRKey protocol " + source.protocol()
+          + ", epoch " + k.epochBegin() + " - " + k.epochEnd() + ", key id " + k.keyId();
+      keysExpire = k.epochEnd();
+    }
+    long invocationCounter = 0;
+    if (effective.keys().isPresent()) {
+      dlms = newDlms(ClientSecurity.publicClient(), 0);
+      associate();
+      invocationCounter = readLong(ObjectType.DATA, MeterObjects.INVOCATION_COUNTER, 2);
+      release();
+    }
+    dlms = newDlms(effective, invocationCounter);
+    associate();
+  }
+
+  /** DRKey keys change every epoch: after the end of ours, associate again with the new epoch's keys. */
+  private void renewIfExpired() throws IOException {
+    if (keysExpire != null && !Instant.now().isBefore(keysExpire)) {
+      keysExpire = null;
+      try {
+        release();
+      } catch (IOException e) {
+        associated = false; // the meter drops the old association by itself
+      }
+      establish();
+    }
+  }
+
+  /** Security mode, and for DRKey the epoch and key id (never a key), for display. */
+  public String securityInfo() {
+    return securityInfo;
+  }
+
+  private static GXDLMSSecureClient newDlms(ClientSecurity security, long invocationCounter) {
+    KeysFile keys = security.keys().orElse(null);
+    GXDLMSSecureClient c = new GXDLMSSecureClient(
+        true,
+        security.clientSap(),
+        MeterObjects.LOGICAL_DEVICE,
+        keys == null ? Authentication.NONE : Authentication.HIGH_GMAC,
+        null,
+        InterfaceType.WRAPPER);
+    // what the meter sends back must fit one datagram on a SCION path (MTU 1472 minus headers)
+    c.setMaxReceivePDUSize(1024);
+    if (keys != null) {
+      c.getCiphering().setSecurity(Security.AUTHENTICATION_ENCRYPTION);
+      c.getCiphering().setSystemTitle(keys.clientSystemTitle());
+      c.getCiphering().setAuthenticationKey(keys.authenticationKey());
+      c.getCiphering().setBlockCipherKey(keys.encryptionKey());
+      c.getCiphering().setInvocationCounter(invocationCounter);
+    }
+    return c;
+  }
+
+  private void associate() throws IOException {
+    GXReplyData reply = new GXReplyData();
+    try {
+      exchangeAll(dlms.aarqRequest(), reply);
+      dlms.parseAareResponse(reply.getData());
+      if (dlms.getIsAuthenticationRequired()) {
+        reply.clear();
+        exchangeAll(dlms.getApplicationAssociationRequest(), reply);
+        dlms.parseApplicationAssociationResponse(reply.getData());
+      }
+    } catch (MeterException e) {
+      throw new MeterException("meter " + link.remote() + " refused the association of the " + security
+          + ": " + e.getMessage(), e.dlmsError(), e);
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new MeterException("meter " + link.remote() + " refused the association of the " + security + ": "
+          + describe(e), null, e);
+    }
+    associated = true;
+  }
+
+  private void release() throws IOException {
+    if (!associated) {
+      return;
+    }
+    associated = false;
+    try {
+      exchangeAll(dlms.releaseRequest(), new GXReplyData());
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new MeterException("release failed: " + describe(e), null, e);
+    }
+  }
+
+  /** The network path of the last exchange, for path-aware transports (SCION). */
+  public Optional<LinkPath> lastPath() {
+    return link.path();
+  }
+
+  /** The client's security. */
+  public ClientSecurity security() {
+    return security;
+  }
+
+  /** The meter's URL. */
+  public MeterUrl url() {
+    return link.remote();
+  }
+
+  // ---------------------------------------------------------------- registers
+
+  /** Reads all registers of the meter (voltage, current, power, energy, frequency, power factor). */
+  public List<RegisterReading> readRegisters() throws IOException {
+    return readRegisters(MeterObjects.REGISTERS.stream().map(RegisterDef::obis).toList());
+  }
+
+  /**
+   * Reads registers (class 3): value and scaler_unit of each, in one request when the meter allows.
+   *
+   * @throws MeterException naming the register when the meter cannot deliver one (e.g. a temporary failure of
+   *     the Modbus meter behind it)
+   */
+  public List<RegisterReading> readRegisters(List<ObisCode> obis) throws IOException {
+    List<Map.Entry<GXDLMSObject, Integer>> list = new ArrayList<>();
+    for (ObisCode o : obis) {
+      GXDLMSRegister r = new GXDLMSRegister(o.toString());
+      list.add(new SimpleEntry<>(r, 2));
+      list.add(new SimpleEntry<>(r, 3));
+    }
+    List<Object> values = null;
+    if (list.size() > 2) {
+      values = readList(list);
+    }
+    if (values == null) {
+      // single register, or one item of the list failed: read one by one to name the culprit
+      values = new ArrayList<>();
+      for (Map.Entry<GXDLMSObject, Integer> e : list) {
+        values.add(read(e.getKey().getObjectType(), ObisCode.parse(e.getKey().getLogicalName()), e.getValue()));
+      }
+    }
+    List<RegisterReading> out = new ArrayList<>();
+    for (int i = 0; i < obis.size(); i++) {
+      out.add(reading(obis.get(i), values.get(2 * i), values.get(2 * i + 1)));
+    }
+    return out;
+  }
+
+  /** Reads one register. */
+  public RegisterReading readRegister(ObisCode obis) throws IOException {
+    return readRegisters(List.of(obis)).get(0);
+  }
+
+  private static RegisterReading reading(ObisCode obis, Object value, Object scalerUnit) throws MeterException {
+    if (!(value instanceof Number n)) {
+      throw new MeterException(obis + ": register value is not a number: " + value);
+    }
+    if (!(scalerUnit instanceof List<?> su) || su.size() != 2
+        || !(su.get(0) instanceof Number scaler) || !(su.get(1) instanceof Number unit)) {
+      throw new MeterException(obis + ": bad scaler_unit: " + scalerUnit);
+    }
+    BigDecimal v = new BigDecimal(unsigned(n)).scaleByPowerOfTen(scaler.intValue());
+    return new RegisterReading(obis, v, Unit.forCode(unit.intValue() & 0xFF).symbol());
+  }
+
+  private static java.math.BigInteger unsigned(Number n) {
+    if (n instanceof java.math.BigInteger b) {
+      return b;
+    }
+    return java.math.BigInteger.valueOf(n.longValue());
+  }
+
+  // ---------------------------------------------------------------- clock, identity, message
+
+  /** The meter's clock (attribute 2 of 0.0.1.0.0.255). */
+  public Instant readClock() throws IOException {
+    Object v = read(ObjectType.CLOCK, MeterObjects.CLOCK, 2);
+    GXDateTime t = toDateTime(v);
+    return t.getMeterCalendar().toInstant();
+  }
+
+  /** Sets the meter's clock (management client only). */
+  public void setClock(Instant time) throws IOException {
+    GXDLMSClock c = CosemObjects.clock();
+    c.setTime(new GXDateTime(Date.from(time)));
+    write(c, 2);
+  }
+
+  /** The serial number 0.0.96.1.0.255. */
+  public String readSerialNumber() throws IOException {
+    return text(read(ObjectType.DATA, MeterObjects.SERIAL_NUMBER, 2));
+  }
+
+  /** The firmware id 1.0.0.2.0.255. */
+  public String readFirmwareId() throws IOException {
+    return text(read(ObjectType.DATA, MeterObjects.FIRMWARE_ID, 2));
+  }
+
+  /** The consumer message 0.0.96.13.0.255 currently shown on the display. */
+  public String readMessage() throws IOException {
+    return text(read(ObjectType.DATA, MeterObjects.CONSUMER_MESSAGE, 2));
+  }
+
+  /**
+   * Shows a message on the meter's display (consumer message 0.0.96.13.0.255), then reads it back.
+   *
+   * @throws MeterException when refused or when the read-back differs
+   */
+  public void setMessage(String text) throws IOException {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length > MeterObjects.MAX_MESSAGE_BYTES) {
+      throw new IllegalArgumentException(
+          "message too long: " + bytes.length + " bytes of UTF-8 (at most " + MeterObjects.MAX_MESSAGE_BYTES + ")");
+    }
+    GXDLMSData d = new GXDLMSData(MeterObjects.CONSUMER_MESSAGE.toString());
+    d.setDataType(2, DataType.OCTET_STRING);
+    d.setValue(bytes);
+    write(d, 2);
+    String back = readMessage();
+    if (!back.equals(text)) {
+      throw new MeterException("meter shows \"" + back + "\" after setting the message");
+    }
+  }
+
+  private static String text(Object v) {
+    if (v instanceof byte[] b) {
+      return new String(b, StandardCharsets.UTF_8);
+    }
+    return v == null ? "" : v.toString();
+  }
+
+  // ---------------------------------------------------------------- relay
+
+  /** Output state and control state of the disconnect control 0.0.96.3.10.255. */
+  public RelayState readRelay() throws IOException {
+    Object output = read(ObjectType.DISCONNECT_CONTROL, MeterObjects.DISCONNECT_CONTROL, 2);
+    Object control = read(ObjectType.DISCONNECT_CONTROL, MeterObjects.DISCONNECT_CONTROL, 3);
+    if (!(output instanceof Boolean o) || !(control instanceof Number c)) {
+      throw new MeterException("bad disconnect control state: " + output + ", " + control);
+    }
+    return new RelayState(o, RelayState.Control.forValue(c.intValue()));
+  }
+
+  /**
+   * remote_disconnect (method 1), then reads the state back.
+   *
+   * @return the state read back (output disconnected)
+   * @throws MeterException when refused or the relay did not open
+   */
+  public RelayState disconnect() throws IOException {
+    invoke(new GXDLMSDisconnectControl(MeterObjects.DISCONNECT_CONTROL.toString()), 1);
+    RelayState s = readRelay();
+    if (s.outputConnected() || s.control() != RelayState.Control.DISCONNECTED) {
+      throw new MeterException("meter did not disconnect: " + s);
+    }
+    return s;
+  }
+
+  /**
+   * remote_reconnect (method 2), then reads the state back.
+   *
+   * @return the state read back (output connected)
+   */
+  public RelayState reconnect() throws IOException {
+    invoke(new GXDLMSDisconnectControl(MeterObjects.DISCONNECT_CONTROL.toString()), 2);
+    RelayState s = readRelay();
+    if (!s.outputConnected() || s.control() != RelayState.Control.CONNECTED) {
+      throw new MeterException("meter did not reconnect: " + s);
+    }
+    return s;
+  }
+
+  // ---------------------------------------------------------------- profiles
+
+  /** Number of entries in the load profile (entries_in_use). */
+  public int loadProfileEntries() throws IOException {
+    return (int) readLong(ObjectType.PROFILE_GENERIC, MeterObjects.LOAD_PROFILE, 7);
+  }
+
+  /** Load profile entries with from ≤ capture time ≤ to (selective access by range). */
+  public List<ProfileEntry> readLoadProfile(Instant from, Instant to) throws IOException {
+    GXDLMSProfileGeneric pg = CosemObjects.loadProfile(clock, registers);
+    readRows(pg, () -> dlms.readRowsByRange(pg, Date.from(from), Date.from(to)));
+    return profileEntries(pg);
+  }
+
+  /**
+   * Load profile entries by position (selective access by entry).
+   *
+   * @param first 1-based index of the first entry (oldest is 1)
+   * @param count how many; 0 = up to the last
+   */
+  public List<ProfileEntry> readLoadProfile(int first, int count) throws IOException {
+    GXDLMSProfileGeneric pg = CosemObjects.loadProfile(clock, registers);
+    readRows(pg, () -> dlms.readRowsByEntry(pg, first, count));
+    return profileEntries(pg);
+  }
+
+  /** Event log entries with from ≤ time ≤ to. */
+  public List<EventRecord> readEventLog(Instant from, Instant to) throws IOException {
+    GXDLMSProfileGeneric pg = CosemObjects.eventLog(clock, CosemObjects.eventCode());
+    readRows(pg, () -> dlms.readRowsByRange(pg, Date.from(from), Date.from(to)));
+    return events(pg);
+  }
+
+  /** The whole event log, oldest first. */
+  public List<EventRecord> readEventLog() throws IOException {
+    GXDLMSProfileGeneric pg = CosemObjects.eventLog(clock, CosemObjects.eventCode());
+    readRows(pg, () -> dlms.readRowsByEntry(pg, 1, 0));
+    return events(pg);
+  }
+
+  private List<ProfileEntry> profileEntries(GXDLMSProfileGeneric pg) throws MeterException {
+    List<ProfileEntry> out = new ArrayList<>();
+    for (Object r : pg.getBuffer()) {
+      Object[] row = (Object[]) r;
+      List<RegisterReading> values = new ArrayList<>();
+      for (int i = 0; i < MeterObjects.LOAD_PROFILE_COLUMNS.size(); i++) {
+        ObisCode obis = MeterObjects.LOAD_PROFILE_COLUMNS.get(i);
+        RegisterDef def = MeterObjects.register(obis).orElseThrow();
+        if (!(row[i + 1] instanceof Number n)) {
+          throw new MeterException("bad load profile value: " + row[i + 1]);
+        }
+        values.add(new RegisterReading(
+            obis, new BigDecimal(unsigned(n)).scaleByPowerOfTen(def.scaler()), def.unit().symbol()));
+      }
+      out.add(new ProfileEntry(toDateTime(row[0]).getMeterCalendar().toInstant(), values));
+    }
+    return out;
+  }
+
+  private List<EventRecord> events(GXDLMSProfileGeneric pg) throws MeterException {
+    List<EventRecord> out = new ArrayList<>();
+    for (Object r : pg.getBuffer()) {
+      Object[] row = (Object[]) r;
+      if (!(row[1] instanceof Number n)) {
+        throw new MeterException("bad event code: " + row[1]);
+      }
+      int code = n.intValue();
+      out.add(new EventRecord(toDateTime(row[0]).getMeterCalendar().toInstant(), code, MeterEvent.forCode(code)));
+    }
+    return out;
+  }
+
+  private interface Requests {
+    byte[][] get() throws Exception;
+  }
+
+  private void readRows(GXDLMSProfileGeneric pg, Requests requests) throws IOException {
+    renewIfExpired();
+    GXReplyData reply = new GXReplyData();
+    try {
+      exchangeAll(requests.get(), reply);
+      dlms.updateValue(pg, 2, reply.getValue());
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new MeterException("reading " + pg.getLogicalName() + " failed: " + describe(e), null, e);
+    }
+  }
+
+  private static GXDateTime toDateTime(Object v) throws MeterException {
+    if (v instanceof GXDateTime t) {
+      return t;
+    }
+    if (v instanceof byte[] b) {
+      Object t = gurux.dlms.GXDLMSClient.changeType(b, DataType.DATETIME);
+      if (t instanceof GXDateTime dt) {
+        return dt;
+      }
+    }
+    throw new MeterException("not a date-time: " + v);
+  }
+
+  // ---------------------------------------------------------------- generic services
+
+  private long readLong(ObjectType type, ObisCode obis, int attribute) throws IOException {
+    Object v = read(type, obis, attribute);
+    if (!(v instanceof Number n)) {
+      throw new MeterException(obis + " attribute " + attribute + " is not a number: " + v);
+    }
+    return n.longValue();
+  }
+
+  /** GET of one attribute; returns the raw value (numbers, byte[], lists). */
+  private Object read(ObjectType type, ObisCode obis, int attribute) throws IOException {
+    renewIfExpired();
+    GXReplyData reply = new GXReplyData();
+    try {
+      exchangeAll(dlms.read(obis.toString(), type, attribute), reply);
+    } catch (MeterException e) {
+      throw new MeterException("reading " + obis + " attribute " + attribute + ": " + e.getMessage(),
+          e.dlmsError(), e);
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new MeterException("reading " + obis + " failed: " + describe(e), null, e);
+    }
+    return reply.getValue();
+  }
+
+  /** GET with list; null when the meter refused an item (the caller then reads one by one). */
+  private List<Object> readList(List<Map.Entry<GXDLMSObject, Integer>> list) throws IOException {
+    renewIfExpired();
+    List<Object> values = new ArrayList<>();
+    try {
+      for (byte[] request : dlms.readList(list)) {
+        GXReplyData reply = new GXReplyData();
+        try {
+          exchangeBlocks(request, reply);
+        } catch (MeterException e) {
+          if (e.dlmsError() != null) {
+            return null;
+          }
+          throw e;
+        }
+        if (reply.getValue() instanceof List<?> l) {
+          values.addAll(l);
+        } else {
+          values.add(reply.getValue());
+        }
+      }
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new MeterException("reading registers failed: " + describe(e), null, e);
+    }
+    return values.size() == list.size() ? values : null;
+  }
+
+  private void write(GXDLMSObject object, int attribute) throws IOException {
+    renewIfExpired();
+    try {
+      exchangeAll(dlms.write(object, attribute), new GXReplyData());
+    } catch (MeterException e) {
+      throw new MeterException("writing " + object.getLogicalName() + " attribute " + attribute + ": "
+          + e.getMessage(), e.dlmsError(), e);
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new MeterException("writing " + object.getLogicalName() + " failed: " + describe(e), null, e);
+    }
+  }
+
+  private void invoke(GXDLMSObject object, int method) throws IOException {
+    renewIfExpired();
+    try {
+      exchangeAll(dlms.method(object, method, 0, DataType.INT8), new GXReplyData());
+    } catch (MeterException e) {
+      throw new MeterException("method " + method + " of " + object.getLogicalName() + ": " + e.getMessage(),
+          e.dlmsError(), e);
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new MeterException("method " + method + " of " + object.getLogicalName() + " failed: "
+          + describe(e), null, e);
+    }
+  }
+
+  private void exchangeAll(byte[][] requests, GXReplyData reply) throws Exception {
+    for (byte[] request : requests) {
+      reply.clear();
+      exchangeBlocks(request, reply);
+    }
+  }
+
+  /** One request, then "next block" requests while the meter has more data. */
+  private void exchangeBlocks(byte[] request, GXReplyData reply) throws Exception {
+    exchange(request, reply);
+    while (reply.isMoreData()) {
+      exchange(dlms.receiverReady(reply), reply);
+    }
+  }
+
+  private void exchange(byte[] request, GXReplyData reply) throws Exception {
+    byte[] response = null;
+    int attempts = link.datagram() ? ATTEMPTS : 1;
+    for (int i = 1; response == null; i++) {
+      try {
+        response = link.exchange(request, timeout);
+      } catch (SocketTimeoutException e) {
+        if (i >= attempts) {
+          throw new MeterException("no response from " + link.remote() + " within " + timeout.toMillis()
+              + " ms" + (attempts > 1 ? " (" + attempts + " attempts)" : ""), null, e);
+        }
+      }
+    }
+    GXReplyData notify = new GXReplyData();
+    GXByteBuffer data = new GXByteBuffer(response);
+    try {
+      if (!dlms.getData(data, reply, notify)) {
+        throw new MeterException("incomplete response from " + link.remote());
+      }
+    } catch (gurux.dlms.GXDLMSException e) {
+      throw new MeterException(describe(e), errorName(e.getErrorCode()), e);
+    } catch (gurux.dlms.GXDLMSExceptionResponse e) {
+      throw new MeterException("meter answered with an exception: " + e.getMessage(), "EXCEPTION", e);
+    }
+    if (reply.getError() != 0) {
+      String name = errorName(reply.getError());
+      throw new MeterException("meter answered " + name, name, null);
+    }
+  }
+
+  private static String errorName(int code) {
+    try {
+      return ErrorCode.forValue(code).name();
+    } catch (RuntimeException e) {
+      return "error " + code;
+    }
+  }
+
+  private static String describe(Exception e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+  }
+
+  /** Releases the association (best effort) and closes the link. */
+  @Override
+  public void close() {
+    try {
+      release();
+    } catch (IOException | RuntimeException ignored) {
+      // the link goes away anyway
+    } finally {
+      link.close();
+    }
+  }
+}

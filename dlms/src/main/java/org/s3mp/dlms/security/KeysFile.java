@@ -1,0 +1,159 @@
+package org.s3mp.dlms.security;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The static DLMS security material of one meter (ARCHITECTURE.md): one {@code name=value} per line, values in hex,
+ * {@code #} starts a comment. Keys are AES-128 (16 bytes), system titles 8 bytes.
+ *
+ * <pre>
+ * authentication-key=D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF
+ * encryption-key=000102030405060708090A0B0C0D0E0F
+ * client-system-title=53334D5000000001
+ * server-system-title=53334D5000000101
+ * </pre>
+ */
+public record KeysFile(
+    byte[] authenticationKey, byte[] encryptionKey, byte[] clientSystemTitle, byte[] serverSystemTitle) {
+
+  public KeysFile {
+    check("authentication-key", authenticationKey, 16);
+    check("encryption-key", encryptionKey, 16);
+    check("client-system-title", clientSystemTitle, 8);
+    check("server-system-title", serverSystemTitle, 8);
+    authenticationKey = authenticationKey.clone();
+    encryptionKey = encryptionKey.clone();
+    clientSystemTitle = clientSystemTitle.clone();
+    serverSystemTitle = serverSystemTitle.clone();
+  }
+
+  private static void check(String name, byte[] value, int length) {
+    if (value == null) {
+      throw new IllegalArgumentException("keys file: " + name + " is missing");
+    }
+    if (value.length != length) {
+      throw new IllegalArgumentException(
+          "keys file: " + name + " must be " + length + " bytes (" + 2 * length + " hex digits), not " + value.length);
+    }
+  }
+
+  /** Reads a keys file; errors name the file and the problem, never a key. */
+  public static KeysFile load(Path file) throws IOException {
+    if (!Files.isReadable(file)) {
+      throw new IOException("keys file not readable: " + file);
+    }
+    try {
+      return parse(Files.readString(file));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static KeysFile parse(String text) {
+    Map<String, byte[]> values = new LinkedHashMap<>();
+    int lineNo = 0;
+    for (String raw : text.split("\\R")) {
+      lineNo++;
+      String line = raw.strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      int eq = line.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("line " + lineNo + ": want name=value");
+      }
+      String name = line.substring(0, eq).strip().toLowerCase();
+      String hex = line.substring(eq + 1).replaceAll("[\\s:]", "");
+      try {
+        values.put(name, HexFormat.of().parseHex(hex));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("line " + lineNo + ": " + name + " is not hex");
+      }
+    }
+    return new KeysFile(
+        values.get("authentication-key"),
+        values.get("encryption-key"),
+        values.get("client-system-title"),
+        values.get("server-system-title"));
+  }
+
+  /** Fresh random keys with the given system titles (for set-up and tests). */
+  public static KeysFile generate(byte[] clientSystemTitle, byte[] serverSystemTitle) {
+    SecureRandom random = new SecureRandom();
+    byte[] ak = new byte[16];
+    byte[] ek = new byte[16];
+    random.nextBytes(ak);
+    random.nextBytes(ek);
+    return new KeysFile(ak, ek, clientSystemTitle, serverSystemTitle);
+  }
+
+  /** The file form, as {@link #parse} reads it. */
+  public String format() {
+    HexFormat hex = HexFormat.of().withUpperCase();
+    return "# S3MP DLMS keys (HLS-GMAC, security suite 0)\n"
+        + "authentication-key=" + hex.formatHex(authenticationKey) + "\n"
+        + "encryption-key=" + hex.formatHex(encryptionKey) + "\n"
+        + "client-system-title=" + hex.formatHex(clientSystemTitle) + "\n"
+        + "server-system-title=" + hex.formatHex(serverSystemTitle) + "\n";
+  }
+
+  /**
+   * A short, non-secret identifier of the key pair (first 8 bytes of SHA-256 over both keys, hex), used to keep
+   * invocation counters per key.
+   */
+  public String keyId() {
+    try {
+      var md = java.security.MessageDigest.getInstance("SHA-256");
+      md.update(authenticationKey);
+      md.update(encryptionKey);
+      return HexFormat.of().formatHex(md.digest(), 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public byte[] authenticationKey() {
+    return authenticationKey.clone();
+  }
+
+  @Override
+  public byte[] encryptionKey() {
+    return encryptionKey.clone();
+  }
+
+  @Override
+  public byte[] clientSystemTitle() {
+    return clientSystemTitle.clone();
+  }
+
+  @Override
+  public byte[] serverSystemTitle() {
+    return serverSystemTitle.clone();
+  }
+
+  @Override
+  public String toString() {
+    return "KeysFile[key id " + keyId() + "]";
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof KeysFile k
+        && java.util.Arrays.equals(authenticationKey, k.authenticationKey)
+        && java.util.Arrays.equals(encryptionKey, k.encryptionKey)
+        && java.util.Arrays.equals(clientSystemTitle, k.clientSystemTitle)
+        && java.util.Arrays.equals(serverSystemTitle, k.serverSystemTitle);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Arrays.hashCode(encryptionKey);
+  }
+}

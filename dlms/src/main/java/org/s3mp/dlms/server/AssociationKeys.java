@@ -1,0 +1,45 @@
+package org.s3mp.dlms.server;
+
+import java.io.IOException;
+import java.util.List;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.transport.Peer;
+
+/**
+ * Which keys a management association must use: the same static keys for everybody, or (DRKey) keys bound to
+ * the peer's address and the current epoch.
+ */
+public interface AssociationKeys {
+
+  /**
+   * The keys an association from {@code peer} starting now may use, most likely first (DRKey: the current epoch,
+   * then the previous one during the grace window). Empty: this peer may not associate as management client.
+   */
+  List<KeysFile> candidates(Peer peer) throws IOException;
+
+  /** Whether an association made with {@code keys} may continue (DRKey: until its epoch ended plus the grace). */
+  boolean stillValid(KeysFile keys);
+
+  /** Keys for the sessions of peers that have not associated yet (their public-client requests need none). */
+  KeysFile placeholder();
+
+  /** The same keys for every peer, forever: the static-key mode of a keys file. */
+  static AssociationKeys fixed(KeysFile keys) {
+    return new AssociationKeys() {
+      @Override
+      public List<KeysFile> candidates(Peer peer) {
+        return List.of(keys);
+      }
+
+      @Override
+      public boolean stillValid(KeysFile k) {
+        return true;
+      }
+
+      @Override
+      public KeysFile placeholder() {
+        return keys;
+      }
+    };
+  }
+}

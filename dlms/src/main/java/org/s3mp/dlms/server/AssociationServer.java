@@ -1,0 +1,435 @@
+package org.s3mp.dlms.server;
+
+import gurux.dlms.GXDLMSClient;
+import gurux.dlms.GXDLMSConnectionEventArgs;
+import gurux.dlms.GXDateTime;
+import gurux.dlms.ValueEventArgs;
+import gurux.dlms.enums.AccessMode;
+import gurux.dlms.enums.Authentication;
+import gurux.dlms.enums.DataType;
+import gurux.dlms.enums.ErrorCode;
+import gurux.dlms.enums.MethodAccessMode;
+import gurux.dlms.enums.ObjectType;
+import gurux.dlms.enums.SourceDiagnostic;
+import gurux.dlms.objects.GXDLMSAssociationLogicalName;
+import gurux.dlms.objects.GXDLMSClock;
+import gurux.dlms.objects.GXDLMSData;
+import gurux.dlms.objects.GXDLMSDisconnectControl;
+import gurux.dlms.objects.GXDLMSObject;
+import gurux.dlms.objects.GXDLMSProfileGeneric;
+import gurux.dlms.objects.GXDLMSRegister;
+import gurux.dlms.objects.GXDLMSSecuritySetup;
+import gurux.dlms.objects.GXDLMSTcpUdpSetup;
+import gurux.dlms.objects.enums.ApplicationContextName;
+import gurux.dlms.objects.enums.ControlMode;
+import gurux.dlms.objects.enums.ControlState;
+import gurux.dlms.objects.enums.SecurityPolicy;
+import gurux.dlms.objects.enums.SecuritySuite;
+import gurux.dlms.secure.GXDLMSSecureServer2;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Date;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.s3mp.dlms.MeterObjects;
+import org.s3mp.dlms.MeterObjects.RegisterDef;
+import org.s3mp.dlms.ObisCode;
+import org.s3mp.dlms.cosem.CosemObjects;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.server.MeterBackend.EventRow;
+import org.s3mp.dlms.server.MeterBackend.ProfileRow;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Gurux server instance = the association of one peer (Gurux holds one association per instance). Its COSEM
+ * objects are views: every read fetches the value from the {@link MeterBackend}, every action/write goes to it.
+ */
+final class AssociationServer extends GXDLMSSecureServer2 {
+  private static final Logger log = LoggerFactory.getLogger(AssociationServer.class);
+  private static final String CURRENT_ASSOCIATION = "0.0.40.0.0.255";
+
+  private final MeterBackend backend;
+  private final GXDLMSData invocationCounter;
+  private final GXDLMSClock clock;
+  private final GXDLMSProfileGeneric loadProfile;
+  private final GXDLMSProfileGeneric eventLog;
+  private final GXDLMSDisconnectControl disconnectControl;
+  private final GXDLMSData message;
+  private final GXDLMSData serial;
+  private final GXDLMSData firmware;
+  /** Set when an HLS authentication failed during the current request. */
+  boolean invalidConnection;
+
+  AssociationServer(MeterBackend backend, KeysFile keys) {
+    super(publicAssociation(), new GXDLMSTcpUdpSetup());
+    this.backend = backend;
+    getCiphering().setSystemTitle(keys.serverSystemTitle());
+    getCiphering().setAuthenticationKey(keys.authenticationKey());
+    getCiphering().setBlockCipherKey(keys.encryptionKey());
+
+    GXDLMSAssociationLogicalName management =
+        new GXDLMSAssociationLogicalName(MeterObjects.MANAGEMENT_ASSOCIATION.toString());
+    management.setClientSAP(MeterObjects.MANAGEMENT_CLIENT);
+    management.getAuthenticationMechanismName().setMechanismId(Authentication.HIGH_GMAC);
+    management.getApplicationContextName().setContextId(ApplicationContextName.LOGICAL_NAME_WITH_CIPHERING);
+    management.getXDLMSContextInfo().setMaxReceivePduSize(1024);
+    management.getXDLMSContextInfo().setMaxSendPduSize(1024);
+    management.getXDLMSContextInfo().getConformance().addAll(GXDLMSClient.getInitialConformance(true));
+    // keys must sit in a security setup referenced by the association, else Gurux falls back to a plain context
+    GXDLMSSecuritySetup setup = new GXDLMSSecuritySetup(MeterObjects.SECURITY_SETUP.toString());
+    setup.setSecuritySuite(SecuritySuite.SUITE_0);
+    setup.setSecurityPolicy(EnumSet.of(SecurityPolicy.AUTHENTICATED_REQUEST, SecurityPolicy.ENCRYPTED_REQUEST,
+        SecurityPolicy.AUTHENTICATED_RESPONSE, SecurityPolicy.ENCRYPTED_RESPONSE));
+    setup.setGak(keys.authenticationKey());
+    setup.setGuek(keys.encryptionKey());
+    setup.setServerSystemTitle(keys.serverSystemTitle());
+    setup.setClientSystemTitle(keys.clientSystemTitle());
+    management.setSecuritySetupReference(setup.getLogicalName());
+    getItems().add(management);
+    getItems().add(setup);
+
+    invocationCounter = new GXDLMSData(MeterObjects.INVOCATION_COUNTER.toString());
+    invocationCounter.setDataType(2, DataType.UINT32);
+    invocationCounter.setValue(0L);
+    getItems().add(invocationCounter);
+
+    List<GXDLMSRegister> registers = CosemObjects.registers();
+    getItems().addAll(registers);
+    clock = CosemObjects.clock();
+    getItems().add(clock);
+    GXDLMSData eventCode = CosemObjects.eventCode();
+    getItems().add(eventCode);
+    loadProfile = CosemObjects.loadProfile(clock, registers);
+    loadProfile.setCapturePeriod(backend.capturePeriodSeconds());
+    getItems().add(loadProfile);
+    eventLog = CosemObjects.eventLog(clock, eventCode);
+    getItems().add(eventLog);
+    disconnectControl = new GXDLMSDisconnectControl(MeterObjects.DISCONNECT_CONTROL.toString());
+    disconnectControl.setControlMode(ControlMode.MODE_1);
+    getItems().add(disconnectControl);
+    message = textData(MeterObjects.CONSUMER_MESSAGE);
+    serial = textData(MeterObjects.SERIAL_NUMBER);
+    firmware = textData(MeterObjects.FIRMWARE_ID);
+    getItems().add(message);
+    getItems().add(serial);
+    getItems().add(firmware);
+    initialize();
+  }
+
+  private static GXDLMSAssociationLogicalName publicAssociation() {
+    GXDLMSAssociationLogicalName a =
+        new GXDLMSAssociationLogicalName(MeterObjects.PUBLIC_ASSOCIATION.toString());
+    a.setClientSAP(MeterObjects.PUBLIC_CLIENT);
+    a.getAuthenticationMechanismName().setMechanismId(Authentication.NONE);
+    a.getXDLMSContextInfo().setMaxReceivePduSize(1024);
+    a.getXDLMSContextInfo().setMaxSendPduSize(1024);
+    a.getXDLMSContextInfo().getConformance().addAll(GXDLMSClient.getInitialConformance(true));
+    return a;
+  }
+
+  private static GXDLMSData textData(ObisCode obis) {
+    GXDLMSData d = new GXDLMSData(obis.toString());
+    d.setDataType(2, DataType.OCTET_STRING);
+    d.setValue(new byte[0]);
+    return d;
+  }
+
+  GXDLMSData invocationCounterObject() {
+    return invocationCounter;
+  }
+
+  private boolean management() {
+    GXDLMSAssociationLogicalName a = getAssignedAssociation();
+    return a != null && a.getClientSAP() == MeterObjects.MANAGEMENT_CLIENT;
+  }
+
+  // ------------------------------------------------------------------ association
+
+  @Override
+  protected boolean isTarget(int serverAddress, int clientAddress) {
+    if (serverAddress != MeterObjects.LOGICAL_DEVICE) {
+      return false;
+    }
+    for (GXDLMSObject o : getItems().getObjects(ObjectType.ASSOCIATION_LOGICAL_NAME)) {
+      GXDLMSAssociationLogicalName a = (GXDLMSAssociationLogicalName) o;
+      if (a.getClientSAP() == clientAddress) {
+        setAssignedAssociation(a);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  protected SourceDiagnostic onValidateAuthentication(Authentication authentication, byte[] password) {
+    GXDLMSAssociationLogicalName a = getAssignedAssociation();
+    if (a == null || a.getAuthenticationMechanismName().getMechanismId() != authentication) {
+      return SourceDiagnostic.NOT_RECOGNISED;
+    }
+    return SourceDiagnostic.NONE;
+  }
+
+  @Override
+  protected GXDLMSObject onFindObject(ObjectType type, int sn, String ln) {
+    if (type == ObjectType.ASSOCIATION_LOGICAL_NAME && CURRENT_ASSOCIATION.equals(ln)) {
+      return getAssignedAssociation();
+    }
+    return null;
+  }
+
+  @Override
+  protected AccessMode onGetAttributeAccess(ValueEventArgs arg) {
+    GXDLMSObject target = arg.getTarget();
+    if (getAssignedAssociation() == null) {
+      return AccessMode.NO_ACCESS;
+    }
+    if (arg.getIndex() == 1) {
+      return AccessMode.READ;
+    }
+    String ln = target.getLogicalName();
+    if (!management()) {
+      boolean publicObject = ln.equals(MeterObjects.SERIAL_NUMBER.toString())
+          || ln.equals(MeterObjects.CLOCK.toString())
+          || ln.equals(MeterObjects.INVOCATION_COUNTER.toString())
+          || target == getAssignedAssociation();
+      return publicObject ? AccessMode.READ : AccessMode.NO_ACCESS;
+    }
+    if ((target == clock || target == message) && arg.getIndex() == 2) {
+      return AccessMode.READ_WRITE;
+    }
+    return AccessMode.READ;
+  }
+
+  @Override
+  protected MethodAccessMode onGetMethodAccess(ValueEventArgs arg) {
+    GXDLMSObject target = arg.getTarget();
+    if (target instanceof GXDLMSAssociationLogicalName && arg.getIndex() == 1) {
+      // reply_to_HLS_authentication: the second step of HLS-GMAC
+      return MethodAccessMode.ACCESS;
+    }
+    if (target == disconnectControl && management() && (arg.getIndex() == 1 || arg.getIndex() == 2)) {
+      return MethodAccessMode.ACCESS;
+    }
+    return MethodAccessMode.NO_ACCESS;
+  }
+
+  @Override
+  protected void onConnected(GXDLMSConnectionEventArgs info) {
+    log.debug("association with client {} established", getSettings().getClientAddress());
+  }
+
+  @Override
+  protected void onInvalidConnection(GXDLMSConnectionEventArgs info) {
+    invalidConnection = true;
+  }
+
+  @Override
+  protected void onDisconnected(GXDLMSConnectionEventArgs info) {
+    log.debug("association with client {} released", getSettings().getClientAddress());
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  @Override
+  public void onPreGet(ValueEventArgs[] args) {}
+
+  @Override
+  public void onPostGet(ValueEventArgs[] args) {}
+
+  @Override
+  public void onPreRead(ValueEventArgs[] args) {
+    for (ValueEventArgs e : args) {
+      try {
+        preRead(e);
+      } catch (RuntimeException ex) {
+        log.warn("reading {} attribute {} failed: {}", e.getTarget().getLogicalName(), e.getIndex(), ex.toString());
+        e.setError(ErrorCode.HARDWARE_FAULT);
+      }
+    }
+  }
+
+  private void preRead(ValueEventArgs e) {
+    GXDLMSObject target = e.getTarget();
+    int index = e.getIndex();
+    if (target instanceof GXDLMSRegister r && index == 2) {
+      RegisterDef def = MeterObjects.register(ObisCode.parse(r.getLogicalName())).orElse(null);
+      if (def == null) {
+        return;
+      }
+      try {
+        r.setValue(raw(def, backend.registerValue(def.obis())));
+      } catch (TemporaryFailureException ex) {
+        log.debug("{}: temporary failure: {}", def.obis(), ex.getMessage());
+        e.setError(ErrorCode.TEMPORARY_FAILURE);
+      }
+    } else if (target == clock && index == 2) {
+      clock.setTime(new GXDateTime(Date.from(backend.now())));
+    } else if (target == disconnectControl && (index == 2 || index == 3)) {
+      MeterBackend.RelayStatus s = backend.relay();
+      disconnectControl.setOutputState(s.outputConnected());
+      disconnectControl.setControlState(ControlState.values()[s.controlState()]);
+    } else if (target == message && index == 2) {
+      message.setValue(backend.message().getBytes(StandardCharsets.UTF_8));
+    } else if (target == serial && index == 2) {
+      serial.setValue(backend.serialNumber().getBytes(StandardCharsets.US_ASCII));
+    } else if (target == firmware && index == 2) {
+      firmware.setValue(backend.firmwareId().getBytes(StandardCharsets.US_ASCII));
+    } else if (target == loadProfile) {
+      loadProfile.setCapturePeriod(backend.capturePeriodSeconds());
+      loadProfile.setEntriesInUse(backend.loadProfileEntries());
+      loadProfile.setProfileEntries(backend.loadProfileCapacity());
+      if (index == 2) {
+        fillProfile(e, true);
+      }
+    } else if (target == eventLog) {
+      eventLog.setEntriesInUse(backend.eventEntries());
+      eventLog.setProfileEntries(backend.eventCapacity());
+      if (index == 2) {
+        fillProfile(e, false);
+      }
+    }
+  }
+
+  /** Wire value of a register: physical / 10^scaler, rounded, clamped to the wire type. */
+  static Object raw(RegisterDef def, BigDecimal physical) {
+    long v = physical.scaleByPowerOfTen(-def.scaler()).setScale(0, RoundingMode.HALF_UP).longValue();
+    long min = def.signed() ? (def.wideValue() ? Integer.MIN_VALUE : Short.MIN_VALUE) : 0;
+    long max = def.signed() ? (def.wideValue() ? Integer.MAX_VALUE : Short.MAX_VALUE)
+        : (def.wideValue() ? 0xFFFFFFFFL : 0xFFFF);
+    v = Math.max(min, Math.min(max, v));
+    return switch (CosemObjects.valueType(def)) {
+      case INT16 -> (short) v;
+      case UINT16, INT32 -> (int) v;
+      default -> v;
+    };
+  }
+
+  /**
+   * Puts the selected rows (selective access by range or entry, or all) into the profile buffer and lets Gurux
+   * encode them as a plain read; all columns are returned (column selection is not supported).
+   */
+  private void fillProfile(ValueEventArgs e, boolean load) {
+    GXDLMSProfileGeneric pg = load ? loadProfile : eventLog;
+    List<Object[]> rows;
+    int selector = e.getSelector();
+    Object parameters = e.getParameters();
+    if (selector == 1 && parameters instanceof List<?> p && p.size() >= 3) {
+      Instant from = instant(p.get(1));
+      Instant to = instant(p.get(2));
+      if (from == null || to == null) {
+        e.setError(ErrorCode.OTHER_REASON);
+        return;
+      }
+      rows = load ? profileRows(backend.loadProfile(from, to)) : eventRows(backend.events(from, to));
+    } else if (selector == 2 && parameters instanceof List<?> p && p.size() >= 2
+        && p.get(0) instanceof Number f && p.get(1) instanceof Number t) {
+      long first = Math.max(1, f.longValue() & 0xFFFFFFFFL);
+      long last = t.longValue() & 0xFFFFFFFFL;
+      if (first > Integer.MAX_VALUE || (last != 0 && last < first)) {
+        e.setError(ErrorCode.OTHER_REASON);
+        return;
+      }
+      int count = last == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, last - first + 1);
+      rows = load ? profileRows(backend.loadProfile((int) first, count))
+          : eventRows(backend.events((int) first, count));
+    } else if (selector == 0 || parameters == null) {
+      rows = load ? profileRows(backend.loadProfile(1, 0)) : eventRows(backend.events(1, 0));
+    } else {
+      e.setError(ErrorCode.OTHER_REASON);
+      return;
+    }
+    pg.clearBuffer();
+    pg.addBuffer(rows);
+    e.setSelector(0);
+    e.setParameters(null);
+  }
+
+  private static Instant instant(Object value) {
+    try {
+      Object t = value instanceof byte[] b ? GXDLMSClient.changeType(b, DataType.DATETIME) : value;
+      if (t instanceof GXDateTime dt) {
+        return dt.getMeterCalendar().toInstant();
+      }
+    } catch (RuntimeException ignored) {
+      // a malformed date-time is answered with an error, below
+    }
+    return null;
+  }
+
+  private static List<Object[]> profileRows(List<ProfileRow> rows) {
+    List<RegisterDef> defs = MeterObjects.LOAD_PROFILE_COLUMNS.stream()
+        .map(o -> MeterObjects.register(o).orElseThrow())
+        .toList();
+    return rows.stream().map(r -> {
+      Object[] row = new Object[1 + defs.size()];
+      row[0] = new GXDateTime(Date.from(r.time()));
+      for (int i = 0; i < defs.size(); i++) {
+        row[i + 1] = raw(defs.get(i), r.values().get(i));
+      }
+      return row;
+    }).toList();
+  }
+
+  private static List<Object[]> eventRows(List<EventRow> rows) {
+    return rows.stream()
+        .map(r -> new Object[] {new GXDateTime(Date.from(r.time())), r.code()})
+        .toList();
+  }
+
+  @Override
+  public void onPostRead(ValueEventArgs[] args) {}
+
+  // ------------------------------------------------------------------ writes and actions
+
+  @Override
+  protected void onPreWrite(ValueEventArgs[] args) {
+    for (ValueEventArgs e : args) {
+      if (e.getTarget() == message && e.getIndex() == 2) {
+        if (!(e.getValue() instanceof byte[] b)) {
+          e.setError(ErrorCode.UNMATCHED_TYPE);
+        } else if (b.length > MeterObjects.MAX_MESSAGE_BYTES) {
+          e.setError(ErrorCode.OTHER_REASON);
+        } else {
+          backend.setMessage(new String(b, StandardCharsets.UTF_8));
+        }
+        e.setHandled(true);
+      } else if (e.getTarget() == clock && e.getIndex() == 2) {
+        Instant t = instant(e.getValue());
+        if (t == null) {
+          e.setError(ErrorCode.UNMATCHED_TYPE);
+        } else {
+          backend.setClock(t);
+        }
+        e.setHandled(true);
+      }
+    }
+  }
+
+  @Override
+  protected void onPostWrite(ValueEventArgs[] args) {}
+
+  @Override
+  protected void onPreAction(ValueEventArgs[] args) {
+    for (ValueEventArgs e : args) {
+      if (e.getTarget() == disconnectControl) {
+        // Gurux would only flip its own fields; the relay is ours
+        if (e.getIndex() == 1) {
+          backend.disconnect();
+        } else if (e.getIndex() == 2) {
+          backend.reconnect();
+        } else {
+          e.setError(ErrorCode.READ_WRITE_DENIED);
+        }
+        e.setHandled(true);
+      }
+    }
+  }
+
+  @Override
+  protected void onPostAction(ValueEventArgs[] args) {}
+
+}

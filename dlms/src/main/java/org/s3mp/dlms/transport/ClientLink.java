@@ -1,0 +1,36 @@
+package org.s3mp.dlms.transport;
+
+import java.io.IOException;
+import java.time.Duration;
+
+/** The client side of a transport: one conversation with one meter. Not thread-safe; one request at a time. */
+public interface ClientLink extends AutoCloseable {
+
+  /**
+   * Sends one wrapper PDU and waits for the next wrapper PDU from the meter.
+   *
+   * @throws java.net.SocketTimeoutException when nothing arrives within the timeout (datagram transports: the
+   *     request or the response may have been lost; the caller may send the same request again)
+   * @throws IOException when the link failed or the peer sent something that is not a wrapper PDU
+   */
+  byte[] exchange(byte[] request, Duration timeout) throws IOException;
+
+  /** Whether this link loses PDUs (see {@link TransportProvider#datagram()}). */
+  boolean datagram();
+
+  /** The path the last exchange took, for path-aware transports (SCION); empty for the others. */
+  default java.util.Optional<LinkPath> path() {
+    return java.util.Optional.empty();
+  }
+
+  /** This end's address in the transport's notation (SCION: {@code ISD-AS,[IP]:PORT}), where it has one. */
+  default java.util.Optional<String> localAddress() {
+    return java.util.Optional.empty();
+  }
+
+  /** The meter's address, for messages. */
+  MeterUrl remote();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,14 @@
+package org.s3mp.dlms.transport;
+
+/** The server side's consumer of wrapper PDUs (the DLMS server). */
+public interface PduHandler {
+
+  /**
+   * One complete wrapper PDU from a peer. Called for different peers concurrently but never concurrently for
+   * the same peer. Replies go through {@link ServerEndpoint#send}. Must not throw for bad input.
+   */
+  void received(Peer peer, byte[] pdu, ServerEndpoint endpoint);
+
+  /** The transport will deliver nothing more from this peer (connection closed). Datagram peers never close. */
+  default void closed(Peer peer) {}
+}

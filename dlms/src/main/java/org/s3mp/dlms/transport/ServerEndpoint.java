@@ -1,0 +1,20 @@
+package org.s3mp.dlms.transport;
+
+import java.io.IOException;
+
+/** A listening transport endpoint of the meter. */
+public interface ServerEndpoint extends AutoCloseable {
+
+  /** The address actually bound (with the real port when 0 was asked for). */
+  MeterUrl localUrl();
+
+  /** Whether peers' PDUs arrive as datagrams that may be lost (see {@link TransportProvider#datagram()}). */
+  boolean datagram();
+
+  /** Sends one wrapper PDU to a peer; a peer that has gone away is ignored or raises an IOException. */
+  void send(Peer peer, byte[] pdu) throws IOException;
+
+  /** Stops listening and drops all peers. */
+  @Override
+  void close();
+}

@@ -1,0 +1,106 @@
+package org.s3mp.dlms.transport.scion;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.PduHandler;
+import org.s3mp.dlms.transport.Peer;
+import org.s3mp.dlms.transport.ServerEndpoint;
+import org.s3mp.scion.ScionAddress;
+import org.s3mp.scion.daemon.DaemonClient;
+import org.s3mp.scion.daemon.DaemonException;
+import org.s3mp.scion.socket.ReceivedDatagram;
+import org.s3mp.scion.socket.ScionDatagramSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The meter's SCION/UDP listener: one socket, one receiving thread; each datagram is one wrapper PDU from the
+ * peer named by its SCION source address, and the reply goes back on the reversed path of that peer's latest
+ * request (so the head-end's path choice and failover decide both directions).
+ */
+final class ScionServerEndpoint implements ServerEndpoint {
+  private static final Logger log = LoggerFactory.getLogger(ScionServerEndpoint.class);
+
+  private final ScionDatagramSocket socket;
+  private final PduHandler handler;
+  private final Map<ScionPeer, ReceivedDatagram> replyTo = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  private ScionServerEndpoint(ScionDatagramSocket socket, PduHandler handler) {
+    this.socket = socket;
+    this.handler = handler;
+  }
+
+  static ScionServerEndpoint start(ScionAddress address, PduHandler handler, String daemonAddress) throws IOException {
+    ScionDatagramSocket socket;
+    try (DaemonClient daemon = DaemonClient.connect(daemonAddress)) {
+      var as = daemon.localAs();
+      if (!as.isdAs().equals(address.isdAs())) {
+        throw new IOException("cannot listen on " + address + ": the SCION daemon at " + daemonAddress
+            + " serves AS " + as.isdAs());
+      }
+      socket = ScionDatagramSocket.open(daemon, address.host(), address.port());
+    } catch (DaemonException e) {
+      throw new IOException("SCION daemon " + daemonAddress + ": " + e.getMessage(), e);
+    }
+    ScionServerEndpoint ep = new ScionServerEndpoint(socket, handler);
+    Thread t = new Thread(ep::receiveLoop, "dlms-scion-" + address);
+    t.setDaemon(true);
+    t.start();
+    log.info("listening on scion://{}", socket.localAddress());
+    return ep;
+  }
+
+  private void receiveLoop() {
+    while (!closed) {
+      try {
+        ReceivedDatagram d = socket.receive(java.time.Duration.ofSeconds(1));
+        if (d == null) {
+          continue;
+        }
+        ScionPeer peer = new ScionPeer(d.source());
+        replyTo.put(peer, d);
+        handler.received(peer, d.payload(), this);
+      } catch (IOException e) {
+        if (!closed) {
+          log.warn("SCION receive failed: {}", e.getMessage());
+        }
+      } catch (RuntimeException e) {
+        // a handler bug must not stop the meter from answering others
+        log.error("handling a SCION datagram failed", e);
+      }
+    }
+  }
+
+  /** The latest datagram from a peer, with the path it actually took (tests check what the routers forwarded). */
+  ReceivedDatagram lastDatagram(ScionPeer peer) {
+    return replyTo.get(peer);
+  }
+
+  @Override
+  public MeterUrl localUrl() {
+    return new MeterUrl("scion", socket.localAddress().toString());
+  }
+
+  @Override
+  public boolean datagram() {
+    return true;
+  }
+
+  @Override
+  public void send(Peer peer, byte[] pdu) throws IOException {
+    ReceivedDatagram to = peer instanceof ScionPeer p ? replyTo.get(p) : null;
+    if (to == null) {
+      throw new IOException("no request from " + peer + " to answer");
+    }
+    socket.reply(to, pdu);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    socket.close();
+  }
+}

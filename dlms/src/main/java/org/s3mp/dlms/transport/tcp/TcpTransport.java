@@ -1,0 +1,45 @@
+package org.s3mp.dlms.transport.tcp;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import org.s3mp.dlms.transport.ClientLink;
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.PduHandler;
+import org.s3mp.dlms.transport.ServerEndpoint;
+import org.s3mp.dlms.transport.TransportProvider;
+
+/** {@code tcp://HOST:PORT}: the IEC 62056-47 wrapper over TCP (a byte stream; PDUs delimited by the header). */
+public final class TcpTransport implements TransportProvider {
+
+  /** Largest APDU accepted; the 16-bit wrapper length allows no more anyway. */
+  static final int MAX_APDU = 0xFFFF;
+
+  @Override
+  public String scheme() {
+    return "tcp";
+  }
+
+  @Override
+  public boolean datagram() {
+    return false;
+  }
+
+  @Override
+  public ClientLink connect(MeterUrl url, Duration timeout) throws IOException {
+    return TcpClientLink.open(url, address(url), timeout);
+  }
+
+  @Override
+  public ServerEndpoint listen(MeterUrl url, PduHandler handler) throws IOException {
+    return TcpServerEndpoint.start(address(url), handler);
+  }
+
+  private static InetSocketAddress address(MeterUrl url) {
+    if (!"tcp".equals(url.scheme())) {
+      throw new IllegalArgumentException("not a tcp:// URL: " + url);
+    }
+    MeterUrl.HostPort hp = url.hostPort();
+    return new InetSocketAddress(hp.host(), hp.port());
+  }
+}

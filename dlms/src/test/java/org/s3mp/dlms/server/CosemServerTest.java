@@ -1,0 +1,156 @@
+package org.s3mp.dlms.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3mp.dlms.MeterObjects;
+import org.s3mp.dlms.client.ClientSecurity;
+import org.s3mp.dlms.client.MeterClient;
+import org.s3mp.dlms.client.MeterException;
+import org.s3mp.dlms.client.ProfileEntry;
+import org.s3mp.dlms.client.RegisterReading;
+import org.s3mp.dlms.client.RelayState;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.ServerEndpoint;
+import org.s3mp.dlms.transport.Transports;
+
+/** The COSEM server and the client API against each other over loopback TCP. */
+class CosemServerTest {
+  @TempDir Path dir;
+  InMemoryBackend backend;
+  KeysFile keys;
+  ServerEndpoint endpoint;
+  MeterUrl url;
+  FileCounterStore counters;
+
+  @BeforeEach
+  void start() throws Exception {
+    backend = new InMemoryBackend();
+    keys = KeysFile.generate(new byte[] {'S', '3', 'M', 'P', 0, 0, 0, 1}, new byte[] {'S', '3', 'M', 'P', 0, 0, 1, 1});
+    counters = new FileCounterStore(dir.resolve("counters"));
+    CosemServer server = new CosemServer(backend, keys, counters);
+    endpoint = Transports.forUrl(MeterUrl.parse("tcp://127.0.0.1:0")).listen(MeterUrl.parse("tcp://127.0.0.1:0"), server);
+    url = endpoint.localUrl();
+  }
+
+  @AfterEach
+  void stop() {
+    endpoint.close();
+  }
+
+  MeterClient management() throws Exception {
+    return MeterClient.open(url, ClientSecurity.management(keys), Duration.ofSeconds(5));
+  }
+
+  @Test
+  void readsScaledRegistersWithKeys() throws Exception {
+    try (MeterClient c = management()) {
+      List<RegisterReading> all = c.readRegisters();
+      assertThat(all).extracting(RegisterReading::line).containsExactly(
+          "1.0.32.7.0.255 231.4 V",
+          "1.0.31.7.0.255 1.234 A",
+          "1.0.1.7.0.255 285.6 W",
+          "1.0.2.7.0.255 0.0 W",
+          "1.0.3.7.0.255 -12.5 var",
+          "1.0.9.7.0.255 290.1 VA",
+          "1.0.1.8.0.255 123456 Wh",
+          "1.0.2.8.0.255 7 Wh",
+          "1.0.14.7.0.255 49.98 Hz",
+          "1.0.13.7.0.255 0.985");
+      assertThat(c.readSerialNumber()).isEqualTo("S3MP-TEST-1");
+    }
+  }
+
+  @Test
+  void temporaryFailureIsReportedNotStale() throws Exception {
+    backend.failing = MeterObjects.FREQUENCY;
+    try (MeterClient c = management()) {
+      assertThatThrownBy(() -> c.readRegister(MeterObjects.FREQUENCY))
+          .isInstanceOf(MeterException.class)
+          .satisfies(e -> assertThat(((MeterException) e).dlmsError()).isEqualTo("TEMPORARY_FAILURE"));
+      assertThatThrownBy(() -> c.readRegisters()).isInstanceOf(MeterException.class)
+          .hasMessageContaining("1.0.14.7.0.255");
+      assertThat(c.readRegister(MeterObjects.VOLTAGE_L1).value()).isEqualByComparingTo("231.4");
+    }
+  }
+
+  @Test
+  void disconnectReconnectAndMessage() throws Exception {
+    try (MeterClient c = management()) {
+      assertThat(c.disconnect()).isEqualTo(new RelayState(false, RelayState.Control.DISCONNECTED));
+      assertThat(backend.connected).isFalse();
+      assertThat(c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value()).isEqualByComparingTo("0");
+      assertThat(c.reconnect()).isEqualTo(new RelayState(true, RelayState.Control.CONNECTED));
+      c.setMessage("Zählerstand OK");
+      assertThat(backend.message).isEqualTo("Zählerstand OK");
+    }
+  }
+
+  @Test
+  void publicClientReadsClockButCannotOperateRelay() throws Exception {
+    try (MeterClient c = MeterClient.open(url, ClientSecurity.publicClient(), Duration.ofSeconds(5))) {
+      assertThat(c.readSerialNumber()).isEqualTo("S3MP-TEST-1");
+      assertThat(c.readClock()).isCloseTo(Instant.now(), org.assertj.core.api.Assertions.within(5, ChronoUnit.SECONDS));
+      assertThatThrownBy(c::disconnect).isInstanceOf(MeterException.class);
+      assertThatThrownBy(() -> c.readRegister(MeterObjects.VOLTAGE_L1)).isInstanceOf(MeterException.class);
+    }
+    assertThat(backend.connected).isTrue();
+  }
+
+  @Test
+  void wrongKeysAreRefusedAndReported() throws Exception {
+    KeysFile wrong = KeysFile.generate(keys.clientSystemTitle(), keys.serverSystemTitle());
+    assertThatThrownBy(() -> MeterClient.open(url, ClientSecurity.management(wrong), Duration.ofSeconds(5)))
+        .isInstanceOf(MeterException.class)
+        .hasMessageContaining("refused");
+    assertThat(backend.authFailures).isNotEmpty();
+    try (MeterClient c = management()) {
+      assertThat(c.readRegister(MeterObjects.VOLTAGE_L1).value()).isEqualByComparingTo("231.4");
+    }
+  }
+
+  @Test
+  void loadProfileByRangeAndEntry() throws Exception {
+    Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    for (int i = 0; i < 10; i++) {
+      backend.profile.add(new MeterBackend.ProfileRow(t0.plusSeconds(900L * i),
+          List.of(BigDecimal.valueOf(1000 + i), BigDecimal.valueOf(i), new BigDecimal("12.5"))));
+    }
+    try (MeterClient c = management()) {
+      assertThat(c.loadProfileEntries()).isEqualTo(10);
+      List<ProfileEntry> range = c.readLoadProfile(t0.plusSeconds(900 * 2), t0.plusSeconds(900 * 5));
+      assertThat(range).extracting(ProfileEntry::time)
+          .containsExactly(t0.plusSeconds(1800), t0.plusSeconds(2700), t0.plusSeconds(3600), t0.plusSeconds(4500));
+      assertThat(range.get(0).values().get(0).line()).isEqualTo("1.0.1.8.0.255 1002 Wh");
+      List<ProfileEntry> entries = c.readLoadProfile(9, 5);
+      assertThat(entries).extracting(ProfileEntry::time).containsExactly(t0.plusSeconds(7200), t0.plusSeconds(8100));
+      assertThat(c.readLoadProfile(1, 0)).hasSize(10);
+    }
+  }
+
+  @Test
+  void serverCounterNeverRepeatsAcrossAssociations() throws Exception {
+    long before = counters.serverCounter(keys.keyId());
+    try (MeterClient c = management()) {
+      c.readRegister(MeterObjects.VOLTAGE_L1);
+    }
+    long after = counters.serverCounter(keys.keyId());
+    assertThat(after).isGreaterThan(before);
+    try (MeterClient c = management()) {
+      c.readRegister(MeterObjects.VOLTAGE_L1);
+    }
+    assertThat(counters.serverCounter(keys.keyId())).isGreaterThan(after);
+    assertThat(counters.clientFloor(keys.keyId())).isGreaterThan(0);
+  }
+}

@@ -1,0 +1,234 @@
+package org.s3mp.meter;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.s3mp.dlms.MeterEvent;
+import org.s3mp.dlms.MeterObjects;
+import org.s3mp.dlms.ObisCode;
+import org.s3mp.dlms.server.MeterBackend;
+import org.s3mp.dlms.server.TemporaryFailureException;
+import org.s3mp.meter.drivers.Display;
+import org.s3mp.meter.drivers.Relay;
+import org.s3mp.meter.source.MeterSource;
+import org.s3mp.meter.source.SimulatedMeter;
+import org.s3mp.meter.source.SourceUnavailableException;
+import org.s3mp.meter.store.AgentState;
+import org.s3mp.meter.store.EventLog;
+import org.s3mp.meter.store.LoadProfileStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The meter agent behind the DLMS server: source, relay, display and the persistent stores. */
+final class AgentBackend implements MeterBackend {
+  private static final Logger log = LoggerFactory.getLogger(AgentBackend.class);
+  /** Failed authentications closer together than this are logged as one event (no log flooding). */
+  static final Duration AUTH_FAILURE_COLLAPSE = Duration.ofSeconds(60);
+  private static final List<ObisCode> LOAD_SIDE = List.of(MeterObjects.CURRENT_L1,
+      MeterObjects.ACTIVE_POWER_IMPORT, MeterObjects.ACTIVE_POWER_EXPORT, MeterObjects.REACTIVE_POWER,
+      MeterObjects.APPARENT_POWER);
+
+  private final AgentState state;
+  private final MeterSource source;
+  private final Relay relay;
+  private final Display display;
+  private final LoadProfileStore profile;
+  private final EventLog events;
+  private final String serialNumber;
+  private final int capturePeriod;
+
+  AgentBackend(AgentState state, MeterSource source, Relay relay, Display display, LoadProfileStore profile,
+      EventLog events, String serialNumber, int capturePeriod) {
+    this.state = state;
+    this.source = source;
+    this.relay = relay;
+    this.display = display;
+    this.profile = profile;
+    this.events = events;
+    this.serialNumber = serialNumber;
+    this.capturePeriod = capturePeriod;
+  }
+
+  /** Brings relay and display to the persisted state and logs the start. */
+  synchronized void start() throws IOException {
+    boolean connected = state.relayConnected();
+    relay.set(connected);
+    source.loadConnected(connected);
+    display.show(state.message());
+    events.add(now(), MeterEvent.AGENT_START);
+  }
+
+  @Override
+  public String serialNumber() {
+    return serialNumber;
+  }
+
+  @Override
+  public String firmwareId() {
+    String v = AgentBackend.class.getPackage().getImplementationVersion();
+    return "s3mp-meter " + (v == null ? "dev" : v);
+  }
+
+  @Override
+  public synchronized BigDecimal registerValue(ObisCode register) throws TemporaryFailureException {
+    if (!state.relayConnected() && LOAD_SIDE.contains(register)) {
+      // the relay cuts the load: nothing flows, whatever the meter in front of it still shows
+      return BigDecimal.ZERO;
+    }
+    try {
+      return source.read(register);
+    } catch (SourceUnavailableException e) {
+      throw new TemporaryFailureException(e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Instant now() {
+    return Instant.now().plusMillis(state.clockOffsetMillis());
+  }
+
+  @Override
+  public synchronized void setClock(Instant time) {
+    state.clockOffsetMillis(time.toEpochMilli() - System.currentTimeMillis());
+    log.info("clock set to {}", time);
+    event(MeterEvent.CLOCK_SET);
+  }
+
+  @Override
+  public synchronized RelayStatus relay() {
+    boolean c = state.relayConnected();
+    return new RelayStatus(c, c ? 1 : 0);
+  }
+
+  @Override
+  public synchronized void disconnect() {
+    switchRelay(false);
+  }
+
+  @Override
+  public synchronized void reconnect() {
+    switchRelay(true);
+  }
+
+  private void switchRelay(boolean connected) {
+    try {
+      relay.set(connected);
+    } catch (IOException e) {
+      throw new UncheckedIOException("relay did not switch", e);
+    }
+    source.loadConnected(connected);
+    boolean changed = state.relayConnected() != connected;
+    state.relayConnected(connected);
+    if (changed) {
+      event(connected ? MeterEvent.RECONNECT : MeterEvent.DISCONNECT);
+    }
+  }
+
+  @Override
+  public synchronized String message() {
+    return state.message();
+  }
+
+  @Override
+  public synchronized void setMessage(String text) {
+    try {
+      display.show(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException("display failed", e);
+    }
+    state.message(text);
+  }
+
+  @Override
+  public int capturePeriodSeconds() {
+    return capturePeriod;
+  }
+
+  @Override
+  public List<ProfileRow> loadProfile(Instant from, Instant to) {
+    return profile.range(from, to);
+  }
+
+  @Override
+  public List<ProfileRow> loadProfile(int first, int count) {
+    return profile.entries(first, count);
+  }
+
+  @Override
+  public int loadProfileEntries() {
+    return profile.size();
+  }
+
+  @Override
+  public int loadProfileCapacity() {
+    return profile.capacity();
+  }
+
+  @Override
+  public List<EventRow> events(Instant from, Instant to) {
+    return events.range(from, to);
+  }
+
+  @Override
+  public List<EventRow> events(int first, int count) {
+    return events.entries(first, count);
+  }
+
+  @Override
+  public int eventEntries() {
+    return events.size();
+  }
+
+  @Override
+  public int eventCapacity() {
+    return events.capacity();
+  }
+
+  @Override
+  public synchronized void authenticationFailed(String peer, String reason) {
+    EventRow last = events.last();
+    if (last != null && last.code() == MeterEvent.AUTHENTICATION_FAILED.code()
+        && Duration.between(last.time(), now()).compareTo(AUTH_FAILURE_COLLAPSE) < 0) {
+      return;
+    }
+    event(MeterEvent.AUTHENTICATION_FAILED);
+  }
+
+  private void event(MeterEvent e) {
+    try {
+      events.add(now(), e);
+    } catch (IOException ex) {
+      log.error("cannot store event {}: {}", e, ex.getMessage());
+    }
+  }
+
+  /** One load profile capture at the given (period-aligned) time. */
+  synchronized void capture(Instant time) {
+    List<BigDecimal> values = new ArrayList<>();
+    for (ObisCode column : MeterObjects.LOAD_PROFILE_COLUMNS) {
+      try {
+        values.add(registerValue(column));
+      } catch (TemporaryFailureException e) {
+        log.warn("load profile capture at {} skipped: {}", time, e.getMessage());
+        return;
+      }
+    }
+    try {
+      profile.append(time, values);
+    } catch (IOException e) {
+      log.error("cannot store load profile entry: {}", e.getMessage());
+    }
+    persistEnergy();
+  }
+
+  /** Saves the simulated energy register (a real meter keeps its own). */
+  synchronized void persistEnergy() {
+    if (source instanceof SimulatedMeter sim) {
+      state.simulatedEnergyWh(sim.energyImportWh());
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package org.s3mp.meter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.s3mp.dlms.server.CosemServer;
+import org.s3mp.dlms.server.FileCounterStore;
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.ServerEndpoint;
+import org.s3mp.dlms.transport.Transports;
+import org.s3mp.meter.source.MeterSource;
+import org.s3mp.meter.store.AgentState;
+import org.s3mp.meter.store.EventLog;
+import org.s3mp.meter.store.LoadProfileStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running meter agent: the DLMS/COSEM server on its endpoints, the load profile capture, all state in the
+ * data directory. {@link #close()} stops it and saves the state.
+ */
+public final class MeterAgent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MeterAgent.class);
+
+  private final AgentConfig config;
+  private final MeterSource source;
+  private final AgentBackend backend;
+  private final LoadProfileStore profile;
+  private final EventLog events;
+  private final List<ServerEndpoint> endpoints = new ArrayList<>();
+  private final ScheduledExecutorService scheduler;
+  private CosemServer server;
+
+  private MeterAgent(AgentConfig config, MeterSource source, AgentBackend backend, LoadProfileStore profile,
+      EventLog events) {
+    this.config = config;
+    this.source = source;
+    this.backend = backend;
+    this.profile = profile;
+    this.events = events;
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "meter-capture");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Starts an agent; fails with a clear message when the data directory, source or a port is unusable. */
+  public static MeterAgent start(AgentConfig config) throws IOException {
+    Files.createDirectories(config.dataDir());
+    AgentState state = new AgentState(config.dataDir().resolve("state.properties"));
+    AgentConfig.MeterClock clock = () -> Instant.now().plusMillis(state.clockOffsetMillis());
+    MeterSource source = config.source().create(clock, state.simulatedEnergyWh());
+    LoadProfileStore profile =
+        new LoadProfileStore(config.dataDir().resolve("load-profile.bin"), config.capturePeriodSeconds());
+    EventLog events = new EventLog(config.dataDir().resolve("events.bin"));
+    AgentBackend backend = new AgentBackend(state, source, config.relay(), config.display(), profile, events,
+        config.serialNumber(), config.capturePeriodSeconds());
+    MeterAgent agent = new MeterAgent(config, source, backend, profile, events);
+    try {
+      backend.start();
+      CosemServer server = agent.server = new CosemServer(backend, config.keys(),
+          new FileCounterStore(config.dataDir().resolve("counters.properties")));
+      for (MeterUrl url : config.listen()) {
+        ServerEndpoint ep = Transports.forUrl(url).listen(url, server, config.transportOptions());
+        agent.endpoints.add(ep);
+        log.info("meter {} serving DLMS on {} ({})", config.serialNumber(), ep.localUrl(), source.describe());
+      }
+      agent.scheduleCapture();
+      // the simulated energy register is also saved between captures, so a crash loses at most a minute
+      agent.scheduler.scheduleWithFixedDelay(() -> {
+        try {
+          backend.persistEnergy();
+        } catch (RuntimeException e) {
+          log.warn("cannot save state: {}", e.getMessage());
+        }
+      }, 60, 60, TimeUnit.SECONDS);
+    } catch (IOException | RuntimeException e) {
+      agent.close();
+      throw e;
+    }
+    return agent;
+  }
+
+  /** The DLMS server, for feeding PDUs in-process (fuzz tests). */
+  org.s3mp.dlms.transport.PduHandler pduHandler() {
+    return server;
+  }
+
+  /** The addresses actually bound (with real ports). */
+  public List<MeterUrl> endpoints() {
+    return endpoints.stream().map(ServerEndpoint::localUrl).toList();
+  }
+
+  private void scheduleCapture() {
+    long period = config.capturePeriodSeconds() * 1000L;
+    long now = backend.now().toEpochMilli();
+    long next = (now / period + 1) * period;
+    scheduler.schedule(() -> {
+      try {
+        backend.capture(Instant.ofEpochMilli(next));
+      } catch (RuntimeException e) {
+        log.error("load profile capture failed", e);
+      } finally {
+        if (!scheduler.isShutdown()) {
+          scheduleCapture();
+        }
+      }
+    }, next - now, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    endpoints.forEach(ServerEndpoint::close);
+    try {
+      backend.persistEnergy();
+    } catch (RuntimeException e) {
+      log.warn("cannot save state: {}", e.getMessage());
+    }
+    source.close();
+    try {
+      profile.close();
+      events.close();
+    } catch (IOException e) {
+      log.warn("closing stores: {}", e.getMessage());
+    }
+    config.relay().close();
+    config.display().close();
+  }
+}

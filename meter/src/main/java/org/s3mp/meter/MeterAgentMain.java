@@ -1,0 +1,75 @@
+package org.s3mp.meter;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.meter.drivers.LoggingDisplay;
+import org.s3mp.meter.drivers.LoggingRelay;
+
+/**
+ * A plain entry point for the agent as its own process (tests, service managers without the s3mp jar's CLI):
+ * {@code --data DIR --listen URL... --keys FILE [--simulated [--seed N] | --modbus-tcp HOST:PORT --map NAME
+ * [--slave N]] [--capture-period S]}. Prints {@code listening URL} per endpoint on stdout, runs until
+ * terminated. The user-facing command is {@code ./s3mp meter}.
+ */
+public final class MeterAgentMain {
+  private MeterAgentMain() {}
+
+  public static void main(String[] args) throws Exception {
+    Path data = null;
+    Path keys = null;
+    List<MeterUrl> listen = new ArrayList<>();
+    long seed = 1;
+    int period = AgentConfig.DEFAULT_CAPTURE_PERIOD;
+    String modbusTcp = null;
+    String map = null;
+    int slave = 1;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--simulated")) {
+        continue;
+      }
+      if (i + 1 >= args.length) {
+        fail("option " + a + " needs a value");
+      }
+      String v = args[++i];
+      switch (a) {
+        case "--data" -> data = Path.of(v);
+        case "--keys" -> keys = Path.of(v);
+        case "--listen" -> listen.add(MeterUrl.parse(v));
+        case "--seed" -> seed = Long.parseLong(v);
+        case "--capture-period" -> period = Integer.parseInt(v);
+        case "--modbus-tcp" -> modbusTcp = v;
+        case "--map" -> map = v;
+        case "--slave" -> slave = Integer.parseInt(v);
+        default -> fail("unknown option " + a);
+      }
+    }
+    if (data == null || keys == null) {
+      fail("--data and --keys are required");
+    }
+    KeysFile k = KeysFile.load(keys);
+    AgentConfig.SourceFactory source = modbusTcp == null ? Sources.simulated(seed)
+        : Sources.modbusTcp(modbusTcp, map == null ? "or-we-514" : map, slave);
+    MeterAgent agent = MeterAgent.start(new AgentConfig(data, listen, k, source, period, new LoggingRelay(),
+        new LoggingDisplay(), Sources.serialNumber(k)));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      agent.close();
+      stopped.countDown();
+    }));
+    for (MeterUrl url : agent.endpoints()) {
+      System.out.println("listening " + url);
+    }
+    System.out.flush();
+    stopped.await();
+  }
+
+  private static void fail(String message) {
+    System.err.println("meter: " + message);
+    System.exit(2);
+  }
+}

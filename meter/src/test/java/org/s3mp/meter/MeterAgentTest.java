@@ -1,0 +1,227 @@
+package org.s3mp.meter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3mp.dlms.MeterEvent;
+import org.s3mp.dlms.MeterObjects;
+import org.s3mp.dlms.client.ClientSecurity;
+import org.s3mp.dlms.client.EventRecord;
+import org.s3mp.dlms.client.MeterClient;
+import org.s3mp.dlms.client.MeterException;
+import org.s3mp.dlms.client.ProfileEntry;
+import org.s3mp.dlms.client.RegisterReading;
+import org.s3mp.dlms.client.RelayState;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.meter.drivers.LoggingDisplay;
+import org.s3mp.meter.drivers.LoggingRelay;
+
+/** The simulated meter agent in-process, against the client API over loopback TCP. */
+class MeterAgentTest {
+  @TempDir Path dir;
+  KeysFile keys = TestKeys.random();
+  LoggingRelay relay = new LoggingRelay();
+  LoggingDisplay display = new LoggingDisplay();
+  MeterAgent agent;
+  MeterUrl url;
+
+  @BeforeEach
+  void start() throws Exception {
+    agent = start(900);
+  }
+
+  MeterAgent start(int capturePeriod) throws Exception {
+    MeterAgent a = MeterAgent.start(new AgentConfig(dir, List.of(MeterUrl.parse("tcp://127.0.0.1:0")), keys,
+        Sources.simulated(42), capturePeriod, relay, display, "TEST-1"));
+    url = a.endpoints().get(0);
+    return a;
+  }
+
+  @AfterEach
+  void stop() {
+    agent.close();
+  }
+
+  MeterClient management() throws Exception {
+    return MeterClient.open(url, ClientSecurity.management(keys), Duration.ofSeconds(5));
+  }
+
+  @Test
+  void simulatedHouseholdIsPlausible() throws Exception {
+    try (MeterClient c = management()) {
+      List<RegisterReading> r = c.readRegisters();
+      assertThat(r).hasSize(MeterObjects.REGISTERS.size());
+      assertThat(c.readRegister(MeterObjects.VOLTAGE_L1).value().doubleValue()).isBetween(225.0, 235.0);
+      assertThat(c.readRegister(MeterObjects.FREQUENCY).value().doubleValue()).isBetween(49.9, 50.1);
+      assertThat(c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value().doubleValue()).isBetween(50.0, 5000.0);
+      assertThat(c.readRegister(MeterObjects.VOLTAGE_L1).unit()).isEqualTo("V");
+      assertThat(c.readSerialNumber()).isEqualTo("TEST-1");
+    }
+  }
+
+  @Test
+  void disconnectStopsLoadAndIsLogged() throws Exception {
+    try (MeterClient c = management()) {
+      assertThat(c.disconnect()).isEqualTo(new RelayState(false, RelayState.Control.DISCONNECTED));
+      assertThat(relay.state()).isFalse();
+      assertThat(c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value()).isEqualByComparingTo("0");
+      assertThat(c.readRegister(MeterObjects.CURRENT_L1).value()).isEqualByComparingTo("0");
+      var energy = c.readRegister(MeterObjects.ACTIVE_ENERGY_IMPORT).value();
+      assertThat(c.readEventLog()).extracting(EventRecord::event).contains(MeterEvent.DISCONNECT);
+      assertThat(c.reconnect()).isEqualTo(new RelayState(true, RelayState.Control.CONNECTED));
+      assertThat(relay.state()).isTrue();
+      assertThat(c.readEventLog()).extracting(EventRecord::event)
+          .containsSubsequence(MeterEvent.AGENT_START, MeterEvent.DISCONNECT, MeterEvent.RECONNECT);
+      assertThat(c.readRegister(MeterObjects.ACTIVE_ENERGY_IMPORT).value()).isGreaterThanOrEqualTo(energy);
+    }
+  }
+
+  @Test
+  void messageGoesToTheDisplayAndSurvivesRestart() throws Exception {
+    try (MeterClient c = management()) {
+      c.setMessage("Wartung um 10:00 – bitte Geduld");
+    }
+    assertThat(display.text()).isEqualTo("Wartung um 10:00 – bitte Geduld");
+    agent.close();
+    display = new LoggingDisplay();
+    agent = start(900);
+    assertThat(display.text()).isEqualTo("Wartung um 10:00 – bitte Geduld");
+    try (MeterClient c = management()) {
+      assertThat(c.readMessage()).isEqualTo("Wartung um 10:00 – bitte Geduld");
+      assertThatThrownBy(() -> c.setMessage("x".repeat(200))).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
+  void loadProfileAccumulatesAndRangeIsExact() throws Exception {
+    agent.close();
+    agent = start(1);
+    try (MeterClient c = management()) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (c.loadProfileEntries() < 5) {
+        assertThat(System.nanoTime()).as("5 captures within 20 s").isLessThan(deadline);
+        Thread.onSpinWait();
+      }
+      List<ProfileEntry> all = c.readLoadProfile(1, 0);
+      assertThat(all.size()).isGreaterThanOrEqualTo(5);
+      for (int i = 1; i < all.size(); i++) {
+        assertThat(all.get(i).time()).isAfter(all.get(i - 1).time());
+        assertThat(all.get(i).values().get(0).value()).isGreaterThanOrEqualTo(all.get(i - 1).values().get(0).value());
+      }
+      Instant from = all.get(1).time();
+      Instant to = all.get(3).time();
+      assertThat(c.readLoadProfile(from, to)).extracting(ProfileEntry::time)
+          .containsExactly(all.get(1).time(), all.get(2).time(), all.get(3).time());
+      assertThat(c.readLoadProfile(2, 2)).extracting(ProfileEntry::time)
+          .containsExactly(all.get(1).time(), all.get(2).time());
+    }
+  }
+
+  @Test
+  void publicClientCannotOperateTheRelay() throws Exception {
+    try (MeterClient c = MeterClient.open(url, ClientSecurity.publicClient(), Duration.ofSeconds(5))) {
+      assertThat(c.readSerialNumber()).isEqualTo("TEST-1");
+      assertThatThrownBy(c::disconnect).isInstanceOf(MeterException.class);
+      assertThatThrownBy(() -> c.setMessage("hi")).isInstanceOf(MeterException.class);
+    }
+    try (MeterClient c = management()) {
+      assertThat(c.readRelay().outputConnected()).isTrue();
+    }
+  }
+
+  @Test
+  void wrongKeysAreRefusedAndLogged() throws Exception {
+    KeysFile wrong = KeysFile.generate(keys.clientSystemTitle(), keys.serverSystemTitle());
+    assertThatThrownBy(() -> MeterClient.open(url, ClientSecurity.management(wrong), Duration.ofSeconds(5)))
+        .isInstanceOf(MeterException.class);
+    try (MeterClient c = management()) {
+      assertThat(c.readEventLog()).extracting(EventRecord::event).contains(MeterEvent.AUTHENTICATION_FAILED);
+    }
+  }
+
+  @Test
+  void replayedSessionIsRefused() throws Exception {
+    MeterUrl rec = new MeterUrl("rec", url.address());
+    RecordingTransport.REQUESTS.clear();
+    try (MeterClient c = MeterClient.open(rec, ClientSecurity.management(keys), Duration.ofSeconds(5))) {
+      c.disconnect();
+    }
+    List<byte[]> recorded = new ArrayList<>(RecordingTransport.REQUESTS);
+    try (MeterClient c = management()) {
+      c.reconnect();
+    }
+    // replay every recorded frame, in order, on a fresh connection
+    List<byte[]> answers = new ArrayList<>();
+    try (Socket s = new Socket(url.hostPort().host(), url.hostPort().port())) {
+      s.setSoTimeout(2000);
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      for (byte[] frame : recorded) {
+        out.write(frame);
+        out.flush();
+        byte[] header = in.readNBytes(8);
+        if (header.length < 8) {
+          break;
+        }
+        answers.add(in.readNBytes(((header[6] & 0xFF) << 8) | (header[7] & 0xFF)));
+      }
+    } catch (java.net.SocketTimeoutException dropped) {
+      // the meter may drop replayed frames without answering
+    }
+    try (MeterClient c = management()) {
+      assertThat(c.readRelay()).isEqualTo(new RelayState(true, RelayState.Control.CONNECTED));
+      assertThat(c.readEventLog()).extracting(EventRecord::event).contains(MeterEvent.AUTHENTICATION_FAILED);
+    }
+  }
+
+  @Test
+  void concurrentClientsEachGetTheirOwnAssociation() throws Exception {
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Integer>> results = new ArrayList<>();
+      for (int t = 0; t < 3; t++) {
+        results.add(pool.submit(() -> {
+          int ok = 0;
+          try (MeterClient c = MeterClient.open(url, ClientSecurity.publicClient(), Duration.ofSeconds(5))) {
+            for (int i = 0; i < 20; i++) {
+              if (c.readSerialNumber().equals("TEST-1")) {
+                ok++;
+              }
+              c.readClock();
+            }
+          }
+          return ok;
+        }));
+      }
+      results.add(pool.submit(() -> {
+        int ok = 0;
+        try (MeterClient c = management()) {
+          for (int i = 0; i < 20; i++) {
+            if (c.readRegisters().size() == MeterObjects.REGISTERS.size()) {
+              ok++;
+            }
+          }
+        }
+        return ok;
+      }));
+      for (var f : results) {
+        assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(20);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,224 @@
+package org.s3mp.meter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3mp.dlms.MeterObjects;
+import org.s3mp.dlms.ObisCode;
+import org.s3mp.dlms.client.ClientSecurity;
+import org.s3mp.dlms.client.MeterClient;
+import org.s3mp.dlms.client.MeterException;
+import org.s3mp.dlms.client.ProfileEntry;
+import org.s3mp.dlms.client.RegisterReading;
+import org.s3mp.dlms.client.RelayState;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.transport.LinkOptions;
+import org.s3mp.dlms.transport.LinkPath;
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.scion.ScionTransport;
+import org.s3mp.meter.drivers.LoggingDisplay;
+import org.s3mp.meter.drivers.LoggingRelay;
+import org.s3mp.meter.store.LoadProfileStore;
+import org.s3mp.testbed.Testbed;
+import org.s3mp.testbed.TopologySpec.Interface;
+
+/** DLMS natively over SCION (issue 7) on the real testbed: same answers as TCP, geofence, failover. */
+class ScionMeterIT {
+  @TempDir static Path dir;
+  static final KeysFile KEYS = TestKeys.random();
+  static final LoggingRelay RELAY = new LoggingRelay();
+  static Testbed tb;
+  static MeterAgent agent;
+  static MeterUrl tcp;
+  static MeterUrl scion;
+
+  @BeforeAll
+  static void start() throws IOException {
+    tb = Testbed.shared();
+    // two days of 15-minute load profile, as a meter would have collected them
+    Instant end = Instant.ofEpochSecond(Instant.now().getEpochSecond() / 900 * 900);
+    try (LoadProfileStore store = new LoadProfileStore(dir.resolve("load-profile.bin"), 900)) {
+      int i = 0;
+      for (Instant t = end.minus(Duration.ofDays(2)); t.isBefore(end); t = t.plusSeconds(900), i++) {
+        List<BigDecimal> row = new ArrayList<>();
+        for (int c = 0; c < MeterObjects.LOAD_PROFILE_COLUMNS.size(); c++) {
+          row.add(BigDecimal.valueOf(1000 + i * 10L + c));
+        }
+        store.append(t, row);
+      }
+    }
+    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
+    agent = MeterAgent.start(new AgentConfig(dir, List.of(MeterUrl.parse("tcp://127.0.0.1:0"),
+        MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:0")), KEYS, Sources.simulated(7), 900, RELAY,
+        new LoggingDisplay(), "IT-SCION-1",
+        LinkOptions.of(Duration.ofSeconds(1)).with(ScionTransport.DAEMON, daemon(tb.concentrator()))));
+    tcp = agent.endpoints().get(0);
+    scion = agent.endpoints().get(1);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (agent != null) {
+      agent.close();
+    }
+  }
+
+  static String daemon(String ia) {
+    InetSocketAddress a = tb.daemonAddress(ia);
+    return a.getAddress().getHostAddress() + ":" + a.getPort();
+  }
+
+  static MeterClient overScion(String policy, Duration attemptTimeout) throws IOException {
+    return MeterClient.open(scion, ClientSecurity.management(KEYS), LinkOptions.of(attemptTimeout)
+        .with(ScionTransport.DAEMON, daemon(tb.headEnd())).with(ScionTransport.POLICY, policy));
+  }
+
+  static MeterClient overTcp() throws IOException {
+    return MeterClient.open(tcp, ClientSecurity.management(KEYS), Duration.ofSeconds(5));
+  }
+
+  @Test
+  void operationsOverScionMatchTheSameOperationsOverTcp() throws IOException {
+    Instant to = Instant.now();
+    Instant from = to.minus(Duration.ofDays(2)).minusSeconds(900);
+    List<ProfileEntry> profileOverScion;
+    List<String> registersOverScion;
+    try (MeterClient c = overScion(null, Duration.ofMillis(500))) {
+      assertThat(c.readSerialNumber()).isEqualTo("IT-SCION-1");
+      registersOverScion = c.readRegisters().stream().map(r -> r.obis() + " " + r.unit()).toList();
+      // ~200 rows: many DLMS blocks, each in its own datagram within the path MTU
+      profileOverScion = c.readLoadProfile(from, to);
+      assertThat(c.disconnect()).isEqualTo(new RelayState(false, RelayState.Control.DISCONNECTED));
+      c.setMessage("maintenance on Friday");
+      assertThat(c.lastPath()).isPresent();
+    }
+    assertThat(profileOverScion).hasSizeGreaterThanOrEqualTo(192);
+    assertThat(RELAY.state()).isFalse();
+    try (MeterClient c = overTcp()) {
+      assertThat(c.readSerialNumber()).isEqualTo("IT-SCION-1");
+      assertThat(c.readRegisters().stream().map(r -> r.obis() + " " + r.unit()).toList()).isEqualTo(registersOverScion);
+      assertThat(c.readLoadProfile(from, to)).isEqualTo(profileOverScion);
+      assertThat(c.readRelay().outputConnected()).isFalse();
+      assertThat(c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value()).isEqualByComparingTo("0");
+      assertThat(c.readMessage()).isEqualTo("maintenance on Friday");
+    }
+    try (MeterClient c = overScion(null, Duration.ofMillis(500))) {
+      assertThat(c.reconnect().outputConnected()).isTrue();
+      assertThat(c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value()).isPositive();
+    }
+    assertThat(RELAY.state()).isTrue();
+  }
+
+  @Test
+  void isd1OnlyReadingsRecordPathsInsideIsd1AndUnsatisfiablePoliciesFailClosed() throws IOException {
+    try (MeterClient c = overScion("{\"name\": \"isd1-only\", \"allowed_isds\": [1]}", Duration.ofMillis(500))) {
+      for (int i = 0; i < 200; i++) {
+        c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
+        LinkPath p = c.lastPath().orElseThrow();
+        assertThat(p.isds()).containsExactly(1);
+        assertThat(p.ases()).noneMatch(ia -> ia.startsWith("2-"));
+      }
+    }
+    assertThatThrownBy(() -> overScion("{\"name\": \"only-via-france\", \"allowed_countries\": [\"FR\"]}",
+        Duration.ofMillis(500))).isInstanceOf(IOException.class).hasMessageContaining("only-via-france");
+  }
+
+  @Test
+  void cuttingTheActiveUplinkDuringContinuousReadingLosesNoReading() throws Exception {
+    ObisCode power = MeterObjects.ACTIVE_POWER_IMPORT;
+    List<Long> okTimes = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    Set<String> paths = new LinkedHashSet<>();
+    Interface cut = null;
+    try (MeterClient c = overScion("{\"name\": \"isd1-only\", \"allowed_isds\": [1], \"order\": \"hops\"}",
+        Duration.ofMillis(250))) {
+      long start = System.nanoTime();
+      long next = start;
+      for (int i = 0; System.nanoTime() - start < Duration.ofSeconds(60).toNanos(); i++) {
+        long now = System.nanoTime();
+        if (cut == null && now - start > Duration.ofSeconds(10).toNanos()) {
+          List<String> itfs = c.lastPath().orElseThrow().interfaces();
+          cut = Interface.parse(itfs.get(itfs.size() - 1)); // where the readings enter the concentrator
+          tb.linkDown(cut);
+        }
+        if (cut != null && now - start > Duration.ofSeconds(40).toNanos() && tb.isLinkDown(cut)) {
+          tb.linkUp(cut);
+        }
+        try {
+          RegisterReading r = c.readRegister(power);
+          assertThat(r.obis()).isEqualTo(power);
+          okTimes.add(System.nanoTime());
+          paths.add(String.join(" ", c.lastPath().orElseThrow().interfaces()));
+        } catch (MeterException e) {
+          failures.add(i + ": " + e.getMessage());
+        }
+        next += Duration.ofMillis(200).toNanos();
+        long wait = next - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000); // the reading schedule, not a synchronisation
+        }
+      }
+    } finally {
+      if (cut != null && tb.isLinkDown(cut)) {
+        tb.linkUp(cut);
+      }
+    }
+    assertThat(failures).isEmpty();
+    long maxGap = 0;
+    for (int i = 1; i < okTimes.size(); i++) {
+      maxGap = Math.max(maxGap, okTimes.get(i) - okTimes.get(i - 1));
+    }
+    System.out.printf("failover: %d readings, largest gap %.0f ms, paths used: %s%n", okTimes.size(), maxGap / 1e6,
+        paths);
+    assertThat(Duration.ofNanos(maxGap)).isLessThanOrEqualTo(Duration.ofSeconds(1));
+    String cutItf = cut.toString();
+    assertThat(paths).hasSizeGreaterThanOrEqualTo(2).anyMatch(p -> !p.contains(cutItf));
+  }
+
+  @Test
+  void withBothUplinksCutReadingsFailClearlyAndResumeByThemselves() throws Exception {
+    Interface lte = Interface.parse(tb.concentrator() + "#1");
+    Interface leased = Interface.parse(tb.concentrator() + "#2");
+    try (MeterClient c = overScion("{\"name\": \"isd1-only\", \"allowed_isds\": [1]}", Duration.ofMillis(250))) {
+      c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
+      tb.linkDown(lte);
+      tb.linkDown(leased);
+      try {
+        assertThatThrownBy(() -> c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT))
+            .isInstanceOf(MeterException.class).hasMessageContaining("no response");
+      } finally {
+        tb.linkUp(leased);
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+      RegisterReading r = null;
+      while (r == null && System.nanoTime() < deadline) {
+        try {
+          r = c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
+        } catch (MeterException stillDown) {
+          // the selector re-probes the faulty paths by itself
+        }
+      }
+      assertThat(r).as("readings resumed after a link came back").isNotNull();
+      assertThat(c.lastPath().orElseThrow().interfaces()).doesNotContain(lte.toString());
+    } finally {
+      tb.linkUp(lte);
+      if (tb.isLinkDown(leased)) {
+        tb.linkUp(leased);
+      }
+    }
+  }
+}

@@ -1,0 +1,233 @@
+package org.s3mp.scion.path;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.s3mp.scion.IsdAs;
+import org.s3mp.scion.PathInterface;
+import org.s3mp.scion.ScionPath;
+import org.s3mp.scion.daemon.DaemonClient;
+import org.s3mp.scion.daemon.DaemonException;
+import org.s3mp.scion.packet.ScmpMessage;
+import org.s3mp.scion.policy.PathPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chooses the path for each destination: the first path in the policy's order that is neither expired nor
+ * marked faulty. Paths are cached per destination and fetched again before the earliest one expires. A path is
+ * marked faulty by SCMP external-interface-down (type 5) or internal-connectivity-down (type 6) naming one of
+ * its interfaces, or by the application reporting a timeout; a faulty path gets another chance after
+ * {@code reprobeAfter}. Only policy-compliant paths are ever returned ({@link
+ * org.s3mp.scion.policy.NoCompliantPathException} otherwise). Thread-safe.
+ */
+public final class PathSelector implements Consumer<ScmpMessage> {
+  private static final Logger LOG = LoggerFactory.getLogger(PathSelector.class);
+
+  private final PathSource source;
+  private final PathPolicy policy;
+  private final Clock clock;
+  private final Duration refreshBefore;
+  private final Duration maxAge;
+  private final Duration reprobeAfter;
+  private final Consumer<ScmpMessage.ExternalInterfaceDown> downListener;
+  private final Map<IsdAs, Entry> cache = new HashMap<>();
+  private final Map<String, Instant> faultyUntil = new HashMap<>();
+
+  private static final class Entry {
+    List<ScionPath> paths;
+    int candidates;
+    Instant fetchedAt;
+    ScionPath current;
+  }
+
+  public PathSelector(PathSource source, PathPolicy policy, Clock clock, Duration refreshBefore, Duration maxAge,
+      Duration reprobeAfter, Consumer<ScmpMessage.ExternalInterfaceDown> downListener) {
+    this.source = source;
+    this.policy = policy;
+    this.clock = clock;
+    this.refreshBefore = refreshBefore;
+    this.maxAge = maxAge;
+    this.reprobeAfter = reprobeAfter;
+    this.downListener = downListener;
+  }
+
+  /**
+   * A selector over the daemon's paths from {@code localIa}: refresh 60 s before expiry or every 5 minutes,
+   * re-probe faulty paths after 10 s, and tell the daemon about links reported down (as scionproto does).
+   */
+  public static PathSelector create(DaemonClient daemon, IsdAs localIa, PathPolicy policy) {
+    return new PathSelector((dst, refresh) -> daemon.paths(localIa, dst, refresh), policy, Clock.systemUTC(),
+        Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofSeconds(10), down -> {
+          try {
+            daemon.notifyInterfaceDown(down.isdAs(), down.interfaceId());
+          } catch (DaemonException e) {
+            LOG.debug("could not tell the daemon about {}#{}: {}", down.isdAs(), down.interfaceId(), e.getMessage());
+          }
+        });
+  }
+
+  public PathPolicy policy() {
+    return policy;
+  }
+
+  /** The path to use now for {@code destination}. */
+  public synchronized ScionPath select(IsdAs destination) throws IOException {
+    Instant now = clock.instant();
+    Entry e = cache.get(destination);
+    if (e == null || needsRefresh(e, now)) {
+      e = refresh(destination, e, now, false);
+    }
+    ScionPath chosen = firstUsable(e, now);
+    if (chosen == null && !now.isBefore(e.fetchedAt.plusSeconds(1))) {
+      // Every compliant path is faulty or expired: ask the daemon for fresh ones before probing a faulty one.
+      e = refresh(destination, e, now, true);
+      chosen = firstUsable(e, now);
+    }
+    if (chosen == null) {
+      chosen = leastRecentlyFailed(e, now);
+    }
+    if (e.current != null && !e.current.fingerprint().equals(chosen.fingerprint())) {
+      LOG.info("path to {} switched from {} to {}", destination, e.current.hops(), chosen.hops());
+    }
+    e.current = chosen;
+    return chosen;
+  }
+
+  /** The compliant paths to {@code destination} in preference order (fetching them if needed). */
+  public synchronized List<ScionPath> compliantPaths(IsdAs destination) throws IOException {
+    Instant now = clock.instant();
+    Entry e = cache.get(destination);
+    if (e == null || needsRefresh(e, now)) {
+      e = refresh(destination, e, now, false);
+    }
+    return List.copyOf(e.paths);
+  }
+
+  /** The path last returned by {@link #select} for this destination. */
+  public synchronized Optional<ScionPath> current(IsdAs destination) {
+    Entry e = cache.get(destination);
+    return Optional.ofNullable(e == null ? null : e.current);
+  }
+
+  public synchronized boolean isFaulty(ScionPath path) {
+    Instant until = faultyUntil.get(path.fingerprint());
+    return until != null && until.isAfter(clock.instant());
+  }
+
+  /** The application got no answer over this path in time. */
+  public synchronized void reportTimeout(ScionPath path) {
+    markFaulty(path, "timeout");
+  }
+
+  /** Traffic over this path worked: it is healthy again. */
+  public synchronized void reportSuccess(ScionPath path) {
+    faultyUntil.remove(path.fingerprint());
+  }
+
+  /** SCMP errors from the socket: types 5 and 6 mark every cached path over the failed link faulty. */
+  @Override
+  public void accept(ScmpMessage m) {
+    if (m instanceof ScmpMessage.ExternalInterfaceDown down) {
+      onLinkDown(pi -> pi.isdAs().equals(down.isdAs()) && pi.id() == down.interfaceId(), 1,
+          "SCMP external interface down " + down.isdAs() + "#" + down.interfaceId());
+      if (downListener != null) {
+        downListener.accept(down);
+      }
+    } else if (m instanceof ScmpMessage.InternalConnectivityDown icd) {
+      onLinkDown(pi -> pi.isdAs().equals(icd.isdAs()) && (pi.id() == icd.ingressId() || pi.id() == icd.egressId()),
+          2, "SCMP internal connectivity down in " + icd.isdAs() + " between " + icd.ingressId() + " and "
+              + icd.egressId());
+    }
+  }
+
+  private synchronized void onLinkDown(java.util.function.Predicate<PathInterface> match, int needed, String why) {
+    for (Entry e : cache.values()) {
+      for (ScionPath p : e.paths) {
+        long hits = p.interfaces().stream().filter(match).count();
+        if (hits >= needed) {
+          markFaulty(p, why);
+        }
+      }
+    }
+  }
+
+  private void markFaulty(ScionPath path, String why) {
+    LOG.info("path {} marked faulty ({}), retried after {}", path.hops(), why, reprobeAfter);
+    faultyUntil.put(path.fingerprint(), clock.instant().plus(reprobeAfter));
+  }
+
+  private boolean needsRefresh(Entry e, Instant now) {
+    if (!now.isBefore(e.fetchedAt.plus(maxAge))) {
+      return true;
+    }
+    for (ScionPath p : e.paths) {
+      if (!now.isBefore(p.expiry().minus(refreshBefore))) {
+        return true;
+      }
+    }
+    return e.paths.isEmpty();
+  }
+
+  private Entry refresh(IsdAs dst, Entry old, Instant now, boolean force) throws IOException {
+    List<ScionPath> fetched;
+    try {
+      fetched = source.paths(dst, force);
+    } catch (IOException ex) {
+      if (old != null && old.paths.stream().anyMatch(p -> p.expiry().isAfter(now))) {
+        LOG.warn("path refresh for {} failed, keeping cached paths: {}", dst, ex.getMessage());
+        return old;
+      }
+      throw ex;
+    }
+    List<ScionPath> live = new ArrayList<>();
+    for (ScionPath p : fetched) {
+      if (p.expiry().isAfter(now)) {
+        live.add(p);
+      }
+    }
+    List<ScionPath> compliant = policy.apply(dst, live); // fails closed, naming the policy
+    Entry e = old != null ? old : new Entry();
+    e.paths = compliant;
+    e.candidates = fetched.size();
+    e.fetchedAt = now;
+    cache.put(dst, e);
+    return e;
+  }
+
+  private ScionPath firstUsable(Entry e, Instant now) {
+    for (ScionPath p : e.paths) {
+      Instant until = faultyUntil.get(p.fingerprint());
+      if (p.expiry().isAfter(now) && (until == null || !until.isAfter(now))) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  private ScionPath leastRecentlyFailed(Entry e, Instant now) throws IOException {
+    ScionPath best = null;
+    Instant bestUntil = null;
+    for (ScionPath p : e.paths) {
+      if (!p.expiry().isAfter(now)) {
+        continue;
+      }
+      Instant until = faultyUntil.getOrDefault(p.fingerprint(), Instant.MIN);
+      if (best == null || until.isBefore(bestUntil)) {
+        best = p;
+        bestUntil = until;
+      }
+    }
+    if (best == null) {
+      throw new IOException("all paths to the destination have expired");
+    }
+    return best;
+  }
+}

@@ -1,0 +1,14 @@
+package org.s3mp.scion.policy;
+
+import java.io.IOException;
+import org.s3mp.scion.IsdAs;
+
+/** No path to a destination complies with the policy: we fail closed rather than use another path. */
+public final class NoCompliantPathException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  public NoCompliantPathException(String policy, IsdAs destination, int candidates) {
+    super("no path to " + destination + " complies with path policy '" + policy + "' (" + candidates
+        + " path(s) known, all rejected)");
+  }
+}

@@ -1,0 +1,94 @@
+package org.s3mp.scion.socket;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.s3mp.scion.IsdAs;
+import org.s3mp.scion.packet.PathHeader;
+import org.s3mp.scion.packet.ScionPacket;
+import org.s3mp.scion.packet.ScmpMessage;
+import org.s3mp.scion.packet.StandardPath;
+import org.s3mp.scion.packet.UdpDatagram;
+
+/**
+ * An in-JVM stand-in for a border router (unit tests only): receives SCION packets on a loopback UDP port and
+ * delivers them to the destination host at the SCION/UDP destination port (echo replies: at the identifier),
+ * with the path pointers moved to the last hop as a real path traversal would leave them. It can drop the next
+ * N packets or answer the next packets with SCMP external-interface-down instead of forwarding.
+ */
+final class TestRelay implements AutoCloseable {
+  private final DatagramSocket socket;
+  private final Thread thread;
+  final AtomicInteger forwarded = new AtomicInteger();
+  final AtomicInteger dropped = new AtomicInteger();
+  final AtomicInteger dropNext = new AtomicInteger();
+  final AtomicReference<long[]> interfaceDown = new AtomicReference<>(); // {isdAs, ifid} while "down"
+
+  TestRelay() throws SocketException {
+    socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    thread = new Thread(this::run, "test-relay-" + socket.getLocalPort());
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  InetSocketAddress address() {
+    return (InetSocketAddress) socket.getLocalSocketAddress();
+  }
+
+  private void run() {
+    byte[] buf = new byte[65535];
+    while (!socket.isClosed()) {
+      try {
+        DatagramPacket dp = new DatagramPacket(buf, buf.length);
+        socket.receive(dp);
+        ScionPacket p = ScionPacket.decode(dp.getData(), 0, dp.getLength());
+        long[] down = interfaceDown.get();
+        if (down != null) {
+          dropped.incrementAndGet();
+          sendScmpDown(p, dp, down);
+          continue;
+        }
+        if (dropNext.get() > 0 && dropNext.decrementAndGet() >= 0) {
+          dropped.incrementAndGet();
+          continue;
+        }
+        PathHeader path = p.path();
+        if (path instanceof StandardPath sp) {
+          int last = sp.numHops() - 1;
+          path = new StandardPath(sp.numInf() - 1, last, sp.reserved(), sp.seg0Len(), sp.seg1Len(), sp.seg2Len(),
+              sp.infoFields(), sp.hopFields());
+        }
+        int port = p.l4() instanceof UdpDatagram u ? u.dstPort()
+            : p.l4() instanceof ScmpMessage.Echo e && e.type() == ScmpMessage.ECHO_REPLY ? e.identifier() : 30041;
+        byte[] out = new ScionPacket(p.header(), path, p.l4()).encode();
+        forwarded.incrementAndGet(); // before sending: the receiver may look at the count as soon as it has the packet
+        socket.send(new DatagramPacket(out, out.length, p.header().dstHost().ip(), port));
+      } catch (IOException | org.s3mp.scion.packet.PacketParseException e) {
+        if (socket.isClosed()) {
+          return;
+        }
+      }
+    }
+  }
+
+  /** As a router does: SCMP type 5 to the sender's port, quoting the packet, over the reversed path. */
+  private void sendScmpDown(ScionPacket p, DatagramPacket dp, long[] down) throws IOException {
+    byte[] quote = java.util.Arrays.copyOf(dp.getData(), Math.min(dp.getLength(), 100));
+    ScmpMessage m = new ScmpMessage.ExternalInterfaceDown(0, IsdAs.fromLong(down[0]), down[1], quote);
+    ScionPacket reply = new ScionPacket(p.header().reversed(), p.path().reversed(), m);
+    byte[] out = reply.encode();
+    int port = p.l4() instanceof UdpDatagram u ? u.srcPort() : ((ScmpMessage.Echo) p.l4()).identifier();
+    socket.send(new DatagramPacket(out, out.length, p.header().srcHost().ip(), port));
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    socket.close();
+    thread.join(2000);
+  }
+}
