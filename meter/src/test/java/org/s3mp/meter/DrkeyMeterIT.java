@@ -217,7 +217,7 @@ class DrkeyMeterIT {
 
   @Test
   void aReplayedDisconnectIsRefusedAndExecutesNothing() throws IOException {
-    RecordingScionTransport.SENT.clear();
+    RecordingTransport.REQUESTS.clear();
     MeterUrl recorded = new MeterUrl("recscion", meterUrl.address());
     try (MeterClient c = open(recorded, ClientSecurity.drkey(new DrkeyKeySource(headEndDaemon)),
         daemon(tb.headEnd()))) {
@@ -225,7 +225,7 @@ class DrkeyMeterIT {
       c.reconnect();
     }
     assertThat(RELAY.state()).isTrue();
-    List<byte[]> session = List.copyOf(RecordingScionTransport.SENT);
+    List<byte[]> session = List.copyOf(RecordingTransport.REQUESTS);
     assertThat(session).hasSizeGreaterThan(4);
     // an attacker on the path replays the whole recorded session, from another port of the same host
     try (ClientLink attacker = Transports.forUrl(meterUrl).connect(meterUrl,

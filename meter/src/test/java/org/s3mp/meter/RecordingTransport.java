@@ -3,32 +3,65 @@ package org.s3mp.meter;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.s3mp.dlms.transport.ClientLink;
+import org.s3mp.dlms.transport.LinkOptions;
+import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.PduHandler;
 import org.s3mp.dlms.transport.ServerEndpoint;
 import org.s3mp.dlms.transport.TransportProvider;
 import org.s3mp.dlms.transport.Transports;
 
-/** {@code rec://HOST:PORT}: TCP that records every request PDU a client sends (to replay them in tests). */
-public final class RecordingTransport implements TransportProvider {
+/**
+ * A real transport that records every request PDU a client sends, so that tests can replay a genuine session as
+ * an attacker would: {@code rec://HOST:PORT} over TCP, {@code recscion://ISD-AS,[IP]:PORT} over SCION.
+ */
+public abstract class RecordingTransport implements TransportProvider {
   static final List<byte[]> REQUESTS = new CopyOnWriteArrayList<>();
+
+  private final String scheme;
+  private final String inner;
+
+  RecordingTransport(String scheme, String inner) {
+    this.scheme = scheme;
+    this.inner = inner;
+  }
+
+  /** {@code rec://}: TCP. */
+  public static final class Tcp extends RecordingTransport {
+    public Tcp() {
+      super("rec", "tcp");
+    }
+  }
+
+  /** {@code recscion://}: SCION/UDP. */
+  public static final class Scion extends RecordingTransport {
+    public Scion() {
+      super("recscion", "scion");
+    }
+  }
 
   @Override
   public String scheme() {
-    return "rec";
+    return scheme;
   }
 
   @Override
   public boolean datagram() {
-    return false;
+    return Transports.forUrl(new MeterUrl(inner, "x")).datagram();
   }
 
   @Override
   public ClientLink connect(MeterUrl url, Duration timeout) throws IOException {
-    MeterUrl tcp = new MeterUrl("tcp", url.address());
-    ClientLink link = Transports.forUrl(tcp).connect(tcp, timeout);
+    return connect(url, LinkOptions.of(timeout));
+  }
+
+  @Override
+  public ClientLink connect(MeterUrl url, LinkOptions options) throws IOException {
+    MeterUrl real = new MeterUrl(inner, url.address());
+    ClientLink link = Transports.forUrl(real).connect(real, options);
     return new ClientLink() {
       @Override
       public byte[] exchange(byte[] request, Duration t) throws IOException {
@@ -38,7 +71,17 @@ public final class RecordingTransport implements TransportProvider {
 
       @Override
       public boolean datagram() {
-        return false;
+        return link.datagram();
+      }
+
+      @Override
+      public Optional<LinkPath> path() {
+        return link.path();
+      }
+
+      @Override
+      public Optional<String> localAddress() {
+        return link.localAddress();
       }
 
       @Override
@@ -55,6 +98,6 @@ public final class RecordingTransport implements TransportProvider {
 
   @Override
   public ServerEndpoint listen(MeterUrl url, PduHandler handler) {
-    throw new UnsupportedOperationException("recording is client side only");
+    throw new UnsupportedOperationException("recording is for clients only");
   }
 }
