@@ -1,0 +1,262 @@
+package org.s3mp.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.s3mp.dlms.MeterObjects;
+import org.s3mp.dlms.client.ClientSecurity;
+import org.s3mp.dlms.client.MeterClient;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.transport.LinkOptions;
+import org.s3mp.dlms.transport.LinkPath;
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.scion.ScionTransport;
+import org.s3mp.testbed.Testbed;
+
+/**
+ * The paper's evaluation (section V): single-register DLMS GETs on an open association, one every
+ * {@code interval}, against the same simulated meter source in each mode, the modes run in alternating blocks so
+ * that drift of the machine hits all of them alike. Measures per reading the delay and path, per mode the
+ * meter-side CPU and RSS (from /proc, only while that mode runs) and, for native SCION, the round trip of the
+ * path itself (SCMP echo) as the network's own share of the delay.
+ */
+public final class DelayBenchmark {
+  /** Readings per mode before switching to the next mode. */
+  static final int BLOCK = 10;
+
+  /** What to run. {@code meterCommand} starts a meter agent process ({@code java -cp ... S3mp meter}). */
+  public record Settings(List<String> modes, int readings, Duration interval, Path out, List<String> meterCommand,
+      Path testbedDir) {}
+
+  /** Per-mode results, as written to summary.json. */
+  public record ModeResult(String mode, DelayStats delay, double meterCpuPercent, double meterRssMb,
+      double meterRssMaxMb, Double pathRoundTripMs, String meterUrl) {}
+
+  private DelayBenchmark() {}
+
+  public static Map<String, ModeResult> run(Settings s, Consumer<String> progress) throws IOException {
+    for (String m : s.modes()) {
+      if (!List.of("native", "ip").contains(m)) {
+        throw new IllegalArgumentException("unknown mode " + m + " (available: native, ip)");
+      }
+    }
+    if (s.readings() < 1) {
+      throw new IllegalArgumentException("--readings must be at least 1");
+    }
+    Files.createDirectories(s.out());
+    Path keys = s.out().resolve("bench.keys");
+    KeysFile k = KeysFile.generate(new byte[] {'S', '3', 'M', 'B', 'E', 'N', 'C', 'H'},
+        new byte[] {'S', '3', 'M', 'M', 'E', 'T', 'E', 'R'});
+    Files.writeString(keys, k.format());
+    List<ModeRun> runs = new ArrayList<>();
+    try {
+      for (String mode : s.modes()) {
+        progress.accept("starting the " + mode + " meter");
+        runs.add(ModeRun.start(mode, s, keys));
+      }
+      for (ModeRun r : runs) {
+        r.associate(k);
+      }
+      progress.accept("measuring " + s.readings() + " readings per mode, " + s.interval().toMillis()
+          + " ms apart, modes alternating in blocks of " + BLOCK);
+      long next = System.nanoTime();
+      for (int done = 0; done < s.readings(); done += BLOCK) {
+        for (ModeRun r : runs) {
+          r.blockStart();
+          for (int i = done; i < Math.min(s.readings(), done + BLOCK); i++) {
+            next = pace(next, s.interval());
+            r.read(i);
+          }
+          r.blockEnd();
+        }
+        progress.accept("  " + Math.min(s.readings(), done + BLOCK) + "/" + s.readings());
+      }
+      Map<String, ModeResult> results = new LinkedHashMap<>();
+      Map<String, List<Reading>> readings = new LinkedHashMap<>();
+      for (ModeRun r : runs) {
+        results.put(r.mode, r.result());
+        readings.put(r.mode, r.readings);
+        writeCsv(s.out().resolve("delays-" + r.mode + ".csv"), r.readings);
+      }
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValue(s.out().resolve("summary.json").toFile(), results);
+      CdfChart.write(readings, s.out().resolve("cdf.png"));
+      Files.writeString(s.out().resolve("report.md"), BenchReport.markdown(results, s));
+      return results;
+    } finally {
+      for (ModeRun r : runs) {
+        r.close();
+      }
+    }
+  }
+
+  /** Waits until the next reading is due: the interval is the experiment's pacing, not a synchronisation. */
+  private static long pace(long due, Duration interval) {
+    long now = System.nanoTime();
+    if (due > now) {
+      try {
+        Thread.sleep((due - now) / 1_000_000, (int) ((due - now) % 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted");
+      }
+    }
+    return Math.max(due, now) + interval.toNanos();
+  }
+
+  private static void writeCsv(Path file, List<Reading> readings) throws IOException {
+    StringBuilder sb = new StringBuilder("index,started_ms,delay_us,ok,path,error\n");
+    for (Reading r : readings) {
+      sb.append(r.index()).append(',').append(r.startedEpochMillis()).append(',').append(r.delayMicros()).append(',')
+          .append(r.ok()).append(",\"").append(r.path() == null ? "" : r.path()).append("\",\"")
+          .append(r.error() == null ? "" : r.error().replace('"', '\'')).append("\"\n");
+    }
+    Files.writeString(file, sb);
+  }
+
+  /** One mode: its meter process, the client's open association and what was measured. */
+  private static final class ModeRun implements AutoCloseable {
+    final String mode;
+    final MeterProcess meter;
+    final MeterUrl url;
+    final LinkOptions options;
+    final ProcessSampler sampler;
+    final List<Reading> readings = new ArrayList<>();
+    final Testbed testbed;
+    MeterClient client;
+    long ticks;
+    long blockStartTicks;
+    long blockStartNanos;
+    long wallNanos;
+    long rssSumKb;
+    long rssMaxKb;
+    int rssSamples;
+
+    private ModeRun(String mode, MeterProcess meter, MeterUrl url, LinkOptions options, Testbed testbed) {
+      this.mode = mode;
+      this.meter = meter;
+      this.url = url;
+      this.options = options;
+      this.testbed = testbed;
+      this.sampler = new ProcessSampler(List.of(meter.pid()));
+    }
+
+    static ModeRun start(String mode, Settings s, Path keys) throws IOException {
+      Path data = s.out().resolve("meter-" + mode);
+      List<String> common = List.of("--simulated", "--seed", "42", "--keys", keys.toString(), "--data",
+          data.toString());
+      Duration timeout = Duration.ofSeconds(1);
+      if (mode.equals("ip")) {
+        int port;
+        try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+          port = ss.getLocalPort();
+        }
+        MeterUrl url = MeterUrl.parse("tcp://127.0.0.1:" + port);
+        List<String> args = new ArrayList<>(common);
+        args.addAll(List.of("--listen", url.toString()));
+        return new ModeRun(mode, MeterProcess.start(s.meterCommand(), args, s.out().resolve("meter-ip.log")), url,
+            LinkOptions.of(timeout), null);
+      }
+      Testbed tb = Testbed.attach(s.testbedDir()).orElseThrow(() -> new IOException(
+          "native mode needs a running SCION testbed in " + s.testbedDir() + " (./s3mp testbed up)"));
+      String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
+      int port;
+      try (DatagramSocket ds = new DatagramSocket(new InetSocketAddress(ip, 0))) {
+        port = ds.getLocalPort();
+      }
+      MeterUrl url = MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:" + port);
+      List<String> args = new ArrayList<>(common);
+      args.addAll(List.of("--listen", url.toString(), "--daemon", hostPort(tb.daemonAddress(tb.concentrator()))));
+      LinkOptions o = LinkOptions.of(timeout).with(ScionTransport.DAEMON, hostPort(tb.daemonAddress(tb.headEnd())));
+      return new ModeRun(mode, MeterProcess.start(s.meterCommand(), args, s.out().resolve("meter-native.log")),
+          url, o, tb);
+    }
+
+    /** Opens the association once the meter answers (it may still be starting). */
+    void associate(KeysFile keys) throws IOException {
+      long deadline = System.nanoTime() + MeterProcess.startTimeout().toNanos();
+      IOException last = null;
+      while (System.nanoTime() < deadline) {
+        if (!meter.alive()) {
+          throw new IOException("the " + mode + " meter exited; see " + meter.log);
+        }
+        try {
+          client = MeterClient.open(url, ClientSecurity.management(keys), options);
+          return;
+        } catch (IOException e) {
+          last = e;
+        }
+      }
+      throw new IOException("the " + mode + " meter at " + url + " did not answer: "
+          + (last == null ? "" : last.getMessage()));
+    }
+
+    void blockStart() throws IOException {
+      blockStartTicks = sampler.cpuTicks();
+      blockStartNanos = System.nanoTime();
+    }
+
+    void blockEnd() throws IOException {
+      ticks += sampler.cpuTicks() - blockStartTicks;
+      wallNanos += System.nanoTime() - blockStartNanos;
+    }
+
+    void read(int index) throws IOException {
+      long started = System.currentTimeMillis();
+      long t0 = System.nanoTime();
+      try {
+        client.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
+        long us = (System.nanoTime() - t0) / 1000;
+        readings.add(new Reading(mode, index, started, us, true,
+            client.lastPath().map(LinkPath::hops).orElse(null), null));
+      } catch (SocketTimeoutException e) {
+        readings.add(new Reading(mode, index, started, (System.nanoTime() - t0) / 1000, false, null, e.getMessage()));
+      } catch (IOException e) {
+        readings.add(new Reading(mode, index, started, (System.nanoTime() - t0) / 1000, false, null, e.getMessage()));
+      }
+      long rss = sampler.rssKb();
+      rssSumKb += rss;
+      rssMaxKb = Math.max(rssMaxKb, rss);
+      rssSamples++;
+    }
+
+    ModeResult result() throws IOException {
+      double cpu = wallNanos == 0 ? 0 : 100.0 * ticks / ProcessSampler.TICKS_PER_SECOND / (wallNanos / 1e9);
+      Double rtt = null;
+      if (testbed != null) {
+        rtt = PathRoundTrip.median(testbed, url, options, client.lastPath()).map(d -> d.toNanos() / 1e6).orElse(null);
+      }
+      return new ModeResult(mode, DelayStats.of(readings), cpu, rssSamples == 0 ? 0 : rssSumKb / 1024.0 / rssSamples,
+          rssMaxKb / 1024.0, rtt, url.toString());
+    }
+
+    @Override
+    public void close() {
+      if (client != null) {
+        client.close();
+      }
+      meter.close();
+    }
+  }
+
+  static String hostPort(InetSocketAddress a) {
+    return a.getAddress().getHostAddress() + ":" + a.getPort();
+  }
+
+  static Optional<String> none() {
+    return Optional.empty();
+  }
+}
