@@ -1,0 +1,146 @@
+package org.s3mp.headend;
+
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.Gauge;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import org.s3mp.headend.api.ApiServer;
+import org.s3mp.headend.api.Json;
+import org.s3mp.headend.auth.Role;
+import org.s3mp.headend.auth.TokenStore;
+import org.s3mp.headend.commands.AuditLog;
+import org.s3mp.headend.fleet.FleetRegistry;
+import org.s3mp.headend.fleet.MeterInput;
+import org.s3mp.headend.live.LiveFeed;
+import org.s3mp.headend.polling.FleetPoller;
+import org.s3mp.headend.polling.MeterConnector;
+import org.s3mp.headend.storage.Database;
+import org.s3mp.headend.storage.ProfileStore;
+import org.s3mp.headend.storage.ReadingStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running head-end: database, fleet polling, REST API, live stream and dashboard. */
+public final class Headend implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Headend.class);
+
+  private final Database db;
+  private final ReadingStore readings;
+  private final LiveFeed live;
+  private final FleetPoller poller;
+  private final ApiServer api;
+  private final boolean tls;
+  private final String host;
+  private MeterConnector connector;
+
+  private Headend(Database db, ReadingStore readings, LiveFeed live, FleetPoller poller, ApiServer api, boolean tls,
+      String host) {
+    this.db = db;
+    this.readings = readings;
+    this.live = live;
+    this.poller = poller;
+    this.api = api;
+    this.tls = tls;
+    this.host = host;
+  }
+
+  /**
+   * Opens the database, registers the configured meters, starts polling them and serves HTTP. The head-end owns
+   * the connector from then on (closes it when it is {@link AutoCloseable}).
+   */
+  public static Headend start(HeadendConfig config, MeterConnector connector) {
+    HeadendConfig.Database dbConfig = config.database();
+    Database db = Database.open(dbConfig.url(), dbConfig.user(), dbConfig.password());
+    ReadingStore readings = null;
+    LiveFeed live = null;
+    FleetPoller poller = null;
+    try {
+      FleetRegistry registry = new FleetRegistry(db);
+      for (MeterInput m : config.meters()) {
+        registry.put(m.toSpec());
+      }
+      PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      new JvmMemoryMetrics().bindTo(metrics);
+      new JvmThreadMetrics().bindTo(metrics);
+      readings = new ReadingStore(db);
+      live = new LiveFeed(Json::write);
+      readings.onCommitted(live::publish);
+      LiveFeed liveFeed = live;
+      Gauge.builder("headend.live.subscribers", liveFeed, LiveFeed::subscribers).register(metrics);
+      ReadingStore store = readings;
+      Gauge.builder("headend.readings.backlog", store, ReadingStore::backlog)
+          .description("readings waiting to be committed").register(metrics);
+      ProfileStore profiles = new ProfileStore(db);
+      poller = new FleetPoller(connector, readings, profiles, registry, config.pollingSettings(), metrics);
+      TokenStore tokens = new TokenStore(db, configuredTokens(config));
+      ApiServer api = ApiServer.start(
+          new ApiServer.Services(registry, poller, readings, profiles, new AuditLog(db), tokens, live, metrics),
+          config.http(), config.bindHost(), config.bindPort());
+      poller.start();
+      Headend headend = new Headend(db, readings, live, poller, api, config.http().tls() != null, config.bindHost());
+      headend.connector = connector;
+      log.info("head-end on {} ({} meters, database {})", headend.baseUri(), registry.all().size(), db.description());
+      return headend;
+    } catch (RuntimeException e) {
+      if (poller != null) {
+        poller.close();
+      }
+      if (live != null) {
+        live.close();
+      }
+      if (readings != null) {
+        readings.close();
+      }
+      db.close();
+      throw e;
+    }
+  }
+
+  private static Map<String, TokenStore.Principal> configuredTokens(HeadendConfig config) {
+    Map<String, TokenStore.Principal> result = new HashMap<>();
+    int n = 0;
+    for (HeadendConfig.Token t : config.tokens()) {
+      n++;
+      if (t.sha256() == null || !t.sha256().matches("[0-9a-fA-F]{64}")) {
+        throw new IllegalArgumentException("tokens[" + n + "].sha256: 64 hex digits (sha256sum of the token) required");
+      }
+      String name = t.name() == null ? "config-token-" + n : t.name();
+      result.put(t.sha256().toLowerCase(java.util.Locale.ROOT), new TokenStore.Principal(name, Role.parse(t.role())));
+    }
+    return result;
+  }
+
+  public int port() {
+    return api.port();
+  }
+
+  public URI baseUri() {
+    String h = host.contains(":") ? "[" + host + "]" : host;
+    return URI.create((tls ? "https" : "http") + "://" + h + ":" + port());
+  }
+
+  /** Stops polling, lets queued readings reach the database, stops HTTP and closes the database. */
+  @Override
+  public void close() {
+    try {
+      api.close();
+    } finally {
+      poller.close();
+      readings.close();
+      live.close();
+      db.close();
+      if (connector instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          log.warn("closing the meter connector: {}", e.toString());
+        }
+      }
+    }
+  }
+}

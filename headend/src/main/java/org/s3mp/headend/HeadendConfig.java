@@ -1,0 +1,169 @@
+package org.s3mp.headend;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.s3mp.headend.fleet.MeterInput;
+import org.s3mp.headend.polling.PollingSettings;
+
+/**
+ * The head-end's YAML configuration (documented with a complete example in headend/README-config.md). Every
+ * section is optional; {@link #withDefaults()} fills in what is missing.
+ */
+public record HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters,
+    Scion scion) {
+
+  /** A configuration without SCION settings (the SCION daemon then comes from SCION_DAEMON_ADDRESS). */
+  public HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters) {
+    this(http, database, polling, tokens, meters, null);
+  }
+
+  /**
+   * SCION meters: the head-end AS's daemon ({@code IP:PORT}; default SCION_DAEMON_ADDRESS, then 127.0.0.1:30255)
+   * and the time to wait for each answer before the request is sent again, possibly over another path (short,
+   * so that a broken path is left quickly).
+   */
+  public record Scion(String daemon, Integer attemptTimeoutMillis) {}
+
+  public static final String DEFAULT_BIND = "127.0.0.1:8080";
+
+  /** {@code bind} is HOST:PORT (port 0 picks a free one); TLS is on when {@code tls} is given. */
+  public record Http(String bind, Tls tls) {}
+
+  /** A PKCS#12 key store with the server's certificate and key. */
+  public record Tls(String keystore, String password) {}
+
+  /** {@code url}: an H2 file path (default run/headend/headend under S3MP_HOME) or a JDBC URL (PostgreSQL). */
+  public record Database(String url, String user, String password) {}
+
+  public record Polling(Integer retries, Integer timeoutMillis, Integer profileIntervalSeconds, Integer profileBackfillHours) {}
+
+  /** A token given in the config file, as the SHA-256 hex of its secret (never the secret itself). */
+  public record Token(String name, String role, String sha256) {}
+
+  public static HeadendConfig empty() {
+    return new HeadendConfig(null, null, null, null, null, null).withDefaults();
+  }
+
+  /** Reads a config file; relative paths in it (keys files, key store, H2 file) are relative to the file. */
+  public static HeadendConfig load(Path file) {
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    HeadendConfig raw;
+    try {
+      raw = Files.size(file) == 0 ? empty() : yaml.readValue(file.toFile(), HeadendConfig.class);
+    } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+      throw new IllegalArgumentException("config " + file + ": unknown key '" + e.getPropertyName() + "'"
+          + " (known here: " + e.getKnownPropertyIds() + ")"
+          + (e.getLocation() == null ? "" : " near line " + e.getLocation().getLineNr()), e);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("config " + file + ": " + e.getOriginalMessage()
+          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"), e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read config " + file + ": " + e.getMessage(), e);
+    }
+    if (raw == null) {
+      raw = empty();
+    }
+    return raw.resolvedAgainst(file.toAbsolutePath().getParent()).withDefaults();
+  }
+
+  public HeadendConfig withDefaults() {
+    Http h = http == null ? new Http(null, null) : http;
+    h = new Http(h.bind() == null ? DEFAULT_BIND : h.bind(), h.tls());
+    Database d = database == null ? new Database(null, null, null) : database;
+    d = new Database(d.url() == null ? defaultDatabase() : d.url(), d.user(), d.password());
+    Polling p = polling == null ? new Polling(null, null, null, null) : polling;
+    p = new Polling(
+        p.retries() == null ? 1 : p.retries(),
+        p.timeoutMillis() == null ? 5000 : p.timeoutMillis(),
+        p.profileIntervalSeconds() == null ? 900 : p.profileIntervalSeconds(),
+        p.profileBackfillHours() == null ? 24 * 7 : p.profileBackfillHours());
+    Scion sc = scion == null ? new Scion(null, null) : scion;
+    sc = new Scion(sc.daemon(), sc.attemptTimeoutMillis() == null ? 500 : sc.attemptTimeoutMillis());
+    return new HeadendConfig(h, d, p, tokens == null ? List.of() : tokens, meters == null ? List.of() : meters, sc);
+  }
+
+  public HeadendConfig withBind(String bind) {
+    return new HeadendConfig(new Http(bind, http.tls()), database, polling, tokens, meters, scion);
+  }
+
+  public HeadendConfig withDatabase(String url) {
+    return new HeadendConfig(http, new Database(url, database.user(), database.password()), polling, tokens, meters,
+        scion);
+  }
+
+  public PollingSettings pollingSettings() {
+    if (polling.retries() < 0 || polling.timeoutMillis() < 1 || polling.profileIntervalSeconds() < 1
+        || polling.profileBackfillHours() < 1) {
+      throw new IllegalArgumentException(
+          "polling: retries must be >= 0, timeoutMillis, profileIntervalSeconds and profileBackfillHours >= 1");
+    }
+    return new PollingSettings(polling.retries(), Duration.ofSeconds(polling.profileIntervalSeconds()),
+        Duration.ofHours(polling.profileBackfillHours()));
+  }
+
+  /** HOST and PORT of {@code http.bind}. */
+  public String bindHost() {
+    return splitBind()[0];
+  }
+
+  public int bindPort() {
+    return Integer.parseInt(splitBind()[1]);
+  }
+
+  private String[] splitBind() {
+    String bind = http.bind();
+    int colon = bind.lastIndexOf(':');
+    if (colon < 1 || colon == bind.length() - 1) {
+      throw new IllegalArgumentException("http bind must be HOST:PORT, got " + bind);
+    }
+    String host = bind.substring(0, colon).replace("[", "").replace("]", "");
+    String port = bind.substring(colon + 1);
+    try {
+      int n = Integer.parseInt(port);
+      if (n < 0 || n > 65535) {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("http bind: bad port in " + bind);
+    }
+    return new String[] {host, port};
+  }
+
+  static String defaultDatabase() {
+    String home = System.getenv("S3MP_HOME");
+    return Path.of(home == null ? "." : home, "run", "headend", "headend").toString();
+  }
+
+  private HeadendConfig resolvedAgainst(Path dir) {
+    List<MeterInput> resolved = new ArrayList<>();
+    for (MeterInput m : meters == null ? List.<MeterInput>of() : meters) {
+      resolved.add(new MeterInput(m.id(), m.url(), resolve(dir, m.keysFile()), resolve(dir, m.policy()), m.drkey(),
+          m.pollSeconds(), m.profile()));
+    }
+    Http h = http;
+    if (h != null && h.tls() != null) {
+      h = new Http(h.bind(), new Tls(resolve(dir, h.tls().keystore()), h.tls().password()));
+    }
+    Database d = database;
+    if (d != null && d.url() != null && !d.url().startsWith("jdbc:")) {
+      d = new Database(resolve(dir, d.url()), d.user(), d.password());
+    }
+    return new HeadendConfig(h, d, polling, tokens, resolved, scion);
+  }
+
+  private static String resolve(Path dir, String path) {
+    if (path == null || path.isBlank() || dir == null) {
+      return path;
+    }
+    return dir.resolve(path).normalize().toString();
+  }
+}

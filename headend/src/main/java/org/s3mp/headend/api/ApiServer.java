@@ -1,0 +1,403 @@
+package org.s3mp.headend.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.ForbiddenResponse;
+import io.javalin.http.Header;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.HttpStatus;
+import io.javalin.http.UnauthorizedResponse;
+import io.javalin.http.staticfiles.Location;
+import io.javalin.json.JavalinJackson;
+import io.javalin.security.RouteRole;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.s3mp.headend.HeadendConfig;
+import org.s3mp.headend.auth.Role;
+import org.s3mp.headend.auth.TokenStore;
+import org.s3mp.headend.commands.AuditLog;
+import org.s3mp.headend.fleet.FleetRegistry;
+import org.s3mp.headend.fleet.MeterInput;
+import org.s3mp.headend.fleet.MeterSpec;
+import org.s3mp.headend.live.LiveFeed;
+import org.s3mp.headend.polling.FleetPoller;
+import org.s3mp.headend.polling.MeterStatus;
+import org.s3mp.headend.polling.MeterUnavailableException;
+import org.s3mp.headend.storage.ProfileStore;
+import org.s3mp.headend.storage.ReadingStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP side of the head-end: the REST API (documented in openapi.json), the live stream, /metrics, /health
+ * and the dashboard's static files. Every API route names the role it needs; a before-handler enforces it.
+ */
+public final class ApiServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+  private static final String PRINCIPAL = "s3mp.principal";
+  private static final Duration METER_WAIT = Duration.ofSeconds(30);
+  private static final int MAX_LIMIT = 100_000;
+
+  /** Everything the API works on. */
+  public record Services(
+      FleetRegistry registry, FleetPoller poller, ReadingStore readings, ProfileStore profiles, AuditLog audit,
+      TokenStore tokens, LiveFeed live, PrometheusMeterRegistry metrics) {}
+
+  private final Services s;
+  private final Javalin app;
+
+  private ApiServer(Services services, HeadendConfig.Http http, String host, int port) {
+    this.s = services;
+    this.app = Javalin.create(config -> {
+      config.showJavalinBanner = false;
+      config.startupWatcherEnabled = false;
+      config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+      config.staticFiles.add(sf -> {
+        sf.hostedPath = "/";
+        sf.directory = "/org/s3mp/headend/ui";
+        sf.location = Location.CLASSPATH;
+      });
+      if (http.tls() != null) {
+        config.jetty.addConnector((server, httpConfig) -> {
+          SslContextFactory.Server ssl = new SslContextFactory.Server();
+          ssl.setKeyStorePath(http.tls().keystore());
+          ssl.setKeyStorePassword(http.tls().password());
+          ssl.setKeyStoreType("PKCS12");
+          ServerConnector connector = new ServerConnector(server,
+              new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(httpConfig));
+          connector.setHost(host);
+          connector.setPort(port);
+          return connector;
+        });
+      }
+    });
+    routes();
+    errors();
+  }
+
+  /** Starts serving on HOST:PORT of the config (port 0: any free port). */
+  public static ApiServer start(Services services, HeadendConfig.Http http, String host, int port) {
+    ApiServer server = new ApiServer(services, http, host, port);
+    if (http.tls() != null) {
+      server.app.start();
+    } else {
+      server.app.start(host, port);
+    }
+    return server;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+
+  private void routes() {
+    app.beforeMatched(this::authorize);
+
+    app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "meters", s.registry().all().size())));
+    app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(s.metrics().scrape()),
+        Role.VIEWER);
+    app.get("/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi()), Role.VIEWER);
+    app.get("/api/me", ctx -> {
+      TokenStore.Principal p = ctx.attribute(PRINCIPAL);
+      ctx.json(Map.of("name", p.name(), "role", p.role().label()));
+    }, Role.VIEWER);
+
+    app.get("/api/meters", ctx -> ctx.json(s.poller().statuses().stream().map(ApiServer::meterJson).toList()), Role.VIEWER);
+    app.post("/api/meters", this::createMeter, Role.OPERATOR);
+    app.get("/api/meters/{id}", ctx -> ctx.json(meterJson(status(ctx))), Role.VIEWER);
+    app.delete("/api/meters/{id}", this::deleteMeter, Role.OPERATOR);
+    app.post("/api/meters/{id}/read", ctx -> ctx.json(await(s.poller().readOnce(meterId(ctx)))), Role.VIEWER);
+    app.post("/api/meters/{id}/continuous", this::continuous, Role.VIEWER);
+    app.get("/api/meters/{id}/readings", ctx -> {
+      String id = meterIdOrHistory(ctx);
+      Range r = range(ctx, Duration.ofHours(1));
+      ctx.json(s.readings().between(id, r.from, r.to, limit(ctx, 3600)));
+    }, Role.VIEWER);
+    app.get("/api/meters/{id}/profile", ctx -> {
+      String id = meterIdOrHistory(ctx);
+      Range r = range(ctx, Duration.ofDays(1));
+      ctx.json(s.profiles().between(id, r.from, r.to, limit(ctx, 10_000)));
+    }, Role.VIEWER);
+    app.post("/api/meters/{id}/disconnect", ctx -> command(ctx, "disconnect", null), Role.OPERATOR);
+    app.post("/api/meters/{id}/reconnect", ctx -> command(ctx, "reconnect", null), Role.OPERATOR);
+    app.post("/api/meters/{id}/message", ctx -> {
+      Map<String, Object> body = body(ctx);
+      Object text = body.get("text");
+      if (!(text instanceof String t) || body.size() != 1) {
+        throw new IllegalArgumentException("body must be {\"text\": \"...\"}");
+      }
+      if (t.length() > 128) {
+        throw new IllegalArgumentException("text: at most 128 characters");
+      }
+      command(ctx, "message", t);
+    }, Role.OPERATOR);
+    app.sse("/api/meters/{id}/live", client -> {
+      String id = meterId(client.ctx());
+      client.keepAlive();
+      Runnable unsubscribe = s.live().subscribe(id, (event, data) -> {
+        if (client.terminated()) {
+          throw new IOException("client gone");
+        }
+        client.sendEvent(event, data);
+      });
+      client.onClose(unsubscribe);
+      // an event (comments are not flushed) tells the client that it is subscribed
+      client.sendEvent("subscribed", Json.write(Map.of("meterId", id)));
+    }, Role.VIEWER);
+    app.get("/api/audit", ctx -> ctx.json(s.audit().newest(limit(ctx, 100))), Role.VIEWER);
+  }
+
+  private void authorize(Context ctx) {
+    Set<RouteRole> roles = ctx.routeRoles();
+    if (roles.isEmpty()) {
+      return; // public: /health and the dashboard's files
+    }
+    String header = ctx.header(Header.AUTHORIZATION);
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      ctx.header(Header.WWW_AUTHENTICATE, "Bearer");
+      throw new UnauthorizedResponse("missing bearer token (Authorization: Bearer TOKEN)");
+    }
+    TokenStore.Principal principal = s.tokens().authenticate(header.substring(7).trim())
+        .orElseThrow(() -> {
+          ctx.header(Header.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+          return new UnauthorizedResponse("invalid or revoked token");
+        });
+    Role required = (Role) roles.iterator().next();
+    if (!principal.role().includes(required)) {
+      throw new ForbiddenResponse("this needs a " + required.label() + " token; yours is " + principal.role().label());
+    }
+    ctx.attribute(PRINCIPAL, principal);
+  }
+
+  private void errors() {
+    app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
+    app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+    app.exception(NoSuchElementException.class, (e, ctx) -> error(ctx, 404, e.getMessage()));
+    app.exception(MeterUnavailableException.class, (e, ctx) -> error(ctx, 502, e.getMessage()));
+    app.exception(TimeoutException.class, (e, ctx) -> error(ctx, 504, "the meter did not answer in time"));
+    app.exception(Exception.class, (e, ctx) -> {
+      log.error("{} {}: {}", ctx.method(), ctx.path(), e.toString(), e);
+      error(ctx, 500, "internal error: " + e.getClass().getSimpleName());
+    });
+  }
+
+  private static void error(Context ctx, int status, String message) {
+    ctx.status(status).json(Map.of("error", message == null ? HttpStatus.forStatus(status).getMessage() : message));
+  }
+
+  // --- handlers ---
+
+  private void createMeter(Context ctx) {
+    MeterInput input;
+    try {
+      input = Json.MAPPER.readValue(ctx.body(), MeterInput.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("invalid meter: " + e.getOriginalMessage());
+    }
+    if (input == null) {
+      throw new IllegalArgumentException("body must be a meter object");
+    }
+    MeterSpec spec = input.toSpec();
+    if (!s.registry().add(spec)) {
+      throw new HttpResponseException(409, "meter " + spec.id() + " already exists");
+    }
+    s.poller().add(spec);
+    s.audit().record(actor(ctx), "meter-add", spec.id(), spec.url(), true, null);
+    ctx.status(201).json(meterJson(status(spec.id())));
+  }
+
+  private void deleteMeter(Context ctx) {
+    String id = meterId(ctx);
+    s.poller().remove(id);
+    s.registry().remove(id);
+    s.audit().record(actor(ctx), "meter-remove", id, null, true, "stored readings kept");
+    ctx.status(204);
+  }
+
+  private void continuous(Context ctx) {
+    String id = meterId(ctx);
+    Map<String, Object> body = body(ctx);
+    if (!(body.get("enabled") instanceof Boolean enabled) || body.size() != 1) {
+      throw new IllegalArgumentException("body must be {\"enabled\": true|false}");
+    }
+    s.poller().setContinuous(id, enabled);
+    s.audit().record(actor(ctx), enabled ? "continuous-on" : "continuous-off", id, null, true, null);
+    ctx.json(meterJson(status(id)));
+  }
+
+  private void command(Context ctx, String action, String argument) throws Exception {
+    String id = meterId(ctx);
+    long auditId = s.audit().begin(actor(ctx), action, id, argument);
+    CompletableFuture<String> result = switch (action) {
+      case "disconnect" -> s.poller().disconnect(id);
+      case "reconnect" -> s.poller().reconnect(id);
+      case "message" -> s.poller().showMessage(id, argument);
+      default -> throw new IllegalStateException(action);
+    };
+    String confirmed;
+    try {
+      confirmed = await(result);
+    } catch (Exception e) {
+      s.audit().finish(auditId, false, e.getMessage());
+      throw e;
+    }
+    boolean ok = "message".equals(action) ? argument.equals(confirmed)
+        : ("disconnect".equals(action) ? "disconnected".equals(confirmed) : !"disconnected".equals(confirmed));
+    s.audit().finish(auditId, ok, ("message".equals(action) ? "read back: " : "relay: ") + confirmed);
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("meterId", id);
+    json.put("action", action);
+    json.put("confirmed", ok);
+    json.put("message".equals(action) ? "text" : "relay", confirmed);
+    json.put("auditId", auditId);
+    ctx.status(ok ? 200 : 502).json(json);
+  }
+
+  // --- helpers ---
+
+  private static <T> T await(CompletableFuture<T> future) throws Exception {
+    try {
+      return future.get(METER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | CompletionException e) {
+      Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
+      if (cause instanceof Exception ex) {
+        throw ex;
+      }
+      throw e;
+    }
+  }
+
+  private MeterStatus status(Context ctx) {
+    return status(meterId(ctx));
+  }
+
+  private MeterStatus status(String id) {
+    return s.poller().status(id).orElseThrow(() -> new NoSuchElementException("no meter " + id));
+  }
+
+  private String meterId(Context ctx) {
+    String id = ctx.pathParam("id");
+    if (s.poller().status(id).isEmpty()) {
+      throw new NoSuchElementException("no meter " + id);
+    }
+    return id;
+  }
+
+  /** History stays readable after a meter was removed, so unknown ids are fine here. */
+  private static String meterIdOrHistory(Context ctx) {
+    return ctx.pathParam("id");
+  }
+
+  private static String actor(Context ctx) {
+    TokenStore.Principal p = ctx.attribute(PRINCIPAL);
+    return p == null ? "unknown" : p.name();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> body(Context ctx) {
+    try {
+      Object value = Json.MAPPER.readValue(ctx.body(), Object.class);
+      if (value instanceof Map<?, ?> map) {
+        return (Map<String, Object>) map;
+      }
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("invalid JSON body: " + e.getOriginalMessage());
+    }
+    throw new IllegalArgumentException("body must be a JSON object");
+  }
+
+  private record Range(Instant from, Instant to) {}
+
+  private static Range range(Context ctx, Duration defaultSpan) {
+    Instant to = instant(ctx, "to", Instant.now().plusSeconds(1));
+    Instant from = instant(ctx, "from", to.minus(defaultSpan));
+    if (!from.isBefore(to)) {
+      throw new IllegalArgumentException("from must be before to");
+    }
+    return new Range(from, to);
+  }
+
+  private static Instant instant(Context ctx, String name, Instant fallback) {
+    String text = ctx.queryParam(name);
+    if (text == null || text.isEmpty()) {
+      return fallback;
+    }
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(name + ": not an ISO-8601 instant such as 2026-01-31T12:00:00Z: " + text);
+    }
+  }
+
+  private static int limit(Context ctx, int fallback) {
+    String text = ctx.queryParam("limit");
+    if (text == null || text.isEmpty()) {
+      return fallback;
+    }
+    try {
+      int n = Integer.parseInt(text);
+      if (n >= 1 && n <= MAX_LIMIT) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("limit: an integer from 1 to " + MAX_LIMIT + ", got " + text);
+  }
+
+  static Map<String, Object> meterJson(MeterStatus m) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    MeterSpec spec = m.spec();
+    json.put("id", spec.id());
+    json.put("url", spec.url());
+    json.put("keysFile", spec.keysFile());
+    json.put("policy", spec.policy());
+    json.put("drkey", spec.drkey());
+    json.put("pollSeconds", spec.pollSeconds());
+    json.put("profile", spec.profile());
+    json.put("transport", m.transport());
+    json.put("connected", m.connected());
+    json.put("continuous", m.continuous());
+    json.put("relay", m.relay());
+    json.put("lastReadingAt", m.lastReadingAt());
+    json.put("lastError", m.lastError());
+    json.put("path", m.path());
+    return json;
+  }
+
+  private static String cachedOpenApi;
+
+  private static synchronized String openApi() throws IOException {
+    if (cachedOpenApi == null) {
+      try (InputStream in = ApiServer.class.getResourceAsStream("/org/s3mp/headend/api/openapi.json")) {
+        cachedOpenApi = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+    }
+    return cachedOpenApi;
+  }
+}

@@ -1,0 +1,148 @@
+package org.s3mp.headend.fleet;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.s3mp.headend.storage.Database;
+
+/** The meters the head-end knows, stored in its database (from the config file and the API). */
+public final class FleetRegistry {
+
+  private final Database db;
+
+  public FleetRegistry(Database db) {
+    this.db = db;
+  }
+
+  /** Adds a meter; false when one with that id already exists. */
+  public boolean add(MeterSpec spec) {
+    spec.validated();
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO meter (id, url, keys_file, policy, drkey, poll_seconds, profile, continuous, created_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?)")) {
+      if (find(c, spec.id()).isPresent()) {
+        return false;
+      }
+      bind(ps, spec);
+      ps.setObject(8, Database.toDb(Instant.now()));
+      ps.executeUpdate();
+      return true;
+    } catch (SQLException e) {
+      throw new IllegalStateException("storing meter " + spec.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Adds or replaces a meter's settings (config file entries win over earlier state); keeps its continuous flag. */
+  public void put(MeterSpec spec) {
+    spec.validated();
+    if (add(spec)) {
+      return;
+    }
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement(
+            "UPDATE meter SET url = ?, keys_file = ?, policy = ?, drkey = ?, poll_seconds = ?, profile = ? WHERE id = ?")) {
+      ps.setString(1, spec.url());
+      ps.setString(2, spec.keysFile());
+      ps.setString(3, spec.policy());
+      ps.setBoolean(4, spec.drkey());
+      ps.setInt(5, spec.pollSeconds());
+      ps.setBoolean(6, spec.profile());
+      ps.setString(7, spec.id());
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException("updating meter " + spec.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  public boolean remove(String id) {
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement("DELETE FROM meter WHERE id = ?")) {
+      ps.setString(1, id);
+      return ps.executeUpdate() > 0;
+    } catch (SQLException e) {
+      throw new IllegalStateException("removing meter " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Optional<MeterSpec> find(String id) {
+    try (Connection c = db.connection()) {
+      return find(c, id);
+    } catch (SQLException e) {
+      throw new IllegalStateException("reading meter " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  public List<MeterSpec> all() {
+    List<MeterSpec> result = new ArrayList<>();
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement("SELECT * FROM meter ORDER BY id");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        result.add(spec(rs));
+      }
+      return result;
+    } catch (SQLException e) {
+      throw new IllegalStateException("listing meters: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether continuous (1 s) reading was on, so that a restarted head-end resumes it. */
+  public boolean continuous(String id) {
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement("SELECT continuous FROM meter WHERE id = ?")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("reading meter " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  public void setContinuous(String id, boolean enabled) {
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement("UPDATE meter SET continuous = ? WHERE id = ?")) {
+      ps.setBoolean(1, enabled);
+      ps.setString(2, id);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException("updating meter " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Optional<MeterSpec> find(Connection c, String id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT * FROM meter WHERE id = ?")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(spec(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  private static void bind(PreparedStatement ps, MeterSpec spec) throws SQLException {
+    ps.setString(1, spec.id());
+    ps.setString(2, spec.url());
+    ps.setString(3, spec.keysFile());
+    ps.setString(4, spec.policy());
+    ps.setBoolean(5, spec.drkey());
+    ps.setInt(6, spec.pollSeconds());
+    ps.setBoolean(7, spec.profile());
+  }
+
+  private static MeterSpec spec(ResultSet rs) throws SQLException {
+    return new MeterSpec(
+        rs.getString("id"),
+        rs.getString("url"),
+        rs.getString("keys_file"),
+        rs.getString("policy"),
+        rs.getBoolean("drkey"),
+        rs.getInt("poll_seconds"),
+        rs.getBoolean("profile"));
+  }
+}

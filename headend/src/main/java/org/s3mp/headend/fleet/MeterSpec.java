@@ -1,0 +1,62 @@
+package org.s3mp.headend.fleet;
+
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.scion.ScionAddress;
+import java.util.regex.Pattern;
+
+/**
+ * One meter of the fleet as the operator configures it: where it is (URL), its security (keys file now, DRKey
+ * for SCION meters later), its path policy (SCION meters), poll interval and whether its load profile is
+ * collected. The head-end never looks behind the URL: the DLMS client picks the transport.
+ */
+public record MeterSpec(
+    String id, String url, String keysFile, String policy, boolean drkey, int pollSeconds, boolean profile) {
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  /** Checks every field; the message names the field and what is wrong with it. */
+  public MeterSpec validated() {
+    if (id == null || !ID.matcher(id).matches()) {
+      throw new IllegalArgumentException(
+          "id: required, 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+    }
+    if (url == null || url.isBlank()) {
+      throw new IllegalArgumentException("url: required, e.g. tcp://127.0.0.1:4059");
+    }
+    MeterUrl parsed;
+    try {
+      parsed = MeterUrl.parse(url);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("url: not a meter URL (tcp://HOST:PORT or scion://ISD-AS,[IP]:PORT): " + url);
+    }
+    switch (parsed.scheme()) {
+      case "tcp" -> {
+        try {
+          parsed.hostPort();
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("url: tcp URLs need a host and a port, e.g. tcp://127.0.0.1:4059");
+        }
+      }
+      case "scion" -> {
+        try {
+          ScionAddress.parse(parsed.address());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("url: scion URLs are scion://ISD-AS,[IP]:PORT, e.g."
+              + " scion://1-ff00:0:111,[127.0.111.1]:4059 (" + e.getMessage() + ")");
+        }
+      }
+      default -> throw new IllegalArgumentException("url: scheme must be tcp:// or scion://, got " + url);
+    }
+    if (!"scion".equals(parsed.scheme()) && (drkey || (policy != null && !policy.isBlank()))) {
+      // a path policy is a security property (geofencing): refuse it where it could not be enforced
+      throw new IllegalArgumentException("drkey and policy need a scion:// meter, got " + url);
+    }
+    if (!drkey && (keysFile == null || keysFile.isBlank())) {
+      throw new IllegalArgumentException("keysFile: required unless drkey is true");
+    }
+    if (pollSeconds < 0 || pollSeconds > 86_400) {
+      throw new IllegalArgumentException("pollSeconds: 0 (no periodic polling) to 86400, got " + pollSeconds);
+    }
+    return this;
+  }
+}

@@ -1,0 +1,132 @@
+package org.s3mp.headend.polling;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import org.s3mp.dlms.client.ClientSecurity;
+import org.s3mp.dlms.client.MeterClient;
+import org.s3mp.dlms.client.RegisterReading;
+import org.s3mp.dlms.client.RelayState;
+import org.s3mp.dlms.drkey.DrkeyKeySource;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.transport.LinkOptions;
+import org.s3mp.dlms.transport.LinkPath;
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.scion.ScionTransport;
+import org.s3mp.headend.fleet.MeterSpec;
+import org.s3mp.headend.fleet.ProfileEntry;
+import org.s3mp.headend.fleet.RegisterValue;
+import org.s3mp.scion.daemon.DaemonClient;
+
+/**
+ * Real meters: a DLMS/COSEM management association through {@link MeterClient}. The head-end hands over only
+ * the URL, the security (keys file or DRKey) and the path policy; the client picks the transport.
+ */
+public final class DlmsMeterConnector implements MeterConnector, AutoCloseable {
+
+  private final Duration timeout;
+  private final String daemon;
+  private final Duration attemptTimeout;
+  private DaemonClient daemonClient; // guarded by this; opened for the first DRKey meter
+  private DrkeyKeySource drkey;
+
+  /** Plain TCP and static keys only (no SCION daemon configured). */
+  public DlmsMeterConnector(Duration timeout) {
+    this(timeout, null, timeout);
+  }
+
+  /**
+   * @param timeout for connecting and for each response over TCP
+   * @param daemon the SCION daemon for scion:// meters and DRKey (null: $SCION_DAEMON_ADDRESS, then the default)
+   * @param attemptTimeout scion:// meters: the wait for each answer before the client sends the request again
+   */
+  public DlmsMeterConnector(Duration timeout, String daemon, Duration attemptTimeout) {
+    this.timeout = timeout;
+    this.daemon = daemon;
+    this.attemptTimeout = attemptTimeout;
+  }
+
+  @Override
+  public MeterConnection open(MeterSpec spec) throws IOException {
+    ClientSecurity security = spec.drkey()
+        ? ClientSecurity.drkey(drkeySource())
+        : ClientSecurity.management(KeysFile.load(Path.of(spec.keysFile())));
+    MeterUrl url = MeterUrl.parse(spec.url());
+    LinkOptions options = LinkOptions.of("scion".equals(url.scheme()) ? attemptTimeout : timeout)
+        .with(ScionTransport.DAEMON, daemon)
+        .with(ScionTransport.POLICY, spec.policy());
+    return new Association(MeterClient.open(url, security, options));
+  }
+
+  private synchronized DrkeyKeySource drkeySource() {
+    if (drkey == null) {
+      daemonClient = DaemonClient.connect(DaemonClient.resolveAddress(daemon));
+      drkey = new DrkeyKeySource(daemonClient, DrkeyKeySource.DEFAULT_PROTOCOL, Clock.systemUTC());
+    }
+    return drkey;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (daemonClient != null) {
+      daemonClient.close();
+      daemonClient = null;
+      drkey = null;
+    }
+  }
+
+  private static final class Association implements MeterConnection {
+    private final MeterClient client;
+
+    Association(MeterClient client) {
+      this.client = client;
+    }
+
+    @Override
+    public MeterSnapshot read() throws IOException {
+      List<RegisterValue> registers = values(client.readRegisters());
+      RelayState relay = client.readRelay();
+      return new MeterSnapshot(registers, relay(relay), client.lastPath().map(LinkPath::hops).orElse(null));
+    }
+
+    @Override
+    public String disconnect() throws IOException {
+      return relay(client.disconnect());
+    }
+
+    @Override
+    public String reconnect() throws IOException {
+      return relay(client.reconnect());
+    }
+
+    @Override
+    public String showMessage(String text) throws IOException {
+      client.setMessage(text);
+      return client.readMessage();
+    }
+
+    @Override
+    public List<ProfileEntry> readProfile(Instant from, Instant to) throws IOException {
+      return client.readLoadProfile(from, to).stream()
+          .map(e -> new ProfileEntry(e.time(), values(e.values())))
+          .toList();
+    }
+
+    @Override
+    public void close() {
+      client.close();
+    }
+
+    private static List<RegisterValue> values(List<RegisterReading> readings) {
+      return readings.stream().map(r -> new RegisterValue(r.obis().toString(), r.value(), r.unit())).toList();
+    }
+
+    private static String relay(RelayState state) {
+      return state.control().name().toLowerCase(Locale.ROOT);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package org.s3mp.headend.polling;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.s3mp.headend.fleet.FleetRegistry;
+import org.s3mp.headend.fleet.MeterSpec;
+import org.s3mp.headend.fleet.Reading;
+import org.s3mp.headend.storage.ProfileStore;
+import org.s3mp.headend.storage.ReadingStore;
+
+/** Runs one {@link MeterSession} per registered meter and routes reads and commands to it. */
+public final class FleetPoller implements AutoCloseable {
+
+  private final MeterConnector connector;
+  private final ReadingStore readings;
+  private final ProfileStore profiles;
+  private final FleetRegistry registry;
+  private final PollingSettings settings;
+  private final MeterRegistry metrics;
+  private final Map<String, MeterSession> sessions = new ConcurrentHashMap<>();
+  /** Association set-ups in progress at once (each is a few DLMS exchanges with key derivation on both ends). */
+  private final java.util.concurrent.Semaphore associationSlots = new java.util.concurrent.Semaphore(16);
+
+  public FleetPoller(MeterConnector connector, ReadingStore readings, ProfileStore profiles, FleetRegistry registry,
+      PollingSettings settings, MeterRegistry metrics) {
+    this.connector = connector;
+    this.readings = readings;
+    this.profiles = profiles;
+    this.registry = registry;
+    this.settings = settings;
+    this.metrics = metrics;
+    Gauge.builder("headend.meters", sessions, Map::size).description("meters in the fleet").register(metrics);
+    Gauge.builder("headend.meters.connected", sessions,
+            s -> s.values().stream().filter(m -> m.status().connected()).count())
+        .description("meters with an open association").register(metrics);
+  }
+
+  /** Starts sessions for every registered meter, resuming continuous reading where it was on. */
+  public void start() {
+    for (MeterSpec spec : registry.all()) {
+      startSession(spec, registry.continuous(spec.id()));
+    }
+  }
+
+  /** Starts polling a meter that was just added to the registry. */
+  public void add(MeterSpec spec) {
+    startSession(spec, false);
+  }
+
+  public void remove(String id) {
+    MeterSession s = sessions.remove(id);
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  public CompletableFuture<Reading> readOnce(String id) {
+    return session(id).readOnce();
+  }
+
+  public void setContinuous(String id, boolean enabled) {
+    MeterSession s = session(id);
+    registry.setContinuous(id, enabled);
+    s.setContinuous(enabled);
+  }
+
+  public CompletableFuture<String> disconnect(String id) {
+    return session(id).command(MeterConnection::disconnect);
+  }
+
+  public CompletableFuture<String> reconnect(String id) {
+    return session(id).command(MeterConnection::reconnect);
+  }
+
+  public CompletableFuture<String> showMessage(String id, String text) {
+    return session(id).command(c -> c.showMessage(text));
+  }
+
+  /** Collects the load profile now (it also runs on its schedule); completes with the number of new values. */
+  public CompletableFuture<Integer> collectProfile(String id) {
+    return session(id).collectProfileNow();
+  }
+
+  public Optional<MeterStatus> status(String id) {
+    MeterSession s = sessions.get(id);
+    return s == null ? Optional.empty() : Optional.of(s.status());
+  }
+
+  public List<MeterStatus> statuses() {
+    List<MeterStatus> result = new ArrayList<>();
+    for (MeterSpec spec : registry.all()) {
+      status(spec.id()).ifPresent(result::add);
+    }
+    return result;
+  }
+
+  @Override
+  public void close() {
+    sessions.values().parallelStream().forEach(MeterSession::close);
+    sessions.clear();
+  }
+
+  private void startSession(MeterSpec spec, boolean continuous) {
+    MeterSession s = new MeterSession(spec, connector, readings, profiles, settings, metrics, associationSlots);
+    MeterSession old = sessions.put(spec.id(), s);
+    if (old != null) {
+      old.close();
+    }
+    s.start(continuous);
+  }
+
+  private MeterSession session(String id) {
+    MeterSession s = sessions.get(id);
+    if (s == null) {
+      throw new NoSuchElementException("no meter " + id);
+    }
+    return s;
+  }
+}

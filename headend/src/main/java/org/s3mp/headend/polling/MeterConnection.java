@@ -1,0 +1,31 @@
+package org.s3mp.headend.polling;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import org.s3mp.headend.fleet.ProfileEntry;
+
+/**
+ * One open association with one meter. Used by one thread at a time (the meter's session); any
+ * {@link IOException} makes the session drop the association and open a new one.
+ */
+public interface MeterConnection extends AutoCloseable {
+
+  /** Reads the instantaneous registers and the relay state. */
+  MeterSnapshot read() throws IOException;
+
+  /** Opens the relay and returns the state read back from the meter afterwards. */
+  String disconnect() throws IOException;
+
+  /** Closes the relay (or arms it, depending on the meter's control mode) and returns the state read back. */
+  String reconnect() throws IOException;
+
+  /** Writes the display message and returns the text read back from the meter. */
+  String showMessage(String text) throws IOException;
+
+  /** Load-profile intervals captured in [from, to]. */
+  List<ProfileEntry> readProfile(Instant from, Instant to) throws IOException;
+
+  @Override
+  void close();
+}

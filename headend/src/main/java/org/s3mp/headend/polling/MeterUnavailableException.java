@@ -1,0 +1,8 @@
+package org.s3mp.headend.polling;
+
+/** The meter could not be reached or did not answer, after the configured retries. */
+public final class MeterUnavailableException extends RuntimeException {
+  public MeterUnavailableException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,125 @@
+package org.s3mp.headend.storage;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The head-end's database: an embedded H2 file (default, zero setup) or any JDBC URL (PostgreSQL), migrated
+ * to the current schema by Flyway on open.
+ */
+public final class Database implements AutoCloseable {
+
+  private final HikariDataSource dataSource;
+  private final String description;
+
+  private Database(HikariDataSource dataSource, String description) {
+    this.dataSource = dataSource;
+    this.description = description;
+  }
+
+  /**
+   * Opens {@code location}: a {@code jdbc:} URL, or else the path of an H2 file database (without the
+   * {@code .mv.db} suffix; its directory is created).
+   */
+  public static Database open(String location, String user, String password) {
+    String url = jdbcUrl(location);
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    if (user != null) {
+      config.setUsername(user);
+    }
+    if (password != null) {
+      config.setPassword(password);
+    }
+    config.setMaximumPoolSize(8);
+    config.setPoolName("headend-db");
+    // fail at once (not after the pool's 30 s wait) when the database cannot be opened, e.g. a locked H2 file
+    config.setInitializationFailTimeout(1);
+    HikariDataSource ds;
+    try {
+      ds = new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      Throwable cause = e.getCause() instanceof SQLException sql ? sql : e;
+      throw new IllegalStateException(describeOpenFailure(location, cause), e);
+    }
+    try {
+      Flyway.configure()
+          .dataSource(ds)
+          .locations("classpath:org/s3mp/headend/storage/migration")
+          .load()
+          .migrate();
+    } catch (RuntimeException e) {
+      ds.close();
+      throw new IllegalStateException("database migration failed for " + location + ": " + e.getMessage(), e);
+    }
+    return new Database(ds, url.startsWith("jdbc:h2:") ? "H2 " + location : location.replaceAll("password=[^&]*", "password=***"));
+  }
+
+  static String jdbcUrl(String location) {
+    if (location.startsWith("jdbc:")) {
+      return location;
+    }
+    Path file = Path.of(location).toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(file.getParent());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot create the database directory " + file.getParent() + ": " + e.getMessage(), e);
+    }
+    // WRITE_DELAY=0: every commit reaches the file before it returns, so an acknowledged reading survives
+    // kill -9 of the head-end (the OS page cache holds it; H2 does not fsync each commit).
+    // DB_CLOSE_ON_EXIT=FALSE: the head-end's own shutdown hook closes the database after the last queued
+    // readings are written; H2's hook would close it under their feet.
+    return "jdbc:h2:file:" + file + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+  }
+
+  private static String describeOpenFailure(String location, Throwable e) {
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    if (message.contains("already in use") || message.contains("locked")) {
+      return "the database " + location + " is in use by another process (a running head-end?): stop it first,"
+          + " or use PostgreSQL for shared access";
+    }
+    return "cannot open the database " + location + ": " + message.lines().findFirst().orElse("");
+  }
+
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  public Connection connection() throws SQLException {
+    return dataSource.getConnection();
+  }
+
+  public String description() {
+    return description;
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+
+  /** Database timestamps have microsecond precision; keys built from instants must match what is stored. */
+  public static Instant truncate(Instant t) {
+    return t.truncatedTo(ChronoUnit.MICROS);
+  }
+
+  public static OffsetDateTime toDb(Instant t) {
+    return OffsetDateTime.ofInstant(truncate(t), ZoneOffset.UTC);
+  }
+
+  public static Instant fromDb(java.sql.ResultSet rs, String column) throws SQLException {
+    OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+    return t == null ? null : t.toInstant();
+  }
+
+}

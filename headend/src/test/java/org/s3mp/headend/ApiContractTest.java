@@ -1,0 +1,308 @@
+package org.s3mp.headend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3mp.headend.auth.Role;
+import org.s3mp.headend.auth.TokenStore;
+import org.s3mp.headend.fleet.MeterInput;
+import org.s3mp.headend.storage.Database;
+
+/** Every endpoint of the API, its auth failures and bad input, against fake meters. */
+class ApiContractTest {
+
+  static final String VIEWER = "viewer-secret-for-the-contract-test-000";
+  static final String OPERATOR = "operator-secret-for-the-contract-test-0";
+
+  @TempDir static Path dir;
+  static FakeMeters meters = new FakeMeters();
+  static Headend headend;
+  static Http http;
+  static String dbToken;
+  static String revokedToken;
+
+  @BeforeAll
+  static void start() throws Exception {
+    String db = dir.resolve("db/headend").toString();
+    try (Database d = Database.open(db, null, null)) {
+      TokenStore tokens = new TokenStore(d, Map.of());
+      dbToken = tokens.create("cli-viewer", Role.VIEWER).secret();
+      TokenStore.Created revoked = tokens.create("gone", Role.OPERATOR);
+      revokedToken = revoked.secret();
+      assertThat(tokens.revoke(revoked.token().id())).isTrue();
+    }
+    Files.writeString(dir.resolve("m1.keys"), "not read by the fake connector\n");
+    HeadendConfig config = new HeadendConfig(
+        new HeadendConfig.Http("127.0.0.1:0", null),
+        new HeadendConfig.Database(db, null, null),
+        null,
+        List.of(new HeadendConfig.Token("alice", "viewer", TokenStore.sha256(VIEWER)),
+            new HeadendConfig.Token("olga", "operator", TokenStore.sha256(OPERATOR))),
+        List.of(new MeterInput("m1", "tcp://127.0.0.1:4059", dir.resolve("m1.keys").toString(), null, null, 0, false)))
+        .withDefaults();
+    headend = Headend.start(config, meters);
+    http = new Http(headend.baseUri());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (headend != null) {
+      headend.close();
+    }
+  }
+
+  @Test
+  void healthNeedsNoToken() {
+    Http.Response r = http.get("/health", null);
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json().get("status").asText()).isEqualTo("ok");
+  }
+
+  @Test
+  void everyDocumentedEndpointExistsAndNeedsAToken() {
+    JsonNode doc = http.get("/api/openapi.json", VIEWER).json();
+    List<String> checked = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields(); paths.hasNext(); ) {
+      Map.Entry<String, JsonNode> path = paths.next();
+      for (String method : List.of("get", "post", "delete")) {
+        if (!path.getValue().has(method)) {
+          continue;
+        }
+        String p = path.getKey().replace("{id}", "m1");
+        Http.Response r = http.send(method.toUpperCase(), p, null, method.equals("get") ? null : "{}");
+        if (p.equals("/health")) {
+          assertThat(r.status()).isEqualTo(200);
+        } else {
+          // 401 (not 404) proves the route exists and is protected
+          assertThat(r.status()).as(method + " " + p).isEqualTo(401);
+          assertThat(r.json().get("error").asText()).contains("bearer token");
+        }
+        checked.add(method + " " + p);
+      }
+    }
+    assertThat(checked).hasSizeGreaterThanOrEqualTo(17);
+  }
+
+  @Test
+  void invalidAndRevokedTokensAreRefused() {
+    assertThat(http.get("/api/meters", "nonsense").status()).isEqualTo(401);
+    assertThat(http.get("/api/meters", revokedToken).status()).isEqualTo(401);
+    assertThat(http.get("/api/meters", dbToken).status()).isEqualTo(200);
+    Http.Response me = http.get("/api/me", dbToken);
+    assertThat(me.json().get("name").asText()).isEqualTo("cli-viewer");
+    assertThat(me.json().get("role").asText()).isEqualTo("viewer");
+  }
+
+  @Test
+  void viewersCannotChangeAnything() {
+    for (String[] call : new String[][] {
+        {"POST", "/api/meters", "{\"id\":\"x\",\"url\":\"tcp://127.0.0.1:1\",\"keysFile\":\"k\"}"},
+        {"DELETE", "/api/meters/m1", null},
+        {"POST", "/api/meters/m1/disconnect", null},
+        {"POST", "/api/meters/m1/reconnect", null},
+        {"POST", "/api/meters/m1/message", "{\"text\":\"hi\"}"}}) {
+      Http.Response r = http.send(call[0], call[1], VIEWER, call[2]);
+      assertThat(r.status()).as(call[0] + " " + call[1]).isEqualTo(403);
+      assertThat(r.json().get("error").asText()).contains("operator");
+    }
+    assertThat(meters.meter("m1").relayConnected).isTrue();
+    assertThat(http.get("/api/meters/m1", VIEWER).status()).isEqualTo(200);
+  }
+
+  @Test
+  void badInputGets400WithAMessage() {
+    Map<String, String[]> cases = Map.of(
+        "not json", new String[] {"POST", "/api/meters", "{nope"},
+        "no url", new String[] {"POST", "/api/meters", "{\"id\":\"m9\",\"keysFile\":\"k\"}"},
+        "bad scheme", new String[] {"POST", "/api/meters", "{\"id\":\"m9\",\"url\":\"http://x:1\",\"keysFile\":\"k\"}"},
+        "bad id", new String[] {"POST", "/api/meters", "{\"id\":\"../etc\",\"url\":\"tcp://127.0.0.1:1\",\"keysFile\":\"k\"}"},
+        "unknown field", new String[] {"POST", "/api/meters", "{\"id\":\"m9\",\"url\":\"tcp://127.0.0.1:1\",\"keysFile\":\"k\",\"x\":1}"},
+        "poll range", new String[] {"POST", "/api/meters", "{\"id\":\"m9\",\"url\":\"tcp://127.0.0.1:1\",\"keysFile\":\"k\",\"pollSeconds\":-1}"},
+        "enabled not boolean", new String[] {"POST", "/api/meters/m1/continuous", "{\"enabled\":\"yes\"}"},
+        "message without text", new String[] {"POST", "/api/meters/m1/message", "{\"txt\":\"hi\"}"},
+        "message too long", new String[] {"POST", "/api/meters/m1/message", "{\"text\":\"" + "x".repeat(200) + "\"}"});
+    cases.forEach((what, call) -> {
+      Http.Response r = http.send(call[0], call[1], OPERATOR, call[2]);
+      assertThat(r.status()).as(what + ": " + r.body()).isEqualTo(400);
+      assertThat(r.json().get("error").asText()).as(what).isNotBlank();
+    });
+    for (String query : List.of("from=yesterday", "to=2026-13-01T00:00:00Z", "limit=0", "limit=abc",
+        "from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")) {
+      Http.Response r = http.get("/api/meters/m1/readings?" + query, VIEWER);
+      assertThat(r.status()).as(query).isEqualTo(400);
+    }
+    assertThat(http.get("/api/audit?limit=-5", VIEWER).status()).isEqualTo(400);
+    assertThat(http.get("/api/meters/m9", VIEWER).status()).isEqualTo(404);
+    assertThat(http.post("/api/meters/nope/read", VIEWER, null).status()).isEqualTo(404);
+  }
+
+  @Test
+  void addReadAndRemoveAMeter() throws Exception {
+    String body = "{\"id\":\"m2\",\"url\":\"tcp://127.0.0.1:4060\",\"keysFile\":\"k\",\"pollSeconds\":0}";
+    Http.Response created = http.post("/api/meters", OPERATOR, body);
+    assertThat(created.status()).isEqualTo(201);
+    assertThat(created.json().get("transport").asText()).isEqualTo("tcp");
+    assertThat(http.post("/api/meters", OPERATOR, body).status()).isEqualTo(409);
+
+    Http.Response read = http.post("/api/meters/m2/read", VIEWER, null);
+    assertThat(read.status()).isEqualTo(200);
+    JsonNode reading = read.json();
+    assertThat(reading.get("kind").asText()).isEqualTo("once");
+    assertThat(reading.get("relay").asText()).isEqualTo("connected");
+    assertThat(reading.get("values")).anySatisfy(v -> {
+      assertThat(v.get("obis").asText()).isEqualTo("1.0.32.7.0.255");
+      assertThat(v.get("value").decimalValue()).isEqualByComparingTo("230.1");
+      assertThat(v.get("unit").asText()).isEqualTo("V");
+    });
+    Http.Response stored = http.get("/api/meters/m2/readings", VIEWER);
+    assertThat(stored.json()).hasSize(1);
+    assertThat(stored.json().get(0).get("readAt").asText()).isEqualTo(reading.get("readAt").asText());
+
+    meters.meter("m2").reachable = false;
+    Http.Response down = http.post("/api/meters/m2/read", VIEWER, null);
+    assertThat(down.status()).isEqualTo(502);
+    assertThat(down.json().get("error").asText()).contains("m2");
+    assertThat(http.get("/api/meters/m2", VIEWER).json().get("lastError").asText()).contains("down");
+    meters.meter("m2").reachable = true;
+    assertThat(http.post("/api/meters/m2/read", VIEWER, null).status()).isEqualTo(200);
+
+    assertThat(http.send("DELETE", "/api/meters/m2", OPERATOR, null).status()).isEqualTo(204);
+    assertThat(http.get("/api/meters/m2", VIEWER).status()).isEqualTo(404);
+    // history stays
+    assertThat(http.get("/api/meters/m2/readings", VIEWER).json()).hasSize(2);
+    JsonNode audit = http.get("/api/audit", VIEWER).json();
+    assertThat(audit).anySatisfy(e -> {
+      assertThat(e.get("action").asText()).isEqualTo("meter-remove");
+      assertThat(e.get("actor").asText()).isEqualTo("olga");
+    });
+  }
+
+  @Test
+  void commandsAreConfirmedAndAudited() {
+    Http.Response off = http.post("/api/meters/m1/disconnect", OPERATOR, null);
+    assertThat(off.status()).isEqualTo(200);
+    assertThat(off.json().get("relay").asText()).isEqualTo("disconnected");
+    assertThat(off.json().get("confirmed").asBoolean()).isTrue();
+    assertThat(meters.meter("m1").relayConnected).isFalse();
+    // the command also stored the new state: 0 W
+    JsonNode last = lastReading("m1");
+    assertThat(last.get("relay").asText()).isEqualTo("disconnected");
+    assertThat(valueOf(last, "1.0.1.7.0.255")).isZero();
+
+    Http.Response msg = http.post("/api/meters/m1/message", OPERATOR, "{\"text\":\"Hallo Welt\"}");
+    assertThat(msg.status()).isEqualTo(200);
+    assertThat(meters.meter("m1").message).isEqualTo("Hallo Welt");
+
+    Http.Response on = http.post("/api/meters/m1/reconnect", OPERATOR, null);
+    assertThat(on.json().get("relay").asText()).isEqualTo("connected");
+
+    JsonNode audit = http.get("/api/audit?limit=20", VIEWER).json();
+    List<String> actions = new ArrayList<>();
+    audit.forEach(e -> {
+      if ("m1".equals(e.get("meterId").asText()) && "olga".equals(e.get("actor").asText())) {
+        actions.add(e.get("action").asText() + ":" + e.get("result").asText());
+      }
+    });
+    assertThat(actions).contains("disconnect:ok", "message:ok", "reconnect:ok");
+    long auditId = off.json().get("auditId").asLong();
+    assertThat(audit).anySatisfy(e -> {
+      assertThat(e.get("id").asLong()).isEqualTo(auditId);
+      assertThat(e.get("detail").asText()).isEqualTo("relay: disconnected");
+      assertThat(e.get("finishedAt").isNull()).isFalse();
+    });
+
+    meters.meter("m1").reachable = false;
+    try {
+      Http.Response failed = http.post("/api/meters/m1/disconnect", OPERATOR, null);
+      assertThat(failed.status()).isEqualTo(502);
+      assertThat(http.get("/api/audit?limit=1", VIEWER).json().get(0).get("result").asText()).isEqualTo("failed");
+    } finally {
+      meters.meter("m1").reachable = true;
+    }
+  }
+
+  @Test
+  void liveStreamDeliversContinuousReadings() throws Exception {
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    HttpRequest req = HttpRequest.newBuilder(http.base().resolve("/api/meters/m1/live"))
+        .header("Authorization", "Bearer " + VIEWER).header("Accept", "text/event-stream").build();
+    CompletableFuture<HttpResponse<Stream<String>>> response =
+        http.client().sendAsync(req, HttpResponse.BodyHandlers.ofLines());
+    HttpResponse<Stream<String>> r = response.get(10, TimeUnit.SECONDS);
+    assertThat(r.statusCode()).isEqualTo(200);
+    Thread reader = new Thread(() -> {
+      try {
+        r.body().forEach(lines::add);
+      } catch (RuntimeException closed) {
+        // the test closed the stream
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      Conditions.await("the live stream to be subscribed", Duration.ofSeconds(5),
+          () -> lines.contains("event: subscribed"));
+      assertThat(http.post("/api/meters/m1/continuous", VIEWER, "{\"enabled\":true}").json().get("continuous").asBoolean())
+          .isTrue();
+      List<JsonNode> events = new ArrayList<>();
+      String event = null;
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (events.size() < 3 && System.nanoTime() < deadline) {
+        String line = lines.poll(500, TimeUnit.MILLISECONDS);
+        if (line != null && line.startsWith("event:")) {
+          event = line.substring(6).trim();
+        } else if (line != null && line.startsWith("data:") && "reading".equals(event)) {
+          events.add(Http.JSON.readTree(line.substring(5)));
+        }
+      }
+      assertThat(events).hasSize(3);
+      assertThat(events).allSatisfy(e -> assertThat(e.get("meterId").asText()).isEqualTo("m1"));
+      assertThat(events.get(2).get("readAt").asText()).isGreaterThan(events.get(0).get("readAt").asText());
+    } finally {
+      http.post("/api/meters/m1/continuous", VIEWER, "{\"enabled\":false}");
+      r.body().close();
+    }
+    assertThat(http.get("/api/meters/m1", VIEWER).json().get("continuous").asBoolean()).isFalse();
+  }
+
+  @Test
+  void metricsAreServedToViewers() {
+    http.post("/api/meters/m1/read", VIEWER, null);
+    Http.Response r = http.get("/metrics", VIEWER);
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.body()).contains("headend_read_latency_seconds", "headend_meters ", "jvm_memory_used_bytes");
+    assertThat(http.get("/metrics", null).status()).isEqualTo(401);
+  }
+
+  static JsonNode lastReading(String meter) {
+    JsonNode all = http.get("/api/meters/" + meter + "/readings", VIEWER).json();
+    return all.get(all.size() - 1);
+  }
+
+  static java.math.BigDecimal valueOf(JsonNode reading, String obis) {
+    for (JsonNode v : reading.get("values")) {
+      if (v.get("obis").asText().equals(obis)) {
+        return v.get("value").decimalValue();
+      }
+    }
+    throw new AssertionError("no " + obis + " in " + reading);
+  }
+}

@@ -1,0 +1,156 @@
+package org.s3mp.headend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.s3mp.headend.auth.TokenStore;
+import org.s3mp.headend.fleet.MeterInput;
+import org.s3mp.headend.polling.DlmsMeterConnector;
+
+/**
+ * The dashboard in Debian's Chromium (headless): log in with a token, watch the live chart gain points, press
+ * disconnect and see the relay state and 0 W come back from a real meter process.
+ */
+class DashboardBrowserIT {
+
+  static final String OPERATOR = "operator-token-of-the-browser-test-0001";
+  static final String VIEWER = "viewer-token-of-the-browser-test-000001";
+
+  @TempDir Path dir;
+  RealMeters.Meter meter;
+  Headend headend;
+  WebDriver browser;
+  ChromeDriverService driverService;
+
+  @BeforeEach
+  void start() throws Exception {
+    Path keys = RealMeters.keys(dir, "m1");
+    meter = RealMeters.start(dir, "m1", keys, 900, 3);
+    HeadendConfig config = new HeadendConfig(
+        new HeadendConfig.Http("127.0.0.1:0", null),
+        new HeadendConfig.Database(dir.resolve("db/headend").toString(), null, null),
+        null,
+        List.of(new HeadendConfig.Token("olga", "operator", TokenStore.sha256(OPERATOR)),
+            new HeadendConfig.Token("vera", "viewer", TokenStore.sha256(VIEWER))),
+        List.of(new MeterInput("m1", meter.url(), keys.toString(), null, false, 0, false)))
+        .withDefaults();
+    headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5)));
+
+    driverService = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File("/usr/bin/chromedriver"))
+        .usingAnyFreePort()
+        .withLogFile(dir.resolve("chromedriver.log").toFile())
+        .build();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary("/usr/bin/chromium");
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--window-size=1280,1200", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium-profile")));
+    browser = new ChromeDriver(driverService, options);
+  }
+
+  @AfterEach
+  void stop() {
+    try {
+      if (browser != null) {
+        browser.quit();
+      }
+    } finally {
+      if (driverService != null) {
+        driverService.stop();
+      }
+      if (headend != null) {
+        headend.close();
+      }
+      if (meter != null) {
+        meter.close();
+      }
+    }
+  }
+
+  @Test
+  void operatorWatchesLivePowerAndDisconnects() throws Exception {
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    browser.get(headend.baseUri() + "/");
+    browser.findElement(By.id("token")).sendKeys(OPERATOR);
+    browser.findElement(By.id("login")).click();
+    wait.until(d -> d.findElement(By.id("who")).getText().contains("olga (operator)"));
+    wait.until(d -> !d.findElements(By.cssSelector("#meters tr[data-id='m1']")).isEmpty());
+    wait.until(d -> d.findElement(By.id("meter-id")).getText().equals("m1"));
+
+    int before = points();
+    browser.findElement(By.id("continuous")).click();
+    wait.until(d -> d.findElement(By.id("continuous")).getText().startsWith("Stop"));
+    wait.until(d -> points() >= before + 3);
+    assertThat(browser.findElement(By.id("relay")).getText()).isEqualTo("connected");
+    assertThat(watts()).isPositive();
+
+    browser.findElement(By.id("disconnect")).click();
+    wait.until(d -> d.findElement(By.id("relay")).getText().equals("disconnected"));
+    wait.until(d -> d.findElement(By.id("v-power")).getText().equals("0 W"));
+    // the chart keeps growing with 0 W points from the meter
+    int afterDisconnect = points();
+    wait.until(d -> points() >= afterDisconnect + 2);
+    wait.until(d -> d.findElement(By.cssSelector("#audit tbody")).getText().contains("disconnect"));
+    Files.write(Path.of("target", "dashboard-disconnected.png"),
+        ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+
+    // the meter process itself reports the open relay
+    Http http = new Http(headend.baseUri());
+    Http.Response read = http.post("/api/meters/m1/read", OPERATOR, null);
+    assertThat(read.json().get("relay").asText()).isEqualTo("disconnected");
+
+    browser.findElement(By.id("reconnect")).click();
+    wait.until(d -> d.findElement(By.id("relay")).getText().equals("connected"));
+    browser.findElement(By.id("continuous")).click();
+    wait.until(d -> d.findElement(By.id("continuous")).getText().startsWith("Start"));
+  }
+
+  @Test
+  void viewersSeeNoOperatorControls() {
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    browser.get(headend.baseUri() + "/");
+    browser.findElement(By.id("token")).sendKeys(VIEWER);
+    browser.findElement(By.id("login")).click();
+    wait.until(d -> d.findElement(By.id("who")).getText().contains("(viewer)"));
+    wait.until(d -> d.findElement(By.id("meter-id")).getText().equals("m1"));
+    assertThat(browser.findElement(By.id("disconnect")).isDisplayed()).isFalse();
+    browser.findElement(By.id("read-once")).click();
+    wait.until(d -> d.findElement(By.id("v-voltage")).getText().endsWith(" V"));
+  }
+
+  @Test
+  void aWrongTokenIsRefused() {
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    browser.get(headend.baseUri() + "/");
+    browser.findElement(By.id("token")).sendKeys("not-a-token");
+    browser.findElement(By.id("login")).click();
+    wait.until(d -> !d.findElement(By.id("login-error")).getText().isEmpty());
+    assertThat(browser.findElement(By.id("app-view")).isDisplayed()).isFalse();
+  }
+
+  private int points() {
+    return Integer.parseInt(browser.findElement(By.id("live-chart")).getAttribute("data-points"));
+  }
+
+  private double watts() {
+    String text = browser.findElement(By.id("v-power")).getText();
+    return Double.parseDouble(text.replace(" W", ""));
+  }
+}

@@ -1,0 +1,115 @@
+package org.s3mp.headend;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.s3mp.headend.fleet.MeterSpec;
+import org.s3mp.headend.fleet.ProfileEntry;
+import org.s3mp.headend.fleet.RegisterValue;
+import org.s3mp.headend.polling.MeterConnection;
+import org.s3mp.headend.polling.MeterConnector;
+import org.s3mp.headend.polling.MeterSnapshot;
+
+/** In-process stand-in for meters, only for the fast unit tests (the ITs use real meter processes). */
+public final class FakeMeters implements MeterConnector {
+
+  /** The state of one fake meter; tests change it directly. */
+  public static final class Fake {
+    public volatile boolean reachable = true;
+    public volatile boolean relayConnected = true;
+    public volatile String message = "";
+    public volatile CountDownLatch blockReads; // non-null: reads wait on it
+    public final AtomicInteger opens = new AtomicInteger();
+    public final AtomicInteger reads = new AtomicInteger();
+    public final List<ProfileEntry> profile = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    List<RegisterValue> registers() {
+      int n = reads.get();
+      BigDecimal watts = relayConnected ? BigDecimal.valueOf(400 + n) : BigDecimal.ZERO;
+      return List.of(
+          new RegisterValue("1.0.32.7.0.255", new BigDecimal("230.1"), "V"),
+          new RegisterValue("1.0.1.7.0.255", watts, "W"),
+          new RegisterValue("1.0.1.8.0.255", BigDecimal.valueOf(1000 + n), "Wh"));
+    }
+  }
+
+  private final Map<String, Fake> meters = new ConcurrentHashMap<>();
+
+  public Fake meter(String id) {
+    return meters.computeIfAbsent(id, k -> new Fake());
+  }
+
+  @Override
+  public MeterConnection open(MeterSpec spec) throws IOException {
+    Fake f = meter(spec.id());
+    if (!f.reachable) {
+      throw new IOException("connection refused (fake meter " + spec.id() + " is down)");
+    }
+    f.opens.incrementAndGet();
+    return new MeterConnection() {
+      @Override
+      public MeterSnapshot read() throws IOException {
+        CountDownLatch block = f.blockReads;
+        if (block != null) {
+          try {
+            block.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+          }
+        }
+        check();
+        f.reads.incrementAndGet();
+        return new MeterSnapshot(f.registers(), f.relayConnected ? "connected" : "disconnected", null);
+      }
+
+      @Override
+      public String disconnect() throws IOException {
+        check();
+        f.relayConnected = false;
+        return "disconnected";
+      }
+
+      @Override
+      public String reconnect() throws IOException {
+        check();
+        f.relayConnected = true;
+        return "connected";
+      }
+
+      @Override
+      public String showMessage(String text) throws IOException {
+        check();
+        f.message = text;
+        return f.message;
+      }
+
+      @Override
+      public List<ProfileEntry> readProfile(Instant from, Instant to) throws IOException {
+        check();
+        List<ProfileEntry> result = new ArrayList<>();
+        for (ProfileEntry e : f.profile) {
+          if (!e.capturedAt().isBefore(from) && !e.capturedAt().isAfter(to)) {
+            result.add(e);
+          }
+        }
+        return result;
+      }
+
+      @Override
+      public void close() {}
+
+      private void check() throws IOException {
+        if (!f.reachable) {
+          throw new IOException("fake meter " + spec.id() + " stopped answering");
+        }
+      }
+    };
+  }
+}

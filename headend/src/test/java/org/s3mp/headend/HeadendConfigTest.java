@@ -1,0 +1,82 @@
+package org.s3mp.headend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3mp.headend.auth.TokenStore;
+import org.s3mp.headend.fleet.MeterSpec;
+
+class HeadendConfigTest {
+
+  @TempDir Path dir;
+
+  /** The complete example of README-config.md is valid and means what the comments say. */
+  @Test
+  void theDocumentedExampleLoads() throws Exception {
+    String readme = Files.readString(Path.of("README-config.md"));
+    int start = readme.indexOf("```yaml\n") + 8;
+    String yaml = readme.substring(start, readme.indexOf("```", start));
+    Path file = dir.resolve("conf/headend.yaml");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, yaml);
+
+    HeadendConfig c = HeadendConfig.load(file);
+    assertThat(c.bindHost()).isEqualTo("127.0.0.1");
+    assertThat(c.bindPort()).isEqualTo(8080);
+    assertThat(c.http().tls().keystore()).isEqualTo(dir.resolve("conf/headend.p12").toString());
+    assertThat(c.database().url()).isEqualTo(dir.resolve("conf/data/headend").toString());
+    assertThat(c.pollingSettings().retries()).isEqualTo(1);
+    assertThat(c.polling().timeoutMillis()).isEqualTo(5000);
+    assertThat(c.pollingSettings().profileInterval().toSeconds()).isEqualTo(900);
+    assertThat(c.tokens()).singleElement().satisfies(t -> {
+      assertThat(t.role()).isEqualTo("operator");
+      assertThat(t.sha256()).isEqualTo(TokenStore.sha256("example-operator-token"));
+    });
+    MeterSpec first = c.meters().get(0).toSpec();
+    assertThat(first.id()).isEqualTo("house-17");
+    assertThat(first.keysFile()).isEqualTo(dir.resolve("conf/house-17.keys").toString());
+    assertThat(first.pollSeconds()).isEqualTo(60);
+    assertThat(first.profile()).isTrue();
+    assertThat(c.scion().daemon()).isEqualTo("127.0.0.1:30255");
+    assertThat(c.scion().attemptTimeoutMillis()).isEqualTo(500);
+    MeterSpec scion = c.meters().get(2).toSpec();
+    assertThat(scion.url()).isEqualTo("scion://1-ff00:0:111,[127.0.0.11]:4059");
+    assertThat(scion.drkey()).isTrue();
+    assertThat(scion.keysFile()).isNull();
+    assertThat(scion.policy()).isEqualTo(dir.resolve("conf/isd1-only.json").toString());
+    MeterSpec second = c.meters().get(1).toSpec();
+    assertThat(second.pollSeconds()).isZero();
+    assertThat(second.profile()).isFalse();
+    assertThat(second.drkey()).isFalse();
+  }
+
+  @Test
+  void defaultsWithoutAFile() {
+    HeadendConfig c = HeadendConfig.empty();
+    assertThat(c.http().bind()).isEqualTo("127.0.0.1:8080");
+    assertThat(c.http().tls()).isNull();
+    assertThat(c.database().url()).endsWith(Path.of("run", "headend", "headend").toString());
+    assertThat(c.meters()).isEmpty();
+  }
+
+  @Test
+  void mistakesAreReportedClearly() throws Exception {
+    Path typo = dir.resolve("typo.yaml");
+    Files.writeString(typo, "http:\n  bnd: 127.0.0.1:1\n");
+    assertThatThrownBy(() -> HeadendConfig.load(typo))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown key 'bnd'").hasMessageContaining("bind");
+    Path badMeter = dir.resolve("meter.yaml");
+    Files.writeString(badMeter, "meters:\n  - id: m1\n    url: ftp://x\n    keysFile: k\n");
+    assertThatThrownBy(() -> HeadendConfig.load(badMeter).meters().get(0).toSpec())
+        .hasMessageContaining("url: scheme must be tcp:// or scion://");
+    assertThatThrownBy(() -> HeadendConfig.empty().withBind("localhost").bindPort())
+        .hasMessageContaining("HOST:PORT");
+    assertThatThrownBy(() -> HeadendConfig.empty().withBind("127.0.0.1:99999").bindPort())
+        .hasMessageContaining("bad port");
+    assertThatThrownBy(() -> HeadendConfig.load(dir.resolve("missing.yaml"))).hasMessageContaining("cannot read config");
+  }
+}

@@ -1,0 +1,153 @@
+package org.s3mp.headend.polling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3mp.headend.FakeMeters;
+import org.s3mp.headend.fleet.FleetRegistry;
+import org.s3mp.headend.fleet.MeterSpec;
+import org.s3mp.headend.fleet.ProfileEntry;
+import org.s3mp.headend.fleet.Reading;
+import org.s3mp.headend.fleet.RegisterValue;
+import org.s3mp.headend.storage.Database;
+import org.s3mp.headend.storage.ProfileStore;
+import org.s3mp.headend.storage.ReadingStore;
+
+class FleetPollerTest {
+
+  @TempDir Path dir;
+  Database db;
+  ReadingStore readings;
+  ProfileStore profiles;
+  FleetRegistry registry;
+  FakeMeters meters = new FakeMeters();
+  FleetPoller poller;
+
+  @BeforeEach
+  void open() {
+    db = Database.open(dir.resolve("db").toString(), null, null);
+    readings = new ReadingStore(db);
+    profiles = new ProfileStore(db);
+    registry = new FleetRegistry(db);
+    poller = new FleetPoller(meters, readings, profiles, registry,
+        new PollingSettings(1, Duration.ofHours(1), Duration.ofDays(2)), new SimpleMeterRegistry());
+  }
+
+  @AfterEach
+  void close() {
+    poller.close();
+    readings.close();
+    db.close();
+  }
+
+  private void add(String id, boolean profile) {
+    MeterSpec spec = new MeterSpec(id, "tcp://127.0.0.1:1", "k", null, false, 0, profile);
+    registry.add(spec);
+    poller.add(spec);
+  }
+
+  @Test
+  void aFailedAssociationIsReopenedOnTheNextOperation() throws Exception {
+    add("m1", false);
+    poller.readOnce("m1").get(10, TimeUnit.SECONDS);
+    assertThat(meters.meter("m1").opens.get()).isEqualTo(1);
+    poller.readOnce("m1").get(10, TimeUnit.SECONDS);
+    assertThat(meters.meter("m1").opens.get()).as("the association is kept open").isEqualTo(1);
+
+    meters.meter("m1").reachable = false;
+    assertThatThrownBy(() -> poller.readOnce("m1").get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(MeterUnavailableException.class);
+    assertThat(poller.status("m1").orElseThrow().connected()).isFalse();
+
+    meters.meter("m1").reachable = true;
+    Reading r = poller.readOnce("m1").get(10, TimeUnit.SECONDS);
+    assertThat(r.values()).isNotEmpty();
+    assertThat(meters.meter("m1").opens.get()).isEqualTo(2);
+    assertThat(poller.status("m1").orElseThrow().connected()).isTrue();
+  }
+
+  @Test
+  void aHangingMeterDoesNotHoldUpTheOthers() throws Exception {
+    add("slow", false);
+    add("fast", false);
+    CountDownLatch release = new CountDownLatch(1);
+    meters.meter("slow").blockReads = release;
+    try {
+      CompletableFuture<Reading> slow = poller.readOnce("slow");
+      for (int i = 0; i < 3; i++) {
+        assertThat(poller.readOnce("fast").get(10, TimeUnit.SECONDS).meterId()).isEqualTo("fast");
+      }
+      assertThat(slow).isNotDone();
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void profileCollectionBackfillsGapsWithoutDuplicates() throws Exception {
+    add("m1", true);
+    Instant t0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(10));
+    FakeMeters.Fake fake = meters.meter("m1");
+    for (int i = 0; i < 4; i++) {
+      fake.profile.add(entry(t0.plus(Duration.ofMinutes(15L * i)), 1000 + i));
+    }
+    Conditions.awaitStored(profiles, "m1", 4);
+    // an outage: the meter captured more intervals meanwhile; the next collection fetches only the new ones
+    for (int i = 4; i < 10; i++) {
+      fake.profile.add(entry(t0.plus(Duration.ofMinutes(15L * i)), 1000 + i));
+    }
+    assertThat(poller.collectProfile("m1").get(10, TimeUnit.SECONDS)).isEqualTo(6 * 2);
+    assertThat(poller.collectProfile("m1").get(10, TimeUnit.SECONDS)).isZero();
+    List<ProfileEntry> stored = profiles.between("m1", t0.minusSeconds(1), Instant.now(), 1000);
+    assertThat(stored).hasSize(10);
+    assertThat(stored.get(9).capturedAt()).isEqualTo(t0.plus(Duration.ofMinutes(135)));
+    assertThat(stored.get(9).values()).contains(new RegisterValue("1.0.1.8.0.255", new BigDecimal("1009"), "Wh"));
+    // storing the same intervals again changes nothing
+    assertThat(profiles.store("m1", fake.profile)).isZero();
+  }
+
+  @Test
+  void continuousReadingIsRememberedAcrossRestarts() {
+    add("m1", false);
+    poller.setContinuous("m1", true);
+    assertThat(poller.status("m1").orElseThrow().continuous()).isTrue();
+    poller.close();
+    poller = new FleetPoller(meters, readings, profiles, registry, PollingSettings.defaults(), new SimpleMeterRegistry());
+    poller.start();
+    assertThat(poller.status("m1").orElseThrow().continuous()).isTrue();
+    org.s3mp.headend.Conditions.await("continuous readings after the restart", Duration.ofSeconds(10),
+        () -> readings.between("m1", Instant.EPOCH, Instant.now().plusSeconds(1), 100).size() >= 2);
+  }
+
+  @Test
+  void unknownMetersAreReported() {
+    assertThatThrownBy(() -> poller.readOnce("nope")).hasMessage("no meter nope");
+  }
+
+  private static ProfileEntry entry(Instant t, long wh) {
+    return new ProfileEntry(t, List.of(new RegisterValue("1.0.1.8.0.255", BigDecimal.valueOf(wh), "Wh"),
+        new RegisterValue("1.0.2.8.0.255", BigDecimal.ZERO, "Wh")));
+  }
+
+  static final class Conditions {
+    static void awaitStored(ProfileStore profiles, String meter, int count) {
+      org.s3mp.headend.Conditions.await(count + " stored intervals", Duration.ofSeconds(10),
+          () -> profiles.between(meter, Instant.EPOCH, Instant.now(), 10_000).size() >= count);
+    }
+  }
+}
