@@ -19,7 +19,9 @@ import org.s3mp.meter.AgentConfig;
 import org.s3mp.meter.MeterAgent;
 import org.s3mp.meter.Sources;
 import org.s3mp.meter.drivers.LoggingDisplay;
+import org.s3mp.meter.drivers.GpioRelay;
 import org.s3mp.meter.drivers.LoggingRelay;
+import org.s3mp.meter.drivers.Relay;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import org.s3mp.scion.ScionAddress;
@@ -104,6 +106,17 @@ final class MeterCommand implements Callable<Integer> {
       description = "SCION daemon for scion:// listeners (default: $SCION_DAEMON_ADDRESS, then 127.0.0.1:30255).")
   String daemon;
 
+  @Option(names = "--relay-gpio", paramLabel = "LINE",
+      description = "Drive the load relay on this Linux GPIO line (sysfs); default: a simulated relay that logs.")
+  Integer relayGpio;
+
+  @Option(names = "--relay-active-low", description = "The relay closes when the GPIO line is low.")
+  boolean relayActiveLow;
+
+  @Option(names = "--gpio-root", paramLabel = "DIR", defaultValue = "/sys/class/gpio", hidden = true,
+      description = "Where the sysfs GPIO interface is (tests).")
+  Path gpioRoot;
+
   @Option(names = "--drkey", description = "Management keys from SCION's DRKey instead of a keys file: per trusted"
       + " head-end (--trust) and DRKey epoch, derived through the --daemon of this meter's AS.")
   boolean drkey;
@@ -166,7 +179,8 @@ final class MeterCommand implements Callable<Integer> {
         : Path.of(System.getenv().getOrDefault("S3MP_HOME", ".")).resolve("run").resolve("meter");
     AgentConfig config;
     try {
-      config = new AgentConfig(dir, urls, associationKeys, factory, capturePeriod, new LoggingRelay(),
+      Relay relay = relayGpio == null ? new LoggingRelay() : GpioRelay.open(gpioRoot, relayGpio, relayActiveLow);
+      config = new AgentConfig(dir, urls, associationKeys, factory, capturePeriod, relay,
           new LoggingDisplay(), serialNumber, transport);
     } catch (IllegalArgumentException e) {
       throw new S3mp.UsageError(e.getMessage());

@@ -14,7 +14,6 @@ import org.s3mp.dlms.client.RelayState;
 import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.transport.LinkOptions;
-import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.scion.ScionTransport;
 import org.s3mp.headend.fleet.MeterSpec;
@@ -90,7 +89,9 @@ public final class DlmsMeterConnector implements MeterConnector, AutoCloseable {
     public MeterSnapshot read() throws IOException {
       List<RegisterValue> registers = values(client.readRegisters());
       RelayState relay = client.readRelay();
-      return new MeterSnapshot(registers, relay(relay), client.lastPath().map(LinkPath::hops).orElse(null));
+      // recorded with the reading: the AS/interface sequence, and the ISDs and countries it crossed (geofence)
+      return new MeterSnapshot(registers, relay(relay), client.lastPath()
+          .map(p -> p.hops() + " ISDs " + p.isds() + " countries " + p.countries()).orElse(null));
     }
 
     @Override
