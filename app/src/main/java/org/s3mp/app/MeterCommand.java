@@ -19,9 +19,11 @@ import org.s3mp.meter.AgentConfig;
 import org.s3mp.meter.MeterAgent;
 import org.s3mp.meter.Sources;
 import org.s3mp.meter.drivers.LoggingDisplay;
+import org.s3mp.meter.drivers.Display;
 import org.s3mp.meter.drivers.GpioRelay;
 import org.s3mp.meter.drivers.LoggingRelay;
 import org.s3mp.meter.drivers.Relay;
+import org.s3mp.meter.drivers.Ssd1306Display;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import org.s3mp.scion.ScionAddress;
@@ -117,6 +119,15 @@ final class MeterCommand implements Callable<Integer> {
       description = "Where the sysfs GPIO interface is (tests).")
   Path gpioRoot;
 
+  @Option(names = "--display-i2c", paramLabel = "BUS",
+      description = "Show messages on an SSD1306 128x64 OLED on this I2C bus (needs i2c-tools' i2ctransfer);"
+          + " default: a simulated display that logs.")
+  Integer displayBus;
+
+  @Option(names = "--display-address", paramLabel = "ADDR", defaultValue = "0x3c",
+      description = "I2C address of the display (default: ${DEFAULT-VALUE}).")
+  String displayAddress;
+
   @Option(names = "--drkey", description = "Management keys from SCION's DRKey instead of a keys file: per trusted"
       + " head-end (--trust) and DRKey epoch, derived through the --daemon of this meter's AS.")
   boolean drkey;
@@ -180,8 +191,10 @@ final class MeterCommand implements Callable<Integer> {
     AgentConfig config;
     try {
       Relay relay = relayGpio == null ? new LoggingRelay() : GpioRelay.open(gpioRoot, relayGpio, relayActiveLow);
-      config = new AgentConfig(dir, urls, associationKeys, factory, capturePeriod, relay,
-          new LoggingDisplay(), serialNumber, transport);
+      Display display = displayBus == null ? new LoggingDisplay()
+          : new Ssd1306Display("i2ctransfer", displayBus, Integer.decode(displayAddress));
+      config = new AgentConfig(dir, urls, associationKeys, factory, capturePeriod, relay, display, serialNumber,
+          transport);
     } catch (IllegalArgumentException e) {
       throw new S3mp.UsageError(e.getMessage());
     }

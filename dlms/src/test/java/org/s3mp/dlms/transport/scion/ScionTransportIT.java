@@ -91,8 +91,9 @@ class ScionTransportIT {
 
   @Test
   void isd1OnlyPolicyNeverUsesIsd2() throws IOException {
-    // without a policy, paths through ISD 2 exist and get used when preferred (so the check below can fail)
-    try (ClientLink link = connect("{\"name\": \"via-isd2\", \"sequence\": \"0* 2 0*\"}")) {
+    // paths through ISD 2 exist and get used when preferred (so the check below can fail); they appear a few
+    // seconds after the ISD-1 paths, once core beaconing has crossed ISD 2
+    try (ClientLink link = awaitConnect("{\"name\": \"via-isd2\", \"sequence\": \"0* 2 0*\"}")) {
       crossed.clear();
       exchangeWithRetry(link, new byte[] {9});
       assertThat(crossed).anyMatch(ases -> ases.stream().anyMatch(ia -> ia.startsWith("2-")));
@@ -106,6 +107,25 @@ class ScionTransportIT {
       // the routers' view: the hop fields of every request the meter received
       assertThat(crossed).hasSizeGreaterThanOrEqualTo(200)
           .allSatisfy(ases -> assertThat(ases).isNotEmpty().allMatch(ia -> ia.startsWith("1-")));
+    }
+  }
+
+  private static ClientLink awaitConnect(String policy) throws IOException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (true) {
+      try {
+        return connect(policy);
+      } catch (IOException noCompliantPathYet) {
+        if (System.nanoTime() > deadline || !noCompliantPathYet.getMessage().contains("complies")) {
+          throw noCompliantPathYet;
+        }
+        try {
+          Thread.sleep(200); // poll interval; the daemon refreshes its paths every 5 s
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted", e);
+        }
+      }
     }
   }
 
