@@ -28,8 +28,9 @@ final class BenchReport {
     ModeResult ip = r.get("ip");
     md.append("\n");
     if (nat != null && nat.pathRoundTripMs() != null) {
-      md.append(String.format(Locale.ROOT, "Round trip of the native path itself (SCMP echo, median of 21): %.3f ms%n%n",
-          nat.pathRoundTripMs()));
+      md.append(String.format(Locale.ROOT, "Round trip of the native path itself (SCMP echo over the same path, median of 21 sent %d ms apart like the"
+          + " readings): %.3f ms%n%n",
+          s.interval().toMillis(), nat.pathRoundTripMs()));
     }
     if (nat != null && ip != null) {
       double overhead = nat.delay().mean() - ip.delay().mean();

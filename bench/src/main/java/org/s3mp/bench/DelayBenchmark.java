@@ -87,7 +87,7 @@ public final class DelayBenchmark {
       Map<String, ModeResult> results = new LinkedHashMap<>();
       Map<String, List<Reading>> readings = new LinkedHashMap<>();
       for (ModeRun r : runs) {
-        results.put(r.mode, r.result());
+        results.put(r.mode, r.result(s.interval()));
         readings.put(r.mode, r.readings);
         writeCsv(s.out().resolve("delays-" + r.mode + ".csv"), r.readings);
       }
@@ -233,11 +233,12 @@ public final class DelayBenchmark {
       rssSamples++;
     }
 
-    ModeResult result() throws IOException {
+    ModeResult result(Duration interval) throws IOException {
       double cpu = wallNanos == 0 ? 0 : 100.0 * ticks / ProcessSampler.TICKS_PER_SECOND / (wallNanos / 1e9);
       Double rtt = null;
       if (testbed != null) {
-        rtt = PathRoundTrip.median(testbed, url, options, client.lastPath()).map(d -> d.toNanos() / 1e6).orElse(null);
+        rtt = PathRoundTrip.median(testbed, url, options, client.lastPath(), interval).map(d -> d.toNanos() / 1e6)
+            .orElse(null);
       }
       return new ModeResult(mode, DelayStats.of(readings), cpu, rssSamples == 0 ? 0 : rssSumKb / 1024.0 / rssSamples,
           rssMaxKb / 1024.0, rtt, url.toString());

@@ -22,8 +22,12 @@ import org.s3mp.testbed.Testbed;
 final class PathRoundTrip {
   private PathRoundTrip() {}
 
-  static Optional<Duration> median(Testbed tb, MeterUrl meter, LinkOptions options, Optional<LinkPath> used)
-      throws IOException {
+  /**
+   * Median of 21 echoes sent {@code interval} apart, like the readings: routers idle between packets wake up
+   * slower than under back-to-back pings, and the readings pay that too.
+   */
+  static Optional<Duration> median(Testbed tb, MeterUrl meter, LinkOptions options, Optional<LinkPath> used,
+      Duration interval) throws IOException {
     if (used.isEmpty()) {
       return Optional.empty();
     }
@@ -38,6 +42,14 @@ final class PathRoundTrip {
           .orElseThrow(() -> new IOException("the daemon no longer offers the path " + used.get().hops()));
       List<Duration> rtts = new ArrayList<>();
       for (int i = 0; i < 21; i++) {
+        if (i > 0) {
+          try {
+            Thread.sleep(interval.toMillis()); // the experiment's spacing, as for the readings
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+          }
+        }
         ScionPing.Result r = ScionPing.echo(socket, dst, path, i, 0, Duration.ofSeconds(1));
         if (r.replied()) {
           rtts.add(r.rtt());
