@@ -14,7 +14,6 @@ import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.dlms.server.AssociationKeys;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
-import org.s3mp.dlms.transport.scion.ScionTransport;
 import org.s3mp.meter.AgentConfig;
 import org.s3mp.meter.MeterAgent;
 import org.s3mp.meter.Sources;
@@ -27,7 +26,6 @@ import org.s3mp.meter.drivers.Ssd1306Display;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import org.s3mp.scion.ScionAddress;
-import org.s3mp.scion.daemon.DaemonClient;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -104,9 +102,7 @@ final class MeterCommand implements Callable<Integer> {
   @Option(names = "--serial", paramLabel = "TEXT", description = "Serial number (default: from the server system title).")
   String serial;
 
-  @Option(names = "--daemon", paramLabel = "ADDR",
-      description = "SCION daemon for scion:// listeners (default: $SCION_DAEMON_ADDRESS, then 127.0.0.1:30255).")
-  String daemon;
+  @picocli.CommandLine.Mixin ScionClientOptions scionOptions;
 
   @Option(names = "--relay-gpio", paramLabel = "LINE",
       description = "Drive the load relay on this Linux GPIO line (sysfs); default: a simulated relay that logs.")
@@ -137,10 +133,6 @@ final class MeterCommand implements Callable<Integer> {
           + " 1-ff00:0:112,127.0.112.1.")
   List<String> trust = new ArrayList<>();
 
-  @Option(names = "--drkey-protocol", paramLabel = "N", defaultValue = "" + DrkeyKeySource.DEFAULT_PROTOCOL,
-      description = "DRKey protocol number for DLMS (default: ${DEFAULT-VALUE}).")
-  int drkeyProtocol;
-
   @Option(names = "--config", paramLabel = "FILE",
       description = "Options from a properties file: NAME=VALUE per option without the dashes (e.g. "
           + "listen=tcp://127.0.0.1:4059, keys=meter.keys, simulated=true); the command line wins.")
@@ -165,11 +157,11 @@ final class MeterCommand implements Callable<Integer> {
         throw new S3mp.UsageError(e.getMessage());
       }
     }
-    LinkOptions transport = LinkOptions.of(Duration.ofSeconds(5)).with(ScionTransport.DAEMON, daemon);
+    LinkOptions transport = scionOptions.linkOptions(Duration.ofSeconds(5));
     AssociationKeys associationKeys;
     String serialNumber;
     if (drkey) {
-      associationKeys = drkeyAssociationKeys(urls, transport);
+      associationKeys = drkeyAssociationKeys(urls);
       MeterUrl scion = urls.stream().filter(u -> u.scheme().equals("scion")).findFirst().orElseThrow();
       serialNumber = serial != null ? serial : "S3MP-" + java.util.HexFormat.of().withUpperCase()
           .formatHex(DrkeyKeySource.systemTitle(ScionAddress.parse(scion.address())));
@@ -265,7 +257,7 @@ final class MeterCommand implements Callable<Integer> {
   }
 
   /** DRKey mode: keys for the trusted head-ends, derived for this meter's SCION address through its daemon. */
-  private AssociationKeys drkeyAssociationKeys(List<MeterUrl> urls, LinkOptions transport) {
+  private AssociationKeys drkeyAssociationKeys(List<MeterUrl> urls) {
     if (trust.isEmpty()) {
       throw new S3mp.UsageError("--drkey needs at least one --trust ISD-AS,HOST (the head-ends allowed to manage)");
     }
@@ -281,13 +273,7 @@ final class MeterCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new S3mp.UsageError(e.getMessage());
     }
-    DaemonClient client = DaemonClient.connect(DaemonClient.resolveAddress(transport.parameter(ScionTransport.DAEMON)));
-    DrkeyKeySource source;
-    try {
-      source = new DrkeyKeySource(client, drkeyProtocol, java.time.Clock.systemUTC());
-    } catch (IllegalArgumentException e) {
-      throw new S3mp.UsageError(e.getMessage());
-    }
+    DrkeyKeySource source = scionOptions.drkeySource();
     return new DrkeyAssociationKeys(source, meter, trusted, DrkeyAssociationKeys.DEFAULT_GRACE,
         java.time.Clock.systemUTC());
   }

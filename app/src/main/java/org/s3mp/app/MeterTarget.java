@@ -5,9 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.s3mp.dlms.client.ClientSecurity;
 import org.s3mp.dlms.client.MeterClient;
-import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.dlms.security.KeysFile;
-import org.s3mp.scion.daemon.DaemonClient;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.scion.ScionTransport;
@@ -29,9 +27,7 @@ final class MeterTarget {
       description = "Time to wait for each response (default: ${DEFAULT-VALUE}).")
   long timeoutMs;
 
-  @Option(names = "--daemon", paramLabel = "ADDR",
-      description = "SCION daemon for scion:// meters (default: $SCION_DAEMON_ADDRESS, then 127.0.0.1:30255).")
-  String daemon;
+  @picocli.CommandLine.Mixin ScionClientOptions scionOptions;
 
   @Option(names = "--policy", paramLabel = "FILE",
       description = "Path policy for scion:// meters (JSON or YAML: acl, sequence, allowed_isds, allowed_ases,"
@@ -42,21 +38,12 @@ final class MeterTarget {
       + " derived for this host's and the meter's SCION address through --daemon, renewed every epoch.")
   boolean drkey;
 
-  @Option(names = "--drkey-protocol", paramLabel = "N", defaultValue = "" + DrkeyKeySource.DEFAULT_PROTOCOL,
-      description = "DRKey protocol number for DLMS (default: ${DEFAULT-VALUE}).")
-  int drkeyProtocol;
-
   ClientSecurity security() throws IOException {
     if (drkey && keys != null) {
       throw new S3mp.UsageError("choose either --keys (static keys) or --drkey");
     }
     if (drkey) {
-      try {
-        return ClientSecurity.drkey(new DrkeyKeySource(DaemonClient.connect(DaemonClient.resolveAddress(daemon)),
-            drkeyProtocol, java.time.Clock.systemUTC()));
-      } catch (IllegalArgumentException e) {
-        throw new S3mp.UsageError(e.getMessage());
-      }
+      return ClientSecurity.drkey(scionOptions.drkeySource());
     }
     return keys == null ? ClientSecurity.publicClient() : ClientSecurity.management(KeysFile.load(keys));
   }
@@ -71,7 +58,7 @@ final class MeterTarget {
     } catch (IllegalArgumentException e) {
       throw new S3mp.UsageError(e.getMessage());
     }
-    LinkOptions options = LinkOptions.of(Duration.ofMillis(timeoutMs)).with(ScionTransport.DAEMON, daemon)
+    LinkOptions options = scionOptions.linkOptions(Duration.ofMillis(timeoutMs))
         .with(ScionTransport.POLICY, policy == null ? null : policy.toString());
     return MeterClient.open(meter, security(), options);
   }
