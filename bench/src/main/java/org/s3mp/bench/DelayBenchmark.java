@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Consumer;
 import org.s3mp.dlms.MeterObjects;
 import org.s3mp.dlms.client.ClientSecurity;
@@ -222,8 +220,6 @@ public final class DelayBenchmark {
         long us = (System.nanoTime() - t0) / 1000;
         readings.add(new Reading(mode, index, started, us, true,
             client.lastPath().map(LinkPath::hops).orElse(null), null));
-      } catch (SocketTimeoutException e) {
-        readings.add(new Reading(mode, index, started, (System.nanoTime() - t0) / 1000, false, null, e.getMessage()));
       } catch (IOException e) {
         readings.add(new Reading(mode, index, started, (System.nanoTime() - t0) / 1000, false, null, e.getMessage()));
       }
@@ -255,9 +251,5 @@ public final class DelayBenchmark {
 
   static String hostPort(InetSocketAddress a) {
     return a.getAddress().getHostAddress() + ":" + a.getPort();
-  }
-
-  static Optional<String> none() {
-    return Optional.empty();
   }
 }

@@ -1,7 +1,6 @@
 package org.s3mp.dlms.transport.scion;
 
 import java.io.IOException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -92,8 +91,6 @@ final class ScionClientLink implements ClientLink {
       return r.payload();
     } catch (NoCompliantPathException e) {
       throw new IOException(e.getMessage(), e);
-    } catch (SocketTimeoutException e) {
-      throw e;
     }
   }
 
