@@ -61,6 +61,11 @@ final class TestbedCommand {
     @Option(names = "--drkey-epoch", paramLabel = "SECONDS", description = "Shorten DRKey epochs (testing).")
     Integer drkeyEpoch;
 
+    @Option(names = "--sig", description = "Also run scionproto's SCION-IP gateway in the concentrator and the"
+        + " head-end AS, each in a network namespace of its own, so that plain TCP/IP meters are reachable over"
+        + " SCION (needs root).")
+    boolean sig;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
         description = "How long to wait for paths (default: ${DEFAULT-VALUE}).")
     int timeout;
@@ -71,7 +76,7 @@ final class TestbedCommand {
       long t0 = System.nanoTime();
       Testbed.Options o = new Testbed.Options(runDir.get(), topo,
           drkeyEpoch == null ? null : Duration.ofSeconds(drkeyEpoch), Duration.ofSeconds(timeout),
-          line -> System.out.println("testbed: " + line));
+          line -> System.out.println("testbed: " + line), sig);
       Testbed tb = Testbed.start(o);
       System.out.printf("testbed: up in %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
       printSummary(tb);
@@ -90,11 +95,28 @@ final class TestbedCommand {
       System.out.printf("  [%s] %s%n", p.status(), String.join(" ", p.hops()));
     }
     System.out.println();
+    printSig(tb);
     System.out.println("logs: " + tb.logDir());
   }
 
+  private static void printSig(Testbed tb) {
+    tb.sig().ifPresent(sig -> {
+      String meter = sig.meterAddress().getHostAddress();
+      System.out.println("SIG (SCION-IP gateways in " + tb.concentrator() + " and " + tb.headEnd() + "):");
+      System.out.println("  meter LAN " + sig.meterPrefix() + " in network namespace " + sig.meterNamespace()
+          + ", meter address " + meter);
+      System.out.println("  head-end " + sig.headEndAddress().getHostAddress() + " (" + sig.headEndPrefix()
+          + ", this namespace)");
+      System.out.println("  run a meter there:  ip netns exec " + sig.meterNamespace()
+          + " ./s3mp meter --simulated --listen tcp://" + meter + ":4059");
+      System.out.println("  and read it:        ./s3mp read tcp://" + meter + ":4059");
+      System.out.println();
+    });
+  }
+
   @Command(name = "down", mixinStandardHelpOptions = true,
-      description = "Stop exactly the processes the testbed started (by PID).")
+      description = "Stop exactly the processes the testbed started (by PID); in SIG mode also remove the network"
+          + " namespaces, devices and routes it created.")
   static final class Down implements Callable<Integer> {
     @picocli.CommandLine.Mixin RunDir runDir;
 
@@ -157,6 +179,14 @@ final class TestbedCommand {
         });
         out.put("ases", ases);
         out.put("linksDown", downLinks);
+        tb.sig().ifPresent(sig -> out.put("sig", Map.of(
+            "meterNamespace", sig.meterNamespace(),
+            "meterAddress", sig.meterAddress().getHostAddress(),
+            "meterPrefix", sig.meterPrefix(),
+            "headEndAddress", sig.headEndAddress().getHostAddress(),
+            "headEndPrefix", sig.headEndPrefix(),
+            "namespaces", sig.namespaces(),
+            "devices", sig.rootDevices())));
         out.put("processes", procs);
         System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
       } else {
@@ -171,6 +201,8 @@ final class TestbedCommand {
           }
         }
         System.out.println("links down: " + (downLinks.isEmpty() ? "none" : String.join(", ", downLinks)));
+        System.out.println();
+        printSig(tb);
       }
       return running == procs.size() ? 0 : 1;
     }

@@ -35,10 +35,13 @@ final class ScionConfigWriter {
 
   private final TopologySpec topo;
   private final Path genDir;
+  private final SigNetwork sig;
 
-  ScionConfigWriter(TopologySpec topo, Path genDir) {
+  /** {@code sig} is null unless the testbed runs SCION-IP gateways. */
+  ScionConfigWriter(TopologySpec topo, Path genDir, SigNetwork sig) {
     this.topo = topo;
     this.genDir = genDir;
+    this.sig = sig;
   }
 
   static String fileName(String ia) {
@@ -157,6 +160,9 @@ final class ScionConfigWriter {
           "interfaces", Map.of(Integer.toString(itf.ifid()), ifc)));
     }
     t.put("border_routers", routers);
+    if (sig != null && !sig.topologyEntry(ia).isEmpty()) {
+      t.put("sigs", sig.topologyEntry(ia)); // the control service tells remote gateways where ours is
+    }
     return t;
   }
 

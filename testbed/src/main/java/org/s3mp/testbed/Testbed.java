@@ -44,26 +44,36 @@ public final class Testbed implements AutoCloseable {
 
   /** How to start a testbed. */
   public record Options(
-      Path runDir, TopologySpec topology, Duration drkeyEpoch, Duration readyTimeout, Consumer<String> progress) {
+      Path runDir, TopologySpec topology, Duration drkeyEpoch, Duration readyTimeout, Consumer<String> progress,
+      boolean sig) {
     public Options withTopology(TopologySpec t) {
-      return new Options(runDir, t, drkeyEpoch, readyTimeout, progress);
+      return new Options(runDir, t, drkeyEpoch, readyTimeout, progress, sig);
     }
 
     /** Shortens DRKey epochs (SCION_TESTING_DRKEY_EPOCH_DURATION on every process) for rotation tests. */
     public Options withDrkeyEpoch(Duration d) {
-      return new Options(runDir, topology, d, readyTimeout, progress);
+      return new Options(runDir, topology, d, readyTimeout, progress, sig);
     }
 
     public Options withProgress(Consumer<String> p) {
-      return new Options(runDir, topology, drkeyEpoch, readyTimeout, p);
+      return new Options(runDir, topology, drkeyEpoch, readyTimeout, p, sig);
+    }
+
+    /** Adds SCION-IP gateways in network namespaces (see {@link SigNetwork}); needs root. */
+    public Options withSig(boolean on) {
+      return new Options(runDir, topology, drkeyEpoch, readyTimeout, progress, on);
+    }
+
+    public Options withReadyTimeout(Duration d) {
+      return new Options(runDir, topology, drkeyEpoch, d, progress, sig);
     }
   }
 
   /** What {@code testbed.json} records so that later commands can attach to a running testbed. */
-  record Description(TopologySpec topology, String binaries, Long drkeyEpochSeconds) {}
+  record Description(TopologySpec topology, String binaries, Long drkeyEpochSeconds, boolean sig) {}
 
   public static Options options(Path runDir) {
-    return new Options(runDir, TopologySpec.defaultTopology(), null, Duration.ofSeconds(120), line -> {});
+    return new Options(runDir, TopologySpec.defaultTopology(), null, Duration.ofSeconds(120), line -> {}, false);
   }
 
   private static Testbed shared;
@@ -118,13 +128,16 @@ public final class Testbed implements AutoCloseable {
   private final ProcessSupervisor supervisor;
   private final ScionConfigWriter config;
   private final LoopbackSourceRoutes routes;
+  /** Set in SIG mode. */
+  private final SigNetwork sig;
 
-  private Testbed(Path runDir, TopologySpec topo, ScionBinaries bin, ProcessSupervisor supervisor) {
+  private Testbed(Path runDir, TopologySpec topo, ScionBinaries bin, ProcessSupervisor supervisor, boolean sig) {
     this.runDir = runDir;
     this.topo = topo;
     this.bin = bin;
     this.supervisor = supervisor;
-    this.config = new ScionConfigWriter(topo, runDir.resolve("gen"));
+    this.sig = sig ? new SigNetwork(topo, runDir) : null;
+    this.config = new ScionConfigWriter(topo, runDir.resolve("gen"), this.sig);
     this.routes = new LoopbackSourceRoutes(runDir.resolve("routes.txt"));
   }
 
@@ -147,25 +160,33 @@ public final class Testbed implements AutoCloseable {
     ScionBinaries bin = ScionBinaries.ensure(o.progress());
     deleteRecursively(o.runDir().resolve("gen"));
     deleteRecursively(o.runDir().resolve("logs"));
-    Testbed tb = new Testbed(o.runDir(), o.topology(), bin, new ProcessSupervisor(o.runDir().resolve(STATE)));
+    Testbed tb = new Testbed(o.runDir(), o.topology(), bin, new ProcessSupervisor(o.runDir().resolve(STATE)), o.sig());
     try {
       o.progress().accept("generating topology, certificates and configs in " + tb.config.asDir("x").getParent());
       tb.config.write(bin);
       JSON.writeValue(o.runDir().resolve(DESCRIPTION).toFile(), new Description(o.topology(),
-          bin.origin(), o.drkeyEpoch() == null ? null : o.drkeyEpoch().toSeconds()));
+          bin.origin(), o.drkeyEpoch() == null ? null : o.drkeyEpoch().toSeconds(), o.sig()));
       Map<String, String> env = new HashMap<>();
       env.put("GOMAXPROCS", "1");
       if (o.drkeyEpoch() != null) {
         env.put("SCION_TESTING_DRKEY_EPOCH_DURATION", o.drkeyEpoch().toSeconds() + "s");
       }
       tb.routes.add(o.topology().ases().values().stream().map(AsSpec::ip).toList());
-      List<ScionConfigWriter.ProcessSpec> specs = tb.config.processes(bin);
+      List<ScionConfigWriter.ProcessSpec> specs = new ArrayList<>(tb.config.processes(bin));
+      if (tb.sig != null) {
+        tb.sig.create(o.progress());
+        specs.addAll(tb.sig.writeGatewayConfigs(tb.config, bin));
+      }
       o.progress().accept("starting " + specs.size() + " SCION processes for " + o.topology().ases().size() + " ASes");
       for (ScionConfigWriter.ProcessSpec s : specs) {
         tb.supervisor.start(s.name(), s.command(), o.runDir(), o.runDir().resolve("logs").resolve(s.logName()), env);
       }
       o.progress().accept("waiting for beaconing: paths between " + tb.concentrator() + " and " + tb.headEnd());
       tb.awaitPaths(o.readyTimeout());
+      if (tb.sig != null) {
+        o.progress().accept("waiting for the SCION-IP gateways' tunnel");
+        tb.sig.awaitRoutes(o.readyTimeout(), tb);
+      }
       return tb;
     } catch (IOException | RuntimeException e) {
       tb.stop();
@@ -182,7 +203,7 @@ public final class Testbed implements AutoCloseable {
     Description d = JSON.readValue(desc.toFile(), Description.class);
     ScionBinaries bin = ScionBinaries.locate()
         .orElseThrow(() -> new IOException("the SCION binaries of the running testbed are gone: " + d.binaries()));
-    return Optional.of(new Testbed(runDir, d.topology(), bin, new ProcessSupervisor(runDir.resolve(STATE))));
+    return Optional.of(new Testbed(runDir, d.topology(), bin, new ProcessSupervisor(runDir.resolve(STATE)), d.sig()));
   }
 
   private static void checkPortsFree(TopologySpec topo) throws IOException {
@@ -218,6 +239,11 @@ public final class Testbed implements AutoCloseable {
   /** The head-end AS. */
   public String headEnd() {
     return topo.asWithRole(Role.HEAD_END);
+  }
+
+  /** The SCION-IP gateway network, if this testbed was started in SIG mode. */
+  public Optional<SigNetwork> sig() {
+    return Optional.ofNullable(sig);
   }
 
   public InetAddress hostAddress(String ia) {
@@ -374,11 +400,7 @@ public final class Testbed implements AutoCloseable {
     String b = headEnd();
     String lastError = "no paths yet";
     while (System.nanoTime() < deadline) {
-      for (Entry e : supervisor.entries()) {
-        if (!ProcessSupervisor.alive(e)) {
-          throw new IOException(e.name() + " exited during start-up; see its log " + e.log() + ": " + lastLine(e.log()));
-        }
-      }
+      checkAlive();
       try {
         if (showpaths(a, b, true).stream().anyMatch(ScionPath::alive)
             && showpaths(b, a, true).stream().anyMatch(ScionPath::alive)) {
@@ -391,6 +413,16 @@ public final class Testbed implements AutoCloseable {
     }
     throw new IOException("no working path between " + a + " and " + b + " within " + timeout.toSeconds()
         + " s (last: " + lastError + "); logs in " + logDir());
+  }
+
+  /** Fails when a process of the testbed has died, naming it and the last line of its log. */
+  void checkAlive() throws IOException {
+    for (Entry e : supervisor.entries()) {
+      if (!ProcessSupervisor.alive(e)) {
+        throw new IOException(e.name() + " exited during start-up; see its log " + e.log() + ": "
+            + lastLine(e.log()));
+      }
+    }
   }
 
   private static String lastLine(String file) {
@@ -415,6 +447,9 @@ public final class Testbed implements AutoCloseable {
   public void stop() throws IOException {
     supervisor.stopAll(Duration.ofSeconds(12)); // control services take ~7 s to shut down
     routes.removeAll();
+    if (sig != null) {
+      sig.remove();
+    }
     Files.deleteIfExists(runDir.resolve(DESCRIPTION));
   }
 

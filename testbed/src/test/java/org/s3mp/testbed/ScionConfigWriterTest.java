@@ -11,7 +11,7 @@ import org.s3mp.testbed.TopologySpec.Interface;
 
 class ScionConfigWriterTest {
   private final TopologySpec topo = TopologySpec.defaultTopology();
-  private final ScionConfigWriter w = new ScionConfigWriter(topo, Path.of("/tmp/gen"));
+  private final ScionConfigWriter w = new ScionConfigWriter(topo, Path.of("/tmp/gen"), null);
 
   @Test
   void oneBorderRouterPerInterfaceWithMatchingUnderlays() {
