@@ -10,27 +10,37 @@ final class BenchReport {
 
   static String markdown(Map<String, ModeResult> r, DelayBenchmark.Settings s) {
     StringBuilder md = new StringBuilder();
-    md.append("# DLMS reading delay: native SCION vs plain IP\n\n");
+    md.append("# DLMS reading delay: native SCION vs SCION-IP gateway (SIG) vs plain IP\n\n");
     md.append(String.format(Locale.ROOT, "%d single-register GETs (1.0.1.7.0.255) per mode on an open HLS-GMAC"
         + " association, %d ms apart, modes alternating in blocks of %d, simulated meter, local scionproto"
         + " testbed, this machine (%d cores).%n%n", s.readings(), s.interval().toMillis(), DelayBenchmark.BLOCK,
         Runtime.getRuntime().availableProcessors()));
-    md.append("| mode | readings | failed | mean ms | p50 ms | p95 ms | p99 ms | max ms | meter CPU % | meter RSS MB"
-        + " (mean / max) |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+    md.append("| mode | readings | failed | mean ms | p50 ms | p95 ms | p99 ms | max ms | meter-side CPU % |"
+        + " meter-side RSS MB (mean / max) | meter-side processes |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (ModeResult m : r.values()) {
       DelayStats d = m.delay();
-      md.append(String.format(Locale.ROOT, "| %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %.1f / %.1f |%n",
-          m.mode(), d.count(), d.failures(), d.mean(), d.p50(), d.p95(), d.p99(), d.max(), m.meterCpuPercent(),
-          m.meterRssMb(), m.meterRssMaxMb()));
+      md.append(String.format(Locale.ROOT,
+          "| %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %.1f / %.1f | %s |%n", m.mode(), d.count(),
+          d.failures(), d.mean(), d.p50(), d.p95(), d.p99(), d.max(), m.meterCpuPercent(), m.meterRssMb(),
+          m.meterRssMaxMb(), String.join(" + ", m.meterSideProcesses())));
     }
     ModeResult nat = r.get("native");
+    ModeResult sig = r.get("sig");
     ModeResult ip = r.get("ip");
     md.append("\n");
     if (nat != null && nat.pathRoundTripMs() != null) {
-      md.append(String.format(Locale.ROOT, "Round trip of the native path itself (SCMP echo over the same path, median of 21 sent %d ms apart like the"
-          + " readings): %.3f ms%n%n",
-          s.interval().toMillis(), nat.pathRoundTripMs()));
+      md.append(String.format(Locale.ROOT, "Round trip of the native path itself (SCMP echo over the same path,"
+          + " median of 21 sent %d ms apart like the readings): %.3f ms%n%n", s.interval().toMillis(),
+          nat.pathRoundTripMs()));
+    }
+    md.append("## Ratios and goals\n\n");
+    if (nat != null && sig != null) {
+      md.append(String.format(Locale.ROOT, "- sig / native (mean delay): %.2f (goal >= 1.16, the paper's margin:"
+          + " 38 / 32.8)%n", sig.delay().mean() / nat.delay().mean()));
+      md.append(String.format(Locale.ROOT, "- meter-side CPU native / sig: %.2f, RSS native / sig: %.2f (goal: both"
+          + " below 1; paper: %.2f and %.2f)%n", nat.meterCpuPercent() / sig.meterCpuPercent(),
+          nat.meterRssMb() / sig.meterRssMb(), 14.1 / 24.35, 85.0 / 106));
     }
     if (nat != null && ip != null) {
       double overhead = nat.delay().mean() - ip.delay().mean();
@@ -40,13 +50,20 @@ final class BenchReport {
         md.append(String.format(Locale.ROOT, " = %.2f x the path's own round trip (goal <= 1.2)",
             overhead / nat.pathRoundTripMs()));
       }
-      md.append("\n\n");
+      md.append("\n");
     }
-    md.append("## The paper's numbers (Table I; other hardware: Raspberry Pi Zero meter, real links)\n\n");
+    if (r.size() < DelayBenchmark.MODES.size()) {
+      md.append("- modes not in this run: ").append(String.join(", ", DelayBenchmark.MODES.stream()
+          .filter(m -> !r.containsKey(m)).toList())).append(" (`--mode all` runs all three)\n");
+    }
+    md.append("\n## The paper's numbers (Table I; other hardware: Raspberry Pi Zero meter, real links)\n\n");
+    md.append("Not comparable in absolute terms with ours (different hardware, network and load); compare the"
+        + " ratios.\n\n");
     md.append("| mode | mean delay ms | meter CPU % | meter memory MB |\n|---|---|---|---|\n");
     md.append("| native SCION (paper) | 32.8 | 14.1 | 85 |\n");
     md.append("| SIG (paper) | 38 | 24.35 | 106 |\n\n");
-    md.append("SIG mode is not measured in this run: the SCION-IP gateway setup is not part of the testbed yet.\n\n");
+    md.append("Meter side: the meter agent; in SIG mode also the concentrator's SCION-IP gateway, which a legacy"
+        + " meter needs in front of it. SIG readings carry no per-reading path: the gateway picks it.\n\n");
     md.append("Files: delays-<mode>.csv (every reading with its path), summary.json, cdf.png.\n");
     return md.toString();
   }

@@ -22,18 +22,25 @@ import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.scion.ScionTransport;
+import org.s3mp.testbed.SigNetwork;
 import org.s3mp.testbed.Testbed;
 
 /**
  * The paper's evaluation (section V): single-register DLMS GETs on an open association, one every
  * {@code interval}, against the same simulated meter source in each mode, the modes run in alternating blocks so
- * that drift of the machine hits all of them alike. Measures per reading the delay and path, per mode the
- * meter-side CPU and RSS (from /proc, only while that mode runs) and, for native SCION, the round trip of the
- * path itself (SCMP echo) as the network's own share of the delay.
+ * that drift of the machine hits all of them alike. Modes: {@code native} (DLMS over our SCION end host),
+ * {@code sig} (plain TCP through the testbed's SCION-IP gateways, meter in the concentrator's namespace) and
+ * {@code ip} (plain TCP on loopback). Measures per reading the delay and path, per mode the meter-side CPU and RSS
+ * (from /proc, only while that mode runs; in SIG mode the meter-side gateway counts too) and, for native SCION,
+ * the round trip of the path itself (SCMP echo) as the network's own share of the delay.
  */
 public final class DelayBenchmark {
   /** Readings per mode before switching to the next mode. */
   static final int BLOCK = 10;
+  /** The modes, in the order they run. */
+  public static final List<String> MODES = List.of("native", "sig", "ip");
+  /** The meter's TCP port in SIG mode; not 4059, which a meter started by hand in that namespace may hold. */
+  static final int SIG_METER_PORT = 14059;
 
   /** What to run. {@code meterCommand} starts a meter agent process ({@code java -cp ... S3mp meter}). */
   public record Settings(List<String> modes, int readings, Duration interval, Path out, List<String> meterCommand,
@@ -41,14 +48,14 @@ public final class DelayBenchmark {
 
   /** Per-mode results, as written to summary.json. */
   public record ModeResult(String mode, DelayStats delay, double meterCpuPercent, double meterRssMb,
-      double meterRssMaxMb, Double pathRoundTripMs, String meterUrl) {}
+      double meterRssMaxMb, Double pathRoundTripMs, String meterUrl, List<String> meterSideProcesses) {}
 
   private DelayBenchmark() {}
 
   public static Map<String, ModeResult> run(Settings s, Consumer<String> progress) throws IOException {
     for (String m : s.modes()) {
-      if (!List.of("native", "ip").contains(m)) {
-        throw new IllegalArgumentException("unknown mode " + m + " (available: native, ip)");
+      if (!MODES.contains(m)) {
+        throw new IllegalArgumentException("unknown mode " + m + " (available: " + String.join(", ", MODES) + ")");
       }
     }
     if (s.readings() < 1) {
@@ -134,6 +141,7 @@ public final class DelayBenchmark {
     final ProcessSampler sampler;
     final List<Reading> readings = new ArrayList<>();
     final Testbed testbed;
+    final List<String> meterSide;
     MeterClient client;
     long ticks;
     long blockStartTicks;
@@ -143,13 +151,16 @@ public final class DelayBenchmark {
     long rssMaxKb;
     int rssSamples;
 
-    private ModeRun(String mode, MeterProcess meter, MeterUrl url, LinkOptions options, Testbed testbed) {
+    /** {@code testbed} is set for native mode (the path round trip); {@code gatewayPid} for SIG mode. */
+    private ModeRun(String mode, MeterProcess meter, MeterUrl url, LinkOptions options, Testbed testbed,
+        Long gatewayPid) {
       this.mode = mode;
       this.meter = meter;
       this.url = url;
       this.options = options;
       this.testbed = testbed;
-      this.sampler = new ProcessSampler(List.of(meter.pid()));
+      this.sampler = new ProcessSampler(gatewayPid == null ? List.of(meter.pid()) : List.of(meter.pid(), gatewayPid));
+      this.meterSide = gatewayPid == null ? List.of("meter agent") : List.of("meter agent", "SCION-IP gateway");
     }
 
     static ModeRun start(String mode, Settings s, Path keys) throws IOException {
@@ -166,10 +177,26 @@ public final class DelayBenchmark {
         List<String> args = new ArrayList<>(common);
         args.addAll(List.of("--listen", url.toString()));
         return new ModeRun(mode, MeterProcess.start(s.meterCommand(), args, s.out().resolve("meter-ip.log")), url,
-            LinkOptions.of(timeout), null);
+            LinkOptions.of(timeout), null, null);
       }
       Testbed tb = Testbed.attach(s.testbedDir()).orElseThrow(() -> new IOException(
-          "native mode needs a running SCION testbed in " + s.testbedDir() + " (./s3mp testbed up)"));
+          mode + " mode needs a running SCION testbed in " + s.testbedDir() + " (./s3mp testbed up"
+              + (mode.equals("sig") ? " --sig)" : ")")));
+      if (mode.equals("sig")) {
+        SigNetwork sig = tb.sig().orElseThrow(() -> new IOException("sig mode needs a testbed with SCION-IP gateways;"
+            + " the one in " + s.testbedDir() + " was started without --sig (./s3mp testbed down; ./s3mp testbed up"
+            + " --sig)"));
+        String gateway = SigNetwork.gatewayProcessName(tb.concentrator());
+        long gatewayPid = tb.processes().stream().filter(p -> p.name().equals(gateway) && p.running())
+            .mapToLong(Testbed.ProcessStatus::pid).findFirst()
+            .orElseThrow(() -> new IOException("the " + gateway + " process of the testbed is not running"));
+        // an ordinary TCP meter: that it crosses SCION is the gateways' business
+        MeterUrl url = MeterUrl.parse("tcp://" + sig.meterAddress().getHostAddress() + ":" + SIG_METER_PORT);
+        List<String> args = new ArrayList<>(common);
+        args.addAll(List.of("--listen", url.toString()));
+        return new ModeRun(mode, MeterProcess.start(sig.inMeterNamespace(s.meterCommand()), args,
+            s.out().resolve("meter-sig.log")), url, LinkOptions.of(timeout), null, gatewayPid);
+      }
       String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
       int port;
       try (DatagramSocket ds = new DatagramSocket(new InetSocketAddress(ip, 0))) {
@@ -180,7 +207,7 @@ public final class DelayBenchmark {
       args.addAll(List.of("--listen", url.toString(), "--daemon", hostPort(tb.daemonAddress(tb.concentrator()))));
       LinkOptions o = LinkOptions.of(timeout).with(ScionTransport.DAEMON, hostPort(tb.daemonAddress(tb.headEnd())));
       return new ModeRun(mode, MeterProcess.start(s.meterCommand(), args, s.out().resolve("meter-native.log")),
-          url, o, tb);
+          url, o, tb, null);
     }
 
     /** Opens the association once the meter answers (it may still be starting). */
@@ -218,8 +245,8 @@ public final class DelayBenchmark {
       try {
         client.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
         long us = (System.nanoTime() - t0) / 1000;
-        readings.add(new Reading(mode, index, started, us, true,
-            client.lastPath().map(LinkPath::hops).orElse(null), null));
+        readings.add(new Reading(mode, index, started, us, true, client.lastPath().map(LinkPath::hops)
+            .orElse(mode.equals("sig") ? "SCION path chosen by the gateway" : null), null));
       } catch (IOException e) {
         readings.add(new Reading(mode, index, started, (System.nanoTime() - t0) / 1000, false, null, e.getMessage()));
       }
@@ -237,7 +264,7 @@ public final class DelayBenchmark {
             .orElse(null);
       }
       return new ModeResult(mode, DelayStats.of(readings), cpu, rssSamples == 0 ? 0 : rssSumKb / 1024.0 / rssSamples,
-          rssMaxKb / 1024.0, rtt, url.toString());
+          rssMaxKb / 1024.0, rtt, url.toString(), meterSide);
     }
 
     @Override
