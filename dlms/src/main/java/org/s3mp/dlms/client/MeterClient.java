@@ -245,7 +245,7 @@ public final class MeterClient implements AutoCloseable {
   }
 
   /**
-   * Reads registers (class 3): value and scaler_unit of each, in one request when the meter allows.
+   * Reads registers (class 3): value and scaler_unit of each, in one request (as many blocks as needed).
    *
    * @throws MeterException naming the register when the meter cannot deliver one (e.g. a temporary failure of
    *     the Modbus meter behind it)
@@ -257,12 +257,10 @@ public final class MeterClient implements AutoCloseable {
       list.add(new SimpleEntry<>(r, 2));
       list.add(new SimpleEntry<>(r, 3));
     }
-    List<Object> values = null;
-    if (list.size() > 2) {
-      values = readList(list);
-    }
+    // one GET-with-list even for a single register: value and scaler_unit in one round trip, not two
+    List<Object> values = readList(list);
     if (values == null) {
-      // single register, or one item of the list failed: read one by one to name the culprit
+      // one item of the list failed: read one by one to name the culprit
       values = new ArrayList<>();
       for (Map.Entry<GXDLMSObject, Integer> e : list) {
         values.add(read(e.getKey().getObjectType(), ObisCode.parse(e.getKey().getLogicalName()), e.getValue()));

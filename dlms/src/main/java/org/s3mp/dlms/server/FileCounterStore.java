@@ -14,17 +14,27 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * {@link CounterStore} in a properties file, replaced atomically. The server counter is persisted in blocks
- * (a reservation of {@link #SERVER_BLOCK} ahead, synced to disk) so a frame costs no disk write, and after a
- * crash the meter continues above anything it may have used. The client floor is written on every change.
+ * {@link CounterStore} in a properties file, replaced atomically. Both counters are persisted in blocks, so a
+ * frame costs no disk write (an fsync per frame cost more than the rest of a reading):
+ *
+ * <ul>
+ *   <li>server counter: a reservation of {@link #SERVER_BLOCK} ahead is synced to disk; after a crash the meter
+ *       continues above anything it may have used.
+ *   <li>client floor: the file holds a bound at least {@link #CLIENT_BLOCK} above the floor in memory, rewritten
+ *       before the floor passes it; after a crash the floor is that bound, so every frame accepted before is a
+ *       replay. A client learns the new floor from the invocation counter object (0.0.43.1.0.255), as DLMS
+ *       clients do before they associate.
+ * </ul>
  */
 public final class FileCounterStore implements CounterStore {
   static final long SERVER_BLOCK = 10_000;
+  static final long CLIENT_BLOCK = 10_000;
 
   private final Path file;
   private final Map<String, Long> serverNext = new HashMap<>();
   private final Map<String, Long> serverReserved = new HashMap<>();
   private final Map<String, Long> clientFloor = new HashMap<>();
+  private final Map<String, Long> clientBound = new HashMap<>();
 
   public FileCounterStore(Path file) throws IOException {
     this.file = file;
@@ -46,7 +56,9 @@ public final class FileCounterStore implements CounterStore {
           // everything below the reservation may have been used before the restart
           serverNext.put(k, v);
         } else if (name.startsWith("client.")) {
+          // frames up to the bound may have been accepted before the restart
           clientFloor.put(name.substring(7), v);
+          clientBound.put(name.substring(7), v);
         }
       }
     }
@@ -79,7 +91,10 @@ public final class FileCounterStore implements CounterStore {
   public synchronized void raiseClientFloor(String keyId, long floor) {
     if (floor > clientFloor(keyId)) {
       clientFloor.put(keyId, floor);
-      save();
+      if (floor > clientBound.getOrDefault(keyId, 0L)) {
+        clientBound.put(keyId, floor + CLIENT_BLOCK);
+        save();
+      }
     }
   }
 
@@ -87,7 +102,7 @@ public final class FileCounterStore implements CounterStore {
     StringBuilder sb = new StringBuilder("# DLMS invocation counters per key id (do not lower them)\n");
     Map<String, Long> sorted = new TreeMap<>();
     serverReserved.forEach((k, v) -> sorted.put("server." + k, v));
-    clientFloor.forEach((k, v) -> sorted.put("client." + k, v));
+    clientBound.forEach((k, v) -> sorted.put("client." + k, v));
     sorted.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
     try {
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
