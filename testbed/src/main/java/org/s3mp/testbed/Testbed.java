@@ -63,10 +63,6 @@ public final class Testbed implements AutoCloseable {
     public Options withSig(boolean on) {
       return new Options(runDir, topology, drkeyEpoch, readyTimeout, progress, on);
     }
-
-    public Options withReadyTimeout(Duration d) {
-      return new Options(runDir, topology, drkeyEpoch, d, progress, sig);
-    }
   }
 
   /** What {@code testbed.json} records so that later commands can attach to a running testbed. */
@@ -154,7 +150,7 @@ public final class Testbed implements AutoCloseable {
         throw new IOException("a testbed is already running in " + o.runDir() + " (" + live
             + " processes); stop it first (./s3mp testbed down)");
       }
-      running.get().supervisor.stopAll(Duration.ofSeconds(1));
+      running.get().stop(); // leftovers of one that died: its routes and SIG namespaces
     }
     checkPortsFree(o.topology());
     ScionBinaries bin = ScionBinaries.ensure(o.progress());
