@@ -247,11 +247,6 @@ public final class SigNetwork {
     return r.exitCode() == 0 && r.output().contains(remote.lanPrefix());
   }
 
-  /** Whether this run folder records a SIG network. */
-  boolean recorded() {
-    return Files.exists(runDir.resolve(STATE));
-  }
-
   /**
    * Removes exactly what {@link #create} recorded: processes still inside the namespaces (a meter started there),
    * the namespaces (which takes their devices, addresses and routes along) and the root ends of the veths.
