@@ -142,6 +142,8 @@ public final class DelayBenchmark {
     final List<Reading> readings = new ArrayList<>();
     final Testbed testbed;
     final List<String> meterSide;
+    /** What the CSV says for the path when the client cannot see it (SIG: the gateway picks it). */
+    final String unseenPath;
     MeterClient client;
     long ticks;
     long blockStartTicks;
@@ -161,6 +163,7 @@ public final class DelayBenchmark {
       this.testbed = testbed;
       this.sampler = new ProcessSampler(gatewayPid == null ? List.of(meter.pid()) : List.of(meter.pid(), gatewayPid));
       this.meterSide = gatewayPid == null ? List.of("meter agent") : List.of("meter agent", "SCION-IP gateway");
+      this.unseenPath = gatewayPid == null ? null : "SCION path chosen by the gateway";
     }
 
     static ModeRun start(String mode, Settings s, Path keys) throws IOException {
@@ -245,8 +248,8 @@ public final class DelayBenchmark {
       try {
         client.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
         long us = (System.nanoTime() - t0) / 1000;
-        readings.add(new Reading(mode, index, started, us, true, client.lastPath().map(LinkPath::hops)
-            .orElse(mode.equals("sig") ? "SCION path chosen by the gateway" : null), null));
+        readings.add(new Reading(mode, index, started, us, true,
+            client.lastPath().map(LinkPath::hops).orElse(unseenPath), null));
       } catch (IOException e) {
         readings.add(new Reading(mode, index, started, (System.nanoTime() - t0) / 1000, false, null, e.getMessage()));
       }

@@ -160,8 +160,9 @@ final class ScionConfigWriter {
           "interfaces", Map.of(Integer.toString(itf.ifid()), ifc)));
     }
     t.put("border_routers", routers);
-    if (sig != null && !sig.topologyEntry(ia).isEmpty()) {
-      t.put("sigs", sig.topologyEntry(ia)); // the control service tells remote gateways where ours is
+    Map<String, Object> gateways = sig == null ? Map.of() : sig.topologyEntry(ia);
+    if (!gateways.isEmpty()) {
+      t.put("sigs", gateways); // the control service tells remote gateways where ours is
     }
     return t;
   }

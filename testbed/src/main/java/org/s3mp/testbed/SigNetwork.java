@@ -99,7 +99,11 @@ public final class SigNetwork {
 
   /** {@code command} run inside the meter namespace (needs root, like the rest of SIG mode). */
   public List<String> inMeterNamespace(List<String> command) {
-    List<String> out = new ArrayList<>(List.of("ip", "netns", "exec", meterNamespace()));
+    return inNamespace(meterNamespace(), command);
+  }
+
+  private static List<String> inNamespace(String namespace, List<String> command) {
+    List<String> out = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
     out.addAll(command);
     return out;
   }
@@ -157,15 +161,15 @@ public final class SigNetwork {
           + "[sciond_connection]\naddress = \"" + config.daemonAddress(s.ia()) + "\"\n\n"
           + "[log.console]\nlevel = \"info\"\n");
       out.add(new ScionConfigWriter.ProcessSpec(gatewayProcessName(s.ia()), s.ia(), null,
-          List.of("ip", "netns", "exec", s.namespace(), bin.path(ScionBinaries.Tool.GATEWAY).toString(),
-              "--config", toml.toString())));
+          inNamespace(s.namespace(), List.of(bin.path(ScionBinaries.Tool.GATEWAY).toString(), "--config",
+              toml.toString()))));
     }
     return out;
   }
 
   /** Creates namespaces, veths, addresses and routes; on failure removes what it created. */
   void create(Consumer<String> progress) throws IOException {
-    List<String> existing = ip("netns", "list").lines().map(l -> l.split(" ")[0]).toList();
+    List<String> existing = existingNamespaces();
     for (Side s : List.of(concentrator, headEnd)) {
       if (existing.contains(s.namespace())) {
         throw new IOException("network namespace " + s.namespace() + " already exists (left by a testbed that was"
@@ -207,9 +211,8 @@ public final class SigNetwork {
     ip("-n", s.namespace(), "addr", "add", s.gatewayIp() + "/30", "dev", UPLINK);
     ip("-n", s.namespace(), "link", "set", UPLINK, "up");
     ip("-n", s.namespace(), "link", "set", "lo", "up");
-    Commands.run(List.of("ip", "netns", "exec", s.namespace(), "sysctl", "-qw",
-        "net.ipv4.conf." + UPLINK + ".route_localnet=1", "net.ipv4.conf.all.rp_filter=0",
-        "net.ipv4.conf.default.rp_filter=0", "net.ipv4.ip_forward=1"), null, Duration.ofSeconds(5));
+    ip("netns", "exec", s.namespace(), "sysctl", "-qw", "net.ipv4.conf." + UPLINK + ".route_localnet=1",
+        "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0", "net.ipv4.ip_forward=1");
     ip("-n", s.namespace(), "route", "del", "local", "127.0.0.0/8", "dev", "lo", "table", "local");
     ip("-n", s.namespace(), "route", "add", s.asIp() + "/32", "via", s.rootIp(), "dev", UPLINK);
   }
@@ -257,7 +260,7 @@ public final class SigNetwork {
       return;
     }
     Map<String, List<String>> recorded = JSON.readValue(state.toFile(), new TypeReference<>() {});
-    List<String> existing = ip("netns", "list").lines().map(l -> l.split(" ")[0]).toList();
+    List<String> existing = existingNamespaces();
     for (String ns : recorded.getOrDefault("namespaces", List.of())) {
       if (!existing.contains(ns)) {
         continue;
@@ -295,6 +298,11 @@ public final class SigNetwork {
         h.destroyForcibly();
       }
     }
+  }
+
+  /** Names of the network namespaces that exist now ({@code ip netns list} adds an id after some). */
+  private static List<String> existingNamespaces() throws IOException {
+    return ip("netns", "list").lines().map(l -> l.split(" ")[0]).toList();
   }
 
   private static String ip(String... args) throws IOException {
