@@ -6,13 +6,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.s3mp.bench.DelayBenchmark;
+import org.s3mp.bench.FailoverBenchmark;
 import org.s3mp.testbed.Testbed;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code s3mp bench ...}: the paper's evaluation. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks of the paper's evaluation.",
-    subcommands = BenchCommand.Delay.class)
+    subcommands = {BenchCommand.Delay.class, BenchCommand.Failover.class})
 final class BenchCommand {
 
   @Command(name = "delay", mixinStandardHelpOptions = true,
@@ -52,10 +53,8 @@ final class BenchCommand {
       if (readings < 1 || intervalMs < 0) {
         throw new S3mp.UsageError("--readings must be at least 1 and --interval not negative");
       }
-      List<String> meterCommand = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx64m", "-cp", System.getProperty("java.class.path"), S3mp.class.getName(), "meter");
       Map<String, DelayBenchmark.ModeResult> results = DelayBenchmark.run(new DelayBenchmark.Settings(modes, readings,
-          Duration.ofMillis(intervalMs), out, meterCommand,
+          Duration.ofMillis(intervalMs), out, meterCommand(),
           testbedDir != null ? testbedDir : Testbed.defaultRunDir()), line -> System.out.println("bench: " + line));
       for (DelayBenchmark.ModeResult r : results.values()) {
         System.out.printf("%-7s %4d ok %3d failed  mean %.3f ms  p50 %.3f  p95 %.3f  p99 %.3f  meter-side CPU %.2f %%"
@@ -67,5 +66,51 @@ final class BenchCommand {
       System.out.println("bench: report in " + out.resolve("report.md"));
       return results.values().stream().allMatch(r -> r.delay().failures() == 0) ? 0 : 1;
     }
+  }
+
+  @Command(name = "failover", mixinStandardHelpOptions = true,
+      description = "Reads a native SCION meter every --interval ms while cutting and restoring the active uplink"
+          + " --cuts times; reports readings lost, the largest gap between two readings and the time to switch per"
+          + " cut (failover.json, report.md). Needs a running testbed (./s3mp testbed up).")
+  static final class Failover implements Callable<Integer> {
+    @Option(names = "--cuts", defaultValue = "10", paramLabel = "N", description = "Cuts (default: ${DEFAULT-VALUE}).")
+    int cuts;
+
+    @Option(names = "--interval", defaultValue = "100", paramLabel = "MS",
+        description = "Time between readings (default: ${DEFAULT-VALUE}).")
+    long intervalMs;
+
+    @Option(names = "--client", defaultValue = "cli", paramLabel = "cli|headend",
+        description = "Whose DLMS client reads: the CLI's or the head-end's (default: ${DEFAULT-VALUE}).")
+    String client;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
+    Path out;
+
+    @Option(names = "--testbed-dir", paramLabel = "DIR", description = "Run folder of the testbed (default: run/testbed).")
+    Path testbedDir;
+
+    @Override
+    public Integer call() throws Exception {
+      if (cuts < 1 || intervalMs < 1) {
+        throw new S3mp.UsageError("--cuts and --interval must be at least 1");
+      }
+      if (!client.equals("cli") && !client.equals("headend")) {
+        throw new S3mp.UsageError("--client must be cli or headend, not " + client);
+      }
+      FailoverBenchmark.Result r = FailoverBenchmark.run(new FailoverBenchmark.Settings(cuts,
+          Duration.ofMillis(intervalMs), client, out, meterCommand(),
+          testbedDir != null ? testbedDir : Testbed.defaultRunDir()), line -> System.out.println("bench: " + line));
+      System.out.printf("%s client: %d readings, %d lost, largest gap %.0f ms, switch mean %.0f ms max %.0f ms%n",
+          r.client(), r.readings(), r.lost(), r.largestGapMs(), r.meanSwitchMs(), r.maxSwitchMs());
+      System.out.println("bench: report in " + out.resolve("report.md"));
+      return r.lost() == 0 ? 0 : 1;
+    }
+  }
+
+  /** A meter agent process of this very application. */
+  static List<String> meterCommand() {
+    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx64m", "-cp", System.getProperty("java.class.path"), S3mp.class.getName(), "meter");
   }
 }

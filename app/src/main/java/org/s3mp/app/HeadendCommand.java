@@ -43,7 +43,7 @@ final class HeadendCommand implements Callable<Integer> {
       c = c.withBind(http);
     }
     Headend headend = Headend.start(c, new DlmsMeterConnector(Duration.ofMillis(c.polling().timeoutMillis()),
-        c.scion().daemon(), Duration.ofMillis(c.scion().attemptTimeoutMillis())));
+        c.scion().daemon()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

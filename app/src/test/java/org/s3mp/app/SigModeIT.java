@@ -26,7 +26,7 @@ import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.testbed.SigNetwork;
 import org.s3mp.testbed.Testbed;
-import org.s3mp.testbed.TopologySpec;
+import org.s3mp.testbed.LoopbackBlock;
 
 /**
  * SIG mode end to end, as a user runs it: {@code testbed up --sig}, an ordinary TCP meter in the concentrator's
@@ -35,7 +35,8 @@ import org.s3mp.testbed.TopologySpec;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SigModeIT {
-  private static final int BLOCK = 5;
+  private static LoopbackBlock block;
+  private static int b;
   @TempDir static Path tmp;
   private static Path runDir;
   private static SigNetwork sig;
@@ -47,10 +48,12 @@ class SigModeIT {
   static void up() throws Exception {
     runDir = tmp.resolve("tb");
     Path topo = tmp.resolve("topo.yaml");
-    new ObjectMapper(new YAMLFactory()).writeValue(topo.toFile(), TopologySpec.defaultTopology().withLoopbackBlock(BLOCK));
+    new ObjectMapper(new YAMLFactory()).writeValue(topo.toFile(), (block = LoopbackBlock.claim()).topology());
+    b = block.number();
     Cli.Result r = Cli.run("testbed", "up", "--sig", "--dir", runDir.toString(), "--topology", topo.toString());
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
-    assertThat(r.out()).contains("meter LAN 198.19.5.16/28", "s3mp5-concentrator", "tcp://198.19.5.17:4059");
+    assertThat(r.out()).contains("meter LAN 198.19." + b + ".16/28", "s3mp" + b + "-concentrator",
+        "tcp://198.19." + b + ".17:4059");
     sig = Testbed.attach(runDir).orElseThrow().sig().orElseThrow();
 
     keys = tmp.resolve("meter.keys");
@@ -126,7 +129,7 @@ class SigModeIT {
       assertThat(Files.readAllLines(out.resolve("delays-" + mode + ".csv"))).hasSize(51);
     }
     assertThat(summary.at("/sig/meterSideProcesses").size()).isEqualTo(2);
-    assertThat(summary.at("/sig/meterUrl").asText()).startsWith("tcp://198.19.5.17:");
+    assertThat(summary.at("/sig/meterUrl").asText()).startsWith("tcp://198.19." + b + ".17:");
     assertThat(summary.path("native").path("pathRoundTripMs").asDouble()).isPositive();
     assertThat(Files.readAllLines(out.resolve("delays-native.csv")).get(1)).contains("1-ff00:0:112");
     byte[] png = Files.readAllBytes(out.resolve("cdf.png"));
@@ -147,8 +150,8 @@ class SigModeIT {
     for (String dev : sig.rootDevices()) {
       assertThat(Path.of("/sys/class/net", dev)).doesNotExist();
     }
-    assertThat(run("ip", "route", "show")).doesNotContain("198.19.5.", "198.18.5.");
-    assertThat(run("ip", "addr", "show")).doesNotContain("198.19.5.", "198.18.5.");
+    assertThat(run("ip", "route", "show")).doesNotContain("198.19." + b + ".", "198.18." + b + ".");
+    assertThat(run("ip", "addr", "show")).doesNotContain("198.19." + b + ".", "198.18." + b + ".");
     assertThat(pids).hasSize(31).noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
     // the meter was in the concentrator's namespace: down stopped it too rather than leave the namespace alive
     assertThat(meter.waitFor(10, TimeUnit.SECONDS)).isTrue();

@@ -7,26 +7,28 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.testbed.Testbed;
-import org.s3mp.testbed.TopologySpec;
+import org.s3mp.testbed.LoopbackBlock;
 
 /** {@code s3mp testbed ...} as a user runs it: exit codes, status output, bad input. */
 class TestbedCommandIT {
   @TempDir static Path tmp;
   private static Path runDir;
+  private static LoopbackBlock block;
 
   @BeforeAll
   static void up() throws Exception {
     runDir = tmp.resolve("tb");
     Path topo = tmp.resolve("topo.yaml");
-    new ObjectMapper(new YAMLFactory()).writeValue(topo.toFile(), TopologySpec.defaultTopology().withLoopbackBlock(4));
+    new ObjectMapper(new YAMLFactory()).writeValue(topo.toFile(), (block = LoopbackBlock.claim()).topology());
     Cli.Result r = Cli.run("testbed", "up", "--dir", runDir.toString(), "--topology", topo.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).contains("1-ff00:0:111", "concentrator", "127.4.111.1:30255", "[alive]");
+    assertThat(r.out()).contains("1-ff00:0:111", "concentrator", "127." + block.number() + ".111.1:30255", "[alive]");
   }
 
   @AfterAll
@@ -51,7 +53,7 @@ class TestbedCommandIT {
     assertThat(json.path("running").asBoolean()).isTrue();
     assertThat(json.path("ases")).hasSize(5);
     assertThat(json.path("ases").findValuesAsText("role")).contains("core", "concentrator", "head-end");
-    assertThat(json.path("ases").findValuesAsText("daemon")).contains("127.4.112.1:30255");
+    assertThat(json.path("ases").findValuesAsText("daemon")).contains("127." + block.number() + ".112.1:30255");
     assertThat(Path.of(json.path("binaries").asText()).resolve("router")).isExecutable();
 
     Cli.Result cut = Cli.run("testbed", "link", "down", "1-ff00:0:111#1", "--dir", runDir.toString());
@@ -69,6 +71,24 @@ class TestbedCommandIT {
     Cli.Result twice = Cli.run("testbed", "up", "--dir", runDir.toString());
     assertThat(twice.exitCode()).isEqualTo(1);
     assertThat(twice.err()).contains("already running");
+  }
+
+  /** A functional check of the benchmark (its numbers are for the report): no reading lost, every cut switched. */
+  @Test
+  void benchFailoverLosesNoReadingFromEitherClient() throws Exception {
+    for (String client : List.of("cli", "headend")) {
+      Path out = tmp.resolve("failover-" + client);
+      Cli.Result r = Cli.run("bench", "failover", "--cuts", "2", "--client", client, "--testbed-dir",
+          runDir.toString(), "--out", out.toString());
+      assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+      JsonNode json = new ObjectMapper().readTree(out.resolve("failover.json").toFile());
+      assertThat(json.path("lost").asInt()).isZero();
+      assertThat(json.path("perCut")).hasSize(2);
+      // after each repair the readings went back to the preferred uplink (probed healthy), so it is cut again
+      List<String> links = json.path("perCut").findValuesAsText("link");
+      assertThat(links).containsOnly(links.get(0));
+      assertThat(Files.readString(out.resolve("report.md"))).contains("| readings lost | 0 | 0 |");
+    }
   }
 
   @Test

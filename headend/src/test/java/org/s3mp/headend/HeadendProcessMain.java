@@ -15,7 +15,7 @@ public final class HeadendProcessMain {
   public static void main(String[] args) throws Exception {
     HeadendConfig config = HeadendConfig.load(Path.of(args[0]));
     Headend headend = Headend.start(config, new DlmsMeterConnector(Duration.ofMillis(config.polling().timeoutMillis()),
-        config.scion().daemon(), Duration.ofMillis(config.scion().attemptTimeoutMillis())));
+        config.scion().daemon()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       headend.close();

@@ -43,7 +43,7 @@ import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.daemon.DaemonClient;
 import org.s3mp.testbed.S3mpHome;
 import org.s3mp.testbed.Testbed;
-import org.s3mp.testbed.TopologySpec;
+import org.s3mp.testbed.LoopbackBlock;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -55,6 +55,7 @@ class DrkeyMeterIT {
   static final Duration GRACE = Duration.ofSeconds(5);
   @TempDir static Path dir;
   static Testbed tb;
+  static LoopbackBlock block;
   static MeterAgent agent;
   static MeterUrl meterUrl;
   static ScionAddress meter;
@@ -65,10 +66,10 @@ class DrkeyMeterIT {
 
   @BeforeAll
   static void start() throws IOException {
-    int block = 1 + Integer.parseInt(System.getenv().getOrDefault("S3MP_TEST_LOOPBACK_BLOCK", "1")) + 10;
-    Path runDir = S3mpHome.dir().resolve("run").resolve("drkey-it-" + block);
+    block = LoopbackBlock.claim();
+    Path runDir = S3mpHome.dir().resolve("run").resolve("drkey-it-" + block.number());
     Testbed.attach(runDir).ifPresent(DrkeyMeterIT::stopQuietly);
-    tb = Testbed.start(Testbed.options(runDir).withTopology(TopologySpec.defaultTopology().withLoopbackBlock(block))
+    tb = Testbed.start(Testbed.options(runDir).withTopology(block.topology())
         .withDrkeyEpoch(EPOCH));
     meterDaemon = DaemonClient.connect(daemon(tb.concentrator()));
     headEndDaemon = DaemonClient.connect(daemon(tb.headEnd()));
@@ -121,7 +122,7 @@ class DrkeyMeterIT {
 
   static MeterClient open(MeterUrl url, ClientSecurity security, String daemon) throws IOException {
     return MeterClient.open(url, security,
-        LinkOptions.of(Duration.ofMillis(500)).with(ScionTransport.DAEMON, daemon));
+        LinkOptions.of(Duration.ofSeconds(3)).with(ScionTransport.DAEMON, daemon));
   }
 
   static MeterClient headEnd() throws IOException {

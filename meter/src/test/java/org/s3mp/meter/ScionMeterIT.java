@@ -82,8 +82,8 @@ class ScionMeterIT {
     return a.getAddress().getHostAddress() + ":" + a.getPort();
   }
 
-  static MeterClient overScion(String policy, Duration attemptTimeout) throws IOException {
-    return MeterClient.open(scion, ClientSecurity.management(KEYS), LinkOptions.of(attemptTimeout)
+  static MeterClient overScion(String policy, Duration timeout) throws IOException {
+    return MeterClient.open(scion, ClientSecurity.management(KEYS), LinkOptions.of(timeout)
         .with(ScionTransport.DAEMON, daemon(tb.headEnd())).with(ScionTransport.POLICY, policy));
   }
 
@@ -97,7 +97,7 @@ class ScionMeterIT {
     Instant from = to.minus(Duration.ofDays(2)).minusSeconds(900);
     List<ProfileEntry> profileOverScion;
     List<String> registersOverScion;
-    try (MeterClient c = overScion(null, Duration.ofMillis(500))) {
+    try (MeterClient c = overScion(null, Duration.ofSeconds(3))) {
       assertThat(c.readSerialNumber()).isEqualTo("IT-SCION-1");
       registersOverScion = c.readRegisters().stream().map(r -> r.obis() + " " + r.unit()).toList();
       // ~200 rows: many DLMS blocks, each in its own datagram within the path MTU
@@ -116,7 +116,7 @@ class ScionMeterIT {
       assertThat(c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value()).isEqualByComparingTo("0");
       assertThat(c.readMessage()).isEqualTo("maintenance on Friday");
     }
-    try (MeterClient c = overScion(null, Duration.ofMillis(500))) {
+    try (MeterClient c = overScion(null, Duration.ofSeconds(3))) {
       assertThat(c.reconnect().outputConnected()).isTrue();
       assertThat(c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value()).isPositive();
     }
@@ -125,7 +125,7 @@ class ScionMeterIT {
 
   @Test
   void isd1OnlyReadingsRecordPathsInsideIsd1AndUnsatisfiablePoliciesFailClosed() throws IOException {
-    try (MeterClient c = overScion("{\"name\": \"isd1-only\", \"allowed_isds\": [1]}", Duration.ofMillis(500))) {
+    try (MeterClient c = overScion("{\"name\": \"isd1-only\", \"allowed_isds\": [1]}", Duration.ofSeconds(3))) {
       for (int i = 0; i < 200; i++) {
         c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
         LinkPath p = c.lastPath().orElseThrow();
@@ -134,37 +134,63 @@ class ScionMeterIT {
       }
     }
     assertThatThrownBy(() -> overScion("{\"name\": \"only-via-france\", \"allowed_countries\": [\"FR\"]}",
-        Duration.ofMillis(500))).isInstanceOf(IOException.class).hasMessageContaining("only-via-france");
+        Duration.ofSeconds(3))).isInstanceOf(IOException.class).hasMessageContaining("only-via-france");
   }
 
+  /**
+   * Readings every 200 ms go on while the uplink they take is cut (they move to the other one) and after it is
+   * restored (they move back once a probe finds it healthy): none fails. How fast the switch is, is measured by
+   * {@code ./s3mp bench failover}, not asserted here.
+   */
   @Test
   void cuttingTheActiveUplinkDuringContinuousReadingLosesNoReading() throws Exception {
-    ObisCode power = MeterObjects.ACTIVE_POWER_IMPORT;
-    List<Long> okTimes = new ArrayList<>();
-    List<String> failures = new ArrayList<>();
-    Set<String> paths = new LinkedHashSet<>();
     Interface cut = null;
     try (MeterClient c = overScion("{\"name\": \"isd1-only\", \"allowed_isds\": [1], \"order\": \"hops\"}",
-        Duration.ofMillis(250))) {
-      long start = System.nanoTime();
-      long next = start;
-      for (int i = 0; System.nanoTime() - start < Duration.ofSeconds(60).toNanos(); i++) {
-        long now = System.nanoTime();
-        if (cut == null && now - start > Duration.ofSeconds(10).toNanos()) {
-          List<String> itfs = c.lastPath().orElseThrow().interfaces();
-          cut = Interface.parse(itfs.get(itfs.size() - 1)); // where the readings enter the concentrator
-          tb.linkDown(cut);
-        }
-        if (cut != null && now - start > Duration.ofSeconds(40).toNanos() && tb.isLinkDown(cut)) {
-          tb.linkUp(cut);
-        }
+        Duration.ofSeconds(3))) {
+      Reads reads = new Reads(c);
+      reads.until(10, p -> true);
+      List<String> itfs = c.lastPath().orElseThrow().interfaces();
+      cut = Interface.parse(itfs.get(itfs.size() - 1)); // where the readings enter the concentrator
+      String cutItf = cut.toString();
+      tb.linkDown(cut);
+      reads.until(10, p -> !p.contains(cutItf));
+      tb.linkUp(cut);
+      reads.until(10, p -> p.contains(cutItf));
+      assertThat(reads.failures).isEmpty();
+      assertThat(reads.paths).hasSizeGreaterThanOrEqualTo(2);
+    } finally {
+      if (cut != null && tb.isLinkDown(cut)) {
+        tb.linkUp(cut);
+      }
+    }
+  }
+
+  /** Reads every 200 ms, recording failures and the paths taken. */
+  private static final class Reads {
+    final MeterClient client;
+    final List<String> failures = new ArrayList<>();
+    final Set<String> paths = new LinkedHashSet<>();
+    long next = System.nanoTime();
+
+    Reads(MeterClient client) {
+      this.client = client;
+    }
+
+    /** Reads until {@code n} readings in a row took a path (interfaces joined by spaces) that {@code ok} accepts. */
+    void until(int n, java.util.function.Predicate<String> ok) throws InterruptedException {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      int inRow = 0;
+      while (inRow < n) {
+        assertThat(System.nanoTime()).as("readings settling within 60 s; paths so far " + paths).isLessThan(deadline);
         try {
-          RegisterReading r = c.readRegister(power);
-          assertThat(r.obis()).isEqualTo(power);
-          okTimes.add(System.nanoTime());
-          paths.add(String.join(" ", c.lastPath().orElseThrow().interfaces()));
-        } catch (MeterException e) {
-          failures.add(i + ": " + e.getMessage());
+          assertThat(client.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).obis())
+              .isEqualTo(MeterObjects.ACTIVE_POWER_IMPORT);
+          String path = String.join(" ", client.lastPath().orElseThrow().interfaces());
+          paths.add(path);
+          inRow = ok.test(path) ? inRow + 1 : 0;
+        } catch (IOException e) {
+          failures.add(e.getMessage());
+          inRow = 0;
         }
         next += Duration.ofMillis(200).toNanos();
         long wait = next - System.nanoTime();
@@ -172,28 +198,14 @@ class ScionMeterIT {
           Thread.sleep(wait / 1_000_000); // the reading schedule, not a synchronisation
         }
       }
-    } finally {
-      if (cut != null && tb.isLinkDown(cut)) {
-        tb.linkUp(cut);
-      }
     }
-    assertThat(failures).isEmpty();
-    long maxGap = 0;
-    for (int i = 1; i < okTimes.size(); i++) {
-      maxGap = Math.max(maxGap, okTimes.get(i) - okTimes.get(i - 1));
-    }
-    System.out.printf("failover: %d readings, largest gap %.0f ms, paths used: %s%n", okTimes.size(), maxGap / 1e6,
-        paths);
-    assertThat(Duration.ofNanos(maxGap)).isLessThanOrEqualTo(Duration.ofSeconds(1));
-    String cutItf = cut.toString();
-    assertThat(paths).hasSizeGreaterThanOrEqualTo(2).anyMatch(p -> !p.contains(cutItf));
   }
 
   @Test
   void withBothUplinksCutReadingsFailClearlyAndResumeByThemselves() throws Exception {
     Interface lte = Interface.parse(tb.concentrator() + "#1");
     Interface leased = Interface.parse(tb.concentrator() + "#2");
-    try (MeterClient c = overScion("{\"name\": \"isd1-only\", \"allowed_isds\": [1]}", Duration.ofMillis(250))) {
+    try (MeterClient c = overScion("{\"name\": \"isd1-only\", \"allowed_isds\": [1]}", Duration.ofSeconds(1))) {
       c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
       tb.linkDown(lte);
       tb.linkDown(leased);

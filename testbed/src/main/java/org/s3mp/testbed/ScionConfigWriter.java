@@ -68,6 +68,11 @@ final class ScionConfigWriter {
     return as.ip() + ":" + (50000 + itf.ifid());
   }
 
+  /** Where a border router exports its Prometheus metrics (BFD state of its link and of its siblings). */
+  static String routerMetricsAddr(AsSpec as, Interface itf) {
+    return as.ip() + ":" + (32000 + itf.ifid());
+  }
+
   /** Generates crypto and all configs. */
   void write(ScionBinaries bin) throws IOException {
     Files.createDirectories(genDir);
@@ -87,7 +92,7 @@ final class ScionConfigWriter {
       JSON.writeValue(dir.resolve("topology.json").toFile(), topologyJson(ia));
       JSON.writeValue(dir.resolve("staticInfoConfig.json").toFile(), staticInfo(ia));
       for (Interface itf : topo.interfacesOf(ia)) {
-        Files.writeString(dir.resolve(routerId(itf) + ".toml"), routerToml(itf, dir));
+        Files.writeString(dir.resolve(routerId(itf) + ".toml"), routerToml(topo.as(ia), itf, dir));
       }
       Files.writeString(dir.resolve("cs.toml"), controlToml(ia, dir));
       Files.writeString(dir.resolve("sd.toml"), daemonToml(ia, dir));
@@ -209,8 +214,8 @@ final class ScionConfigWriter {
     return "[" + table + "]\nconnection = \"" + file + "\"\n\n";
   }
 
-  private static String routerToml(Interface itf, Path dir) {
-    return general(routerId(itf), dir);
+  private static String routerToml(AsSpec as, Interface itf, Path dir) {
+    return general(routerId(itf), dir) + "[metrics]\nprometheus = \"" + routerMetricsAddr(as, itf) + "\"\n";
   }
 
   private String controlToml(String ia, Path dir) {

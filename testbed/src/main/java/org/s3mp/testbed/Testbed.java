@@ -41,6 +41,8 @@ public final class Testbed implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final String STATE = "processes.json";
   private static final String DESCRIPTION = "testbed.json";
+  private static final Duration FROZEN_POLL = Duration.ofMillis(5);
+  private static final Duration HEALTH_POLL = Duration.ofMillis(100);
 
   /** How to start a testbed. */
   public record Options(
@@ -75,35 +77,21 @@ public final class Testbed implements AutoCloseable {
   private static Testbed shared;
 
   /**
-   * One testbed per JVM for integration tests (run/it-testbed-1, addresses 127.1.x.y so it coexists with the
-   * CLI's testbed; another block with S3MP_TEST_LOOPBACK_BLOCK), started on first use and stopped when the JVM exits. Leftovers of a killed test JVM in
-   * the same folder are stopped first.
+   * One testbed per JVM for integration tests, on a loopback block of its own ({@link LoopbackBlock}; a fixed one
+   * with S3MP_TEST_LOOPBACK_BLOCK), in run/it-testbed-B, started on first use and stopped when the JVM exits.
+   * Testbeds that killed test JVMs of this checkout left behind are stopped first.
    */
   public static synchronized Testbed shared() throws IOException {
     if (shared == null) {
-      // S3MP_TEST_LOOPBACK_BLOCK lets two checkouts run their integration tests at the same time
-      int block = Integer.parseInt(System.getenv().getOrDefault("S3MP_TEST_LOOPBACK_BLOCK", "1"));
-      Path dir = S3mpHome.dir().resolve("run").resolve("it-testbed-" + block);
-      Files.createDirectories(dir);
-      Path owner = dir.resolve("owner.pid");
-      if (Files.exists(owner)) {
-        long pid = Long.parseLong(Files.readString(owner).strip());
-        if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-          throw new IOException("the test testbed in " + dir + " is in use by the test JVM " + pid
-              + "; run one test JVM per checkout, or set S3MP_TEST_LOOPBACK_BLOCK to another number (2-254)");
-        }
-      }
-      Files.writeString(owner, Long.toString(ProcessHandle.current().pid()));
-      Optional<Testbed> stale = attach(dir);
-      if (stale.isPresent()) {
-        stale.get().stop(); // left behind by a test JVM that was killed
-      }
-      Testbed tb = start(options(dir).withTopology(TopologySpec.defaultTopology().withLoopbackBlock(block))
-          .withProgress(line -> log.info("{}", line)));
+      stopLeftovers();
+      String fixed = System.getenv("S3MP_TEST_LOOPBACK_BLOCK");
+      LoopbackBlock block = fixed == null ? LoopbackBlock.claim() : LoopbackBlock.claim(Integer.parseInt(fixed));
+      Path dir = S3mpHome.dir().resolve("run").resolve("it-testbed-" + block.number());
+      Testbed tb = start(options(dir).withTopology(block.topology()).withProgress(line -> log.info("{}", line)));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           tb.stop();
-          Files.deleteIfExists(owner);
+          block.close();
         } catch (IOException e) {
           log.warn("stopping the shared testbed failed: {}", e.getMessage());
         }
@@ -111,6 +99,29 @@ public final class Testbed implements AutoCloseable {
       shared = tb;
     }
     return shared;
+  }
+
+  /** Test testbeds of this checkout whose block no JVM holds any more: their test JVM was killed. */
+  private static void stopLeftovers() throws IOException {
+    Path run = S3mpHome.dir().resolve("run");
+    if (!Files.isDirectory(run)) {
+      return;
+    }
+    try (Stream<Path> dirs = Files.list(run)) {
+      for (Path dir : dirs.filter(d -> d.getFileName().toString().matches("it-testbed-\\d+")).toList()) {
+        int b = Integer.parseInt(dir.getFileName().toString().substring("it-testbed-".length()));
+        Optional<Testbed> stale = attach(dir);
+        if (stale.isEmpty()) {
+          continue;
+        }
+        try (LoopbackBlock free = LoopbackBlock.claimForCleanup(b)) {
+          if (free != null) {
+            log.info("stopping the testbed a killed test JVM left in {}", dir);
+            stale.get().stop();
+          }
+        }
+      }
+    }
   }
 
   /** The run folder of the CLI's testbed. */
@@ -124,6 +135,7 @@ public final class Testbed implements AutoCloseable {
   private final ProcessSupervisor supervisor;
   private final ScionConfigWriter config;
   private final LoopbackSourceRoutes routes;
+  private final RouterHealth health = new RouterHealth();
   /** Set in SIG mode. */
   private final SigNetwork sig;
 
@@ -177,8 +189,10 @@ public final class Testbed implements AutoCloseable {
       for (ScionConfigWriter.ProcessSpec s : specs) {
         tb.supervisor.start(s.name(), s.command(), o.runDir(), o.runDir().resolve("logs").resolve(s.logName()), env);
       }
-      o.progress().accept("waiting for beaconing: paths between " + tb.concentrator() + " and " + tb.headEnd());
-      tb.awaitPaths(o.readyTimeout());
+      o.progress().accept("waiting for a network that forwards: BFD on every link, then probed paths between "
+          + tb.concentrator() + " and " + tb.headEnd() + " in both directions");
+      tb.awaitForwarding(o.readyTimeout(), o.progress());
+      o.progress().accept("the network forwards: every link up, every path between the two leaves alive");
       if (tb.sig != null) {
         o.progress().accept("waiting for the SCION-IP gateways' tunnel");
         tb.sig.awaitRoutes(o.readyTimeout(), tb);
@@ -266,21 +280,30 @@ public final class Testbed implements AutoCloseable {
 
   /**
    * Cuts the link at {@code itf}: the border router at the far end of the link is frozen (SIGSTOP), so no packet
-   * crosses the link in either direction; the near side's router detects it by BFD (about 0.6 s) and answers
-   * traffic for the link with SCMP "external interface down".
+   * crosses the link in either direction. Returns once the near side's router has detected it by BFD (about
+   * 0.6 s) and answers traffic for the link with SCMP "external interface down".
    */
   public void linkDown(Interface itf) throws IOException {
     Entry router = routerOf(topo.peerOf(itf));
     ProcessSupervisor.signal(router, "STOP");
-    awaitFrozen(router, true);
+    Await.until(router.name() + " stopped", Duration.ofSeconds(5), FROZEN_POLL,
+        () -> frozen(router) ? null : "still running");
+    Await.until("BFD of " + itf + " down", Duration.ofSeconds(10), HEALTH_POLL,
+        () -> health.state(metricsAddress(itf)).linkUp() ? "still up" : null);
     log.info("link {} - {} is down", itf, topo.peerOf(itf));
   }
 
-  /** Restores a link cut by {@link #linkDown}. */
+  /**
+   * Restores a link cut by {@link #linkDown}. Returns once every router of the testbed reports its link and its
+   * siblings up again: until then some of them still answer with SCMP "interface down".
+   */
   public void linkUp(Interface itf) throws IOException {
     Entry router = routerOf(topo.peerOf(itf));
     ProcessSupervisor.signal(router, "CONT");
-    awaitFrozen(router, false);
+    Await.until(router.name() + " continued", Duration.ofSeconds(5), FROZEN_POLL,
+        () -> frozen(router) ? "still stopped" : null);
+    Await.until("BFD up on every link after restoring " + itf, Duration.ofSeconds(20), HEALTH_POLL,
+        this::routerProblems);
     log.info("link {} - {} is up", itf, topo.peerOf(itf));
   }
 
@@ -298,15 +321,38 @@ public final class Testbed implements AutoCloseable {
         .orElseThrow(() -> new IOException("no router process for " + itf + " in " + runDir));
   }
 
-  /** A signal takes effect asynchronously: return only once the router is (no longer) stopped. */
-  private static void awaitFrozen(Entry router, boolean frozen) throws IOException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (frozen(router) != frozen) {
-      if (System.nanoTime() > deadline) {
-        throw new IOException(router.name() + " did not " + (frozen ? "stop" : "continue") + " within 5 s");
+  private String metricsAddress(Interface itf) {
+    return ScionConfigWriter.routerMetricsAddr(topo.as(itf.ia()), itf);
+  }
+
+  /**
+   * What keeps the routers from forwarding, or null when every BFD session is up: of each link not cut on
+   * purpose, and between each router and its running siblings.
+   */
+  private String routerProblems() throws IOException {
+    List<Interface> all = new ArrayList<>();
+    topo.ases().keySet().forEach(ia -> all.addAll(topo.interfacesOf(ia)));
+    List<String> frozenIds = new ArrayList<>();
+    for (Interface itf : all) {
+      if (frozen(routerOf(itf))) {
+        frozenIds.add(ScionConfigWriter.routerId(itf));
       }
-      Thread.onSpinWait();
     }
+    List<String> problems = new ArrayList<>();
+    for (Interface itf : all) {
+      if (frozenIds.contains(ScionConfigWriter.routerId(itf))) {
+        continue;
+      }
+      RouterHealth.State st = health.state(metricsAddress(itf));
+      if (st.error() != null) {
+        problems.add("router " + itf + ": " + st.error());
+      } else if (!st.linkUp() && !isLinkDown(itf)) {
+        problems.add("link " + itf + " BFD down");
+      }
+      st.unreachableSiblings().stream().filter(id -> !frozenIds.contains(id))
+          .forEach(id -> problems.add("router " + itf + " does not reach its sibling " + id));
+    }
+    return problems.isEmpty() ? null : String.join("; ", problems);
   }
 
   private static boolean frozen(Entry e) throws IOException {
@@ -390,25 +436,92 @@ public final class Testbed implements AutoCloseable {
     return r.exitCode() == 0 && r.output().contains(" 0% packet loss");
   }
 
-  private void awaitPaths(Duration timeout) throws IOException {
+  /**
+   * Waits for a network that forwards: every router's BFD sessions (links and siblings) up, and probed paths
+   * between the concentrator and the head-end in both directions, all alive, including those through other ISDs
+   * where the topology has them (core beaconing brings those a few seconds after the first paths).
+   */
+  private void awaitForwarding(Duration timeout, Consumer<String> progress) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
+    Await.until("BFD up on every link", timeout, HEALTH_POLL, () -> {
+      checkAlive();
+      return routerProblems();
+    });
+    progress.accept("every link's BFD session is up; waiting for paths in both directions");
     String a = concentrator();
     String b = headEnd();
-    String lastError = "no paths yet";
-    while (System.nanoTime() < deadline) {
-      checkAlive();
-      try {
-        if (showpaths(a, b, true).stream().anyMatch(ScionPath::alive)
-            && showpaths(b, a, true).stream().anyMatch(ScionPath::alive)) {
-          return;
+    boolean foreign = topo.ases().keySet().stream().map(TopologySpec::isd).distinct().count() > 1;
+    Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    Await.until("working paths between " + a + " and " + b + (foreign ? " (also through other ISDs)" : ""),
+        left, Duration.ofMillis(500), () -> {
+          checkAlive();
+          String ab = pathProblem(a, b, foreign);
+          return ab != null ? ab : pathProblem(b, a, foreign);
+        });
+  }
+
+  /**
+   * Each pair of an uplink of {@code src} and one of {@code dst} whose parent cores are connected by core links:
+   * beaconing has converged once a path over every such pair exists (the disjoint paths failover relies on).
+   */
+  private List<Interface[]> uplinkPairs(String src, String dst) {
+    List<Interface[]> pairs = new ArrayList<>();
+    for (Interface up : uplinks(src)) {
+      for (Interface down : uplinks(dst)) {
+        if (coresConnected(topo.peerOf(up).ia(), topo.peerOf(down).ia())) {
+          pairs.add(new Interface[] {up, down});
         }
-      } catch (IOException notYet) {
-        lastError = notYet.getMessage();
       }
-      pause(Duration.ofMillis(500));
     }
-    throw new IOException("no working path between " + a + " and " + b + " within " + timeout.toSeconds()
-        + " s (last: " + lastError + "); logs in " + logDir());
+    return pairs;
+  }
+
+  /** The interfaces of {@code ia} towards a core parent. */
+  private List<Interface> uplinks(String ia) {
+    return topo.interfacesOf(ia).stream()
+        .filter(itf -> !topo.linkAt(itf).core() && Interface.parse(topo.linkAt(itf).b()).equals(itf)
+            && topo.as(topo.peerOf(itf).ia()).core())
+        .toList();
+  }
+
+  private boolean coresConnected(String a, String b) {
+    List<String> seen = new ArrayList<>(List.of(a));
+    for (int i = 0; i < seen.size(); i++) {
+      for (Interface itf : topo.interfacesOf(seen.get(i))) {
+        String next = topo.peerOf(itf).ia();
+        if (topo.linkAt(itf).core() && !seen.contains(next)) {
+          seen.add(next);
+        }
+      }
+    }
+    return seen.contains(b);
+  }
+
+  private String pathProblem(String src, String dst, boolean foreign) {
+    List<ScionPath> paths;
+    try {
+      paths = showpaths(src, dst, true);
+    } catch (IOException notYet) {
+      return notYet.getMessage();
+    }
+    if (paths.isEmpty()) {
+      return "no path from " + src + " to " + dst + " yet";
+    }
+    List<ScionPath> dead = paths.stream().filter(p -> !p.alive()).toList();
+    if (!dead.isEmpty()) {
+      return dead.size() + " of " + paths.size() + " paths from " + src + " to " + dst + " not alive yet";
+    }
+    for (Interface[] pair : uplinkPairs(src, dst)) {
+      if (paths.stream().noneMatch(p -> p.hops().get(0).equals(pair[0].toString())
+          && p.hops().get(p.hops().size() - 1).equals(pair[1].toString()))) {
+        return "no path from " + src + " to " + dst + " over " + pair[0] + " and " + pair[1] + " yet";
+      }
+    }
+    int isd = TopologySpec.isd(src);
+    if (foreign && paths.stream().noneMatch(p -> p.ases().stream().anyMatch(ia -> TopologySpec.isd(ia) != isd))) {
+      return "no path from " + src + " to " + dst + " through another ISD yet";
+    }
+    return null;
   }
 
   /** Fails when a process of the testbed has died, naming it and the last line of its log. */
@@ -426,16 +539,6 @@ public final class Testbed implements AutoCloseable {
       return lines.reduce((x, y) -> y).orElse("(empty log)");
     } catch (IOException e) {
       return "(no log)";
-    }
-  }
-
-  /** Polling interval between readiness checks (the checks themselves are the synchronisation). */
-  private static void pause(Duration d) throws IOException {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while waiting for the testbed", e);
     }
   }
 

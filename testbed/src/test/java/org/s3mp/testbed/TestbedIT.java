@@ -22,6 +22,7 @@ import org.s3mp.testbed.TopologySpec.Interface;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TestbedIT {
   private static Testbed tb;
+  private static LoopbackBlock block;
   private static List<Long> pids;
 
   @BeforeAll
@@ -35,7 +36,8 @@ class TestbedIT {
       }
     });
     long t0 = System.nanoTime();
-    tb = Testbed.start(Testbed.options(dir).withTopology(TopologySpec.defaultTopology().withLoopbackBlock(3)));
+    block = LoopbackBlock.claim();
+    tb = Testbed.start(Testbed.options(dir).withTopology(block.topology()));
     System.out.printf("testbed up (first paths) in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     pids = tb.processes().stream().map(Testbed.ProcessStatus::pid).toList();
   }
@@ -44,6 +46,9 @@ class TestbedIT {
   static void down() throws IOException {
     if (tb != null) {
       tb.stop();
+    }
+    if (block != null) {
+      block.close();
     }
   }
 
@@ -55,7 +60,7 @@ class TestbedIT {
     try (java.net.Socket s = new java.net.Socket(tb.hostAddress(tb.concentrator()), ScionConfigWriter.CS_PORT)) {
       assertThat(s.getLocalAddress()).isEqualTo(tb.hostAddress(tb.concentrator()));
     }
-    assertThat(tb.daemonAddress(tb.concentrator()).getAddress().getHostAddress()).isEqualTo("127.3.111.1");
+    assertThat(tb.daemonAddress(tb.concentrator()).getAddress().getHostAddress()).isEqualTo("127." + block.number() + ".111.1");
   }
 
   @Test
@@ -104,7 +109,7 @@ class TestbedIT {
     assertThat(Testbed.attach(tb.runDir())).isEmpty();
     // the loopback source routes (for DRKey) are gone too
     String routes = Commands.run(java.util.List.of("ip", "route", "show", "table", "local"), null, Duration.ofSeconds(5));
-    assertThat(routes).doesNotContain("127.3.");
+    assertThat(routes).doesNotContain("127." + block.number() + ".");
     tb = null;
   }
 

@@ -51,14 +51,12 @@ import org.s3mp.scion.ScionAddress;
  * the management client first reads the meter's invocation counter 0.0.43.1.0.255 as public client (so a
  * restarted client never reuses a counter), then associates with HLS-GMAC. Every method is one or a few
  * request/response exchanges; a refusal becomes a {@link MeterException} with a one-line message. Not
- * thread-safe: use one client per thread. Datagram transports: an unanswered request is sent again (the meter
- * answers a repeated request from its cache), up to {@link #ATTEMPTS} times.
+ * thread-safe: use one client per thread. Datagram transports send an unanswered request again within the
+ * response timeout (the meter answers a repeated request from its cache); this class never retries itself.
  */
 public final class MeterClient implements AutoCloseable {
   /** Default time to wait for each response. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
-  /** Sends of one request on a datagram link before giving up. */
-  public static final int ATTEMPTS = 4;
 
   private final ClientLink link;
   private GXDLMSSecureClient dlms;
@@ -600,17 +598,12 @@ public final class MeterClient implements AutoCloseable {
   }
 
   private void exchange(byte[] request, GXReplyData reply) throws Exception {
-    byte[] response = null;
-    int attempts = link.datagram() ? ATTEMPTS : 1;
-    for (int i = 1; response == null; i++) {
-      try {
-        response = link.exchange(request, timeout);
-      } catch (SocketTimeoutException e) {
-        if (i >= attempts) {
-          throw new MeterException("no response from " + link.remote() + " within " + timeout.toMillis()
-              + " ms" + (attempts > 1 ? " (" + attempts + " attempts)" : ""), null, e);
-        }
-      }
+    byte[] response;
+    try {
+      response = link.exchange(request, timeout); // datagram links retransmit within it themselves
+    } catch (SocketTimeoutException e) {
+      throw new MeterException("no response from " + link.remote() + " within " + timeout.toMillis() + " ms: "
+          + e.getMessage(), null, e);
     }
     GXReplyData notify = new GXReplyData();
     GXByteBuffer data = new GXByteBuffer(response);

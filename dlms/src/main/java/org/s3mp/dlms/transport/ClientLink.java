@@ -7,10 +7,10 @@ import java.time.Duration;
 public interface ClientLink extends AutoCloseable {
 
   /**
-   * Sends one wrapper PDU and waits for the next wrapper PDU from the meter.
+   * Sends one wrapper PDU and waits for the next wrapper PDU from the meter. Datagram transports send the
+   * request again within {@code timeout} as they see fit (they own the retransmission policy).
    *
-   * @throws java.net.SocketTimeoutException when nothing arrives within the timeout (datagram transports: the
-   *     request or the response may have been lost; the caller may send the same request again)
+   * @throws java.net.SocketTimeoutException when nothing arrives within the timeout
    * @throws IOException when the link failed or the peer sent something that is not a wrapper PDU
    */
   byte[] exchange(byte[] request, Duration timeout) throws IOException;

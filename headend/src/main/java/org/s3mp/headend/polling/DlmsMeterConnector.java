@@ -29,24 +29,21 @@ public final class DlmsMeterConnector implements MeterConnector, AutoCloseable {
 
   private final Duration timeout;
   private final String daemon;
-  private final Duration attemptTimeout;
   private DaemonClient daemonClient; // guarded by this; opened for the first DRKey meter
   private DrkeyKeySource drkey;
 
   /** Plain TCP and static keys only (no SCION daemon configured). */
   public DlmsMeterConnector(Duration timeout) {
-    this(timeout, null, timeout);
+    this(timeout, null);
   }
 
   /**
-   * @param timeout for connecting and for each response over TCP
+   * @param timeout for connecting and for each response (SCION links retransmit within it, see ScionClientLink)
    * @param daemon the SCION daemon for scion:// meters and DRKey (null: $SCION_DAEMON_ADDRESS, then the default)
-   * @param attemptTimeout scion:// meters: the wait for each answer before the client sends the request again
    */
-  public DlmsMeterConnector(Duration timeout, String daemon, Duration attemptTimeout) {
+  public DlmsMeterConnector(Duration timeout, String daemon) {
     this.timeout = timeout;
     this.daemon = daemon;
-    this.attemptTimeout = attemptTimeout;
   }
 
   @Override
@@ -55,7 +52,7 @@ public final class DlmsMeterConnector implements MeterConnector, AutoCloseable {
         ? ClientSecurity.drkey(drkeySource())
         : ClientSecurity.management(KeysFile.load(Path.of(spec.keysFile())));
     MeterUrl url = MeterUrl.parse(spec.url());
-    LinkOptions options = LinkOptions.of("scion".equals(url.scheme()) ? attemptTimeout : timeout)
+    LinkOptions options = LinkOptions.of(timeout)
         .with(ScionTransport.DAEMON, daemon)
         .with(ScionTransport.POLICY, spec.policy());
     return new Association(MeterClient.open(url, security, options));

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * marked faulty. Paths are cached per destination and fetched again before the earliest one expires. A path is
  * marked faulty by SCMP external-interface-down (type 5) or internal-connectivity-down (type 6) naming one of
  * its interfaces, or by the application reporting a timeout; a faulty path gets another chance after
- * {@code reprobeAfter}. Only policy-compliant paths are ever returned ({@link
- * org.s3mp.scion.policy.NoCompliantPathException} otherwise). Thread-safe.
+ * {@code reprobeAfter}, or as soon as a probe over it is answered ({@link #dueForProbe}). Only policy-compliant
+ * paths are ever returned ({@link org.s3mp.scion.policy.NoCompliantPathException} otherwise). Each path has its own
+ * retransmission timeout, derived from its measured round trips ({@link #retransmissionTimeout}). Thread-safe.
  */
 public final class PathSelector implements Consumer<ScmpMessage> {
   private static final Logger LOG = LoggerFactory.getLogger(PathSelector.class);
@@ -40,6 +41,16 @@ public final class PathSelector implements Consumer<ScmpMessage> {
   private final Consumer<ScmpMessage.ExternalInterfaceDown> downListener;
   private final Map<IsdAs, Entry> cache = new HashMap<>();
   private final Map<String, Instant> faultyUntil = new HashMap<>();
+  private final Map<String, Instant> lastProbe = new HashMap<>();
+  private final Map<String, RetransmissionTimer> timers = new HashMap<>();
+
+  /** Before a path's first measured round trip (RFC 6298's initial value). */
+  static final Duration INITIAL_RTO = Duration.ofSeconds(1);
+  /** Below this a late answer (a JIT or GC pause of the meter) would too often pass for a lost request. */
+  static final Duration MIN_RTO = Duration.ofMillis(200);
+  static final Duration MAX_RTO = Duration.ofSeconds(5);
+  /** How often a faulty path is probed while requests go over another. */
+  static final Duration PROBE_INTERVAL = Duration.ofMillis(500);
 
   private static final class Entry {
     List<ScionPath> paths;
@@ -122,14 +133,60 @@ public final class PathSelector implements Consumer<ScmpMessage> {
     return until != null && until.isAfter(clock.instant());
   }
 
-  /** The application got no answer over this path in time. */
+  /** The application got no answer over this path in time: faulty, and a longer timeout next time. */
   public synchronized void reportTimeout(ScionPath path) {
-    markFaulty(path, "timeout");
+    Duration waited = timer(path).timeout();
+    timer(path).backOff();
+    markFaulty(path, "no answer within " + waited.toMillis() + " ms");
   }
 
   /** Traffic over this path worked: it is healthy again. */
   public synchronized void reportSuccess(ScionPath path) {
-    faultyUntil.remove(path.fingerprint());
+    if (faultyUntil.remove(path.fingerprint()) != null) {
+      LOG.info("path {} works again", path.hops());
+    }
+  }
+
+  /** A request sent once over {@code path} was answered after {@code rtt}: healthy, and a new timeout. */
+  public synchronized void reportRoundTrip(ScionPath path, Duration rtt) {
+    timer(path).sample(rtt);
+    reportSuccess(path);
+  }
+
+  /** How long to wait for an answer over {@code path} before sending again (over the next path). */
+  public synchronized Duration retransmissionTimeout(ScionPath path) {
+    return timer(path).timeout();
+  }
+
+  /** The smoothed round trip measured on {@code path}, if any. */
+  public synchronized Optional<Duration> smoothedRoundTrip(ScionPath path) {
+    return Optional.ofNullable(timer(path).smoothedRtt());
+  }
+
+  /**
+   * The faulty paths to {@code destination} due for a probe (at most one per path every {@link #PROBE_INTERVAL}):
+   * the caller sends one over each and reports an answer with {@link #reportSuccess}, so a repaired path is used
+   * again without a request having to wait for it.
+   */
+  public synchronized List<ScionPath> dueForProbe(IsdAs destination) {
+    Entry e = cache.get(destination);
+    if (e == null) {
+      return List.of();
+    }
+    Instant now = clock.instant();
+    List<ScionPath> due = new ArrayList<>();
+    for (ScionPath p : e.paths) {
+      Instant last = lastProbe.get(p.fingerprint());
+      if (isFaulty(p) && (last == null || !now.isBefore(last.plus(PROBE_INTERVAL)))) {
+        lastProbe.put(p.fingerprint(), now);
+        due.add(p);
+      }
+    }
+    return due;
+  }
+
+  private RetransmissionTimer timer(ScionPath path) {
+    return timers.computeIfAbsent(path.fingerprint(), f -> new RetransmissionTimer(INITIAL_RTO, MIN_RTO, MAX_RTO));
   }
 
   /** SCMP errors from the socket: types 5 and 6 mark every cached path over the failed link faulty. */
@@ -162,6 +219,7 @@ public final class PathSelector implements Consumer<ScmpMessage> {
   private void markFaulty(ScionPath path, String why) {
     LOG.info("path {} marked faulty ({}), retried after {}", path.hops(), why, reprobeAfter);
     faultyUntil.put(path.fingerprint(), clock.instant().plus(reprobeAfter));
+    lastProbe.put(path.fingerprint(), clock.instant()); // the first probe one interval after the failure
   }
 
   private boolean needsRefresh(Entry e, Instant now) {

@@ -3,6 +3,11 @@ package org.s3mp.scion.socket;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.ScionPath;
@@ -14,11 +19,15 @@ import org.s3mp.scion.path.PathSelector;
 /**
  * Request/response over SCION/UDP with failover, for protocols like the DLMS wrapper: each attempt uses the
  * selector's current path; a timeout or an SCMP link-down error for that path marks it faulty and the next
- * attempt goes over the next compliant path. Reports which path carried each datagram. One request at a time.
+ * attempt goes over the next compliant path at once (see {@link #request(ScionAddress, byte[], Duration,
+ * java.util.function.Predicate)}). Reports which path carried each datagram. One request at a time.
  */
 public final class ScionDatagramClient implements AutoCloseable {
   private final ScionDatagramSocket socket;
   private final PathSelector selector;
+  /** Outstanding probes of faulty paths by echo sequence number, oldest first. */
+  private final Map<Integer, ScionPath> probes = new LinkedHashMap<>();
+  private int nextProbe;
 
   /** The answer and the path that carried the successful request. */
   public record Response(byte[] payload, ScionPath path, int attempt) {
@@ -54,52 +63,94 @@ public final class ScionDatagramClient implements AutoCloseable {
   }
 
   /**
-   * Sends {@code payload} and waits up to {@code timeout} per attempt for a datagram from {@code destination};
-   * at most {@code attempts} attempts. Throws SocketTimeoutException when none is answered.
+   * Sends {@code payload} and waits up to {@code timeout} in all for a datagram from {@code destination}. Throws
+   * SocketTimeoutException when none is answered in time.
    */
-  public Response request(ScionAddress destination, byte[] payload, Duration timeout, int attempts)
-      throws IOException {
-    return request(destination, payload, timeout, attempts, answer -> true);
+  public Response request(ScionAddress destination, byte[] payload, Duration timeout) throws IOException {
+    return request(destination, payload, timeout, answer -> true);
   }
 
   /**
-   * Like {@link #request(ScionAddress, byte[], Duration, int)}, but datagrams from the destination that
-   * {@code isAnswer} rejects (e.g. a late answer to an earlier request) are skipped and waiting goes on.
+   * The one retransmission policy of SCION requests. Sends {@code payload} over the selector's current path and
+   * waits for that path's retransmission timeout (measured round trips, see {@link
+   * PathSelector#retransmissionTimeout}); on a timeout, or an SCMP error marking the path faulty, it sends again
+   * at once over the next compliant path, until an answer arrives or {@code timeout} has passed in all. When
+   * every compliant path is faulty it does not spin on SCMP errors but waits each timeout out. Faulty paths are
+   * probed with SCMP echo meanwhile, so a repaired one is used again. Datagrams from the destination that
+   * {@code isAnswer} rejects (e.g. a late answer to an earlier request) are skipped.
    */
-  public Response request(ScionAddress destination, byte[] payload, Duration timeout, int attempts,
+  public Response request(ScionAddress destination, byte[] payload, Duration timeout,
       java.util.function.Predicate<byte[]> isAnswer) throws IOException {
-    if (attempts < 1) {
-      throw new IllegalArgumentException("attempts must be at least 1");
-    }
-    StringBuilder tried = new StringBuilder();
-    for (int attempt = 1; attempt <= attempts; attempt++) {
-      ScionPath path = send(destination, payload);
-      tried.append(attempt == 1 ? "" : ", ").append(path.hops());
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (true) {
-        long left = deadline - System.nanoTime();
-        ReceivedPacket rp = left > 0 ? socket.receivePacket(Duration.ofNanos(left)) : null;
-        if (rp == null) {
-          selector.reportTimeout(path);
-          break;
-        }
-        ScionPacket p = rp.packet();
-        if (p.l4() instanceof UdpDatagram) {
-          ReceivedDatagram d = socket.handle(rp);
-          if (d != null && d.source().equals(destination) && isAnswer.test(d.payload())) {
-            selector.reportSuccess(path);
-            return new Response(d.payload(), path, attempt);
-          }
-          continue; // not from the peer we asked: ignore
-        }
-        socket.handle(rp); // SCMP: errors reach the selector through the listener
-        if (((ScmpMessage) p.l4()).isError() && selector.isFaulty(path)) {
-          break; // this path is known broken: retry at once on the next one
-        }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<String> tried = new ArrayList<>();
+    int attempt = 0;
+    while (deadline - System.nanoTime() > 0) {
+      ScionPath path = selector.select(destination.isdAs());
+      boolean allFaulty = selector.isFaulty(path);
+      attempt++;
+      probeFaultyPaths(destination);
+      socket.send(payload, destination, path);
+      long sentAt = System.nanoTime();
+      tried.add(path.hops());
+      long waitUntil = Math.min(deadline, sentAt + selector.retransmissionTimeout(path).toNanos());
+      Response r = awaitAnswer(destination, path, attempt, sentAt, waitUntil, allFaulty, isAnswer);
+      if (r != null) {
+        return r;
       }
     }
-    throw new SocketTimeoutException("no answer from " + destination + " after " + attempts + " attempt(s) of "
-        + timeout.toMillis() + " ms over " + tried);
+    throw new SocketTimeoutException("no answer from " + destination + " within " + timeout.toMillis() + " ms ("
+        + attempt + " attempt(s) over " + String.join(", ", new LinkedHashSet<>(tried)) + ")");
+  }
+
+  /** The answer, or null to send again (timeout, or this path failed and another one may work). */
+  private Response awaitAnswer(ScionAddress destination, ScionPath path, int attempt, long sentAt, long waitUntil,
+      boolean allFaulty, java.util.function.Predicate<byte[]> isAnswer) throws IOException {
+    while (true) {
+      long left = waitUntil - System.nanoTime();
+      ReceivedPacket rp = left > 0 ? socket.receivePacket(Duration.ofNanos(left)) : null;
+      if (rp == null) {
+        selector.reportTimeout(path);
+        return null;
+      }
+      ScionPacket p = rp.packet();
+      if (p.l4() instanceof UdpDatagram) {
+        ReceivedDatagram d = socket.handle(rp);
+        if (d != null && d.source().equals(destination) && isAnswer.test(d.payload())) {
+          if (attempt == 1) {
+            selector.reportRoundTrip(path, Duration.ofNanos(System.nanoTime() - sentAt));
+          } else {
+            selector.reportSuccess(path); // which send it answers is unknown (Karn): no round-trip sample
+          }
+          return new Response(d.payload(), path, attempt);
+        }
+        continue; // not from the peer we asked: ignore
+      }
+      if (p.l4() instanceof ScmpMessage.Echo e && e.type() == ScmpMessage.ECHO_REPLY
+          && e.identifier() == socket.localAddress().port()) {
+        ScionPath probed = probes.remove(e.sequence());
+        if (probed != null) {
+          selector.reportSuccess(probed);
+        }
+        continue;
+      }
+      socket.handle(rp); // SCMP: errors reach the selector through the listener
+      if (((ScmpMessage) p.l4()).isError() && selector.isFaulty(path) && !allFaulty) {
+        return null; // this path is known broken and another one is not: retry on it at once
+      }
+    }
+  }
+
+  /** One SCMP echo over each faulty path that is due; the replies are matched in {@link #awaitAnswer}. */
+  private void probeFaultyPaths(ScionAddress destination) throws IOException {
+    for (ScionPath faulty : selector.dueForProbe(destination.isdAs())) {
+      int seq = nextProbe++ & 0xFFFF;
+      probes.put(seq, faulty);
+      if (probes.size() > 64) {
+        probes.remove(probes.keySet().iterator().next());
+      }
+      socket.sendL4(ScmpMessage.Echo.request(socket.localAddress().port(), seq, new byte[0]),
+          destination.withPort(0), faulty);
+    }
   }
 
   @Override

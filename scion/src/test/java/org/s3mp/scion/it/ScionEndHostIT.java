@@ -1,6 +1,7 @@
 package org.s3mp.scion.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -80,17 +81,22 @@ class ScionEndHostIT {
   void showpathsListsWhatScionprotoLists() throws Exception {
     for (IsdAs[] pair : new IsdAs[][] {{a, b}, {b, a}}) {
       DaemonClient d = pair[0].equals(a) ? daemonA : daemonB;
-      // Beaconing may still add paths: compare until both agree on at least the two disjoint ones (deadline).
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      Set<List<String>> ours;
-      Set<List<String>> theirs;
-      do {
-        ours = d.paths(pair[0], pair[1], false).stream().map(ScionEndHostIT::hops).collect(Collectors.toSet());
-        theirs = tb.showpaths(pair[0].toString(), pair[1].toString(), false).stream().map(Testbed.ScionPath::hops)
-            .collect(Collectors.toSet());
-      } while ((!ours.equals(theirs) || ours.size() < 2) && System.nanoTime() < deadline);
+      // The testbed returns once beaconing has converged; the two daemon queries still race a refresh, so
+      // compare until both agree (deadline), then hold them to it.
+      Set<List<String>> ours = new HashSet<>();
+      Set<List<String>> theirs = new HashSet<>();
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
+        ours.clear();
+        theirs.clear();
+        d.paths(pair[0], pair[1], false).stream().map(ScionEndHostIT::hops).forEach(ours::add);
+        tb.showpaths(pair[0].toString(), pair[1].toString(), false).stream().map(Testbed.ScionPath::hops)
+            .forEach(theirs::add);
+        return ours.equals(theirs);
+      });
       assertThat(ours).as("paths %s -> %s", pair[0], pair[1]).isEqualTo(theirs);
-      assertThat(ours).hasSizeGreaterThanOrEqualTo(2);
+      // both disjoint ones (via 110 and via 120) and one through ISD 2
+      assertThat(ours.stream().map(h -> h.get(0)).distinct()).hasSize(2);
+      assertThat(ours).anyMatch(h -> h.stream().anyMatch(i -> i.startsWith("2-")));
     }
   }
 
@@ -133,7 +139,7 @@ class ScionEndHostIT {
           PathSelector.create(daemonA, a, PathPolicy.allowAll()))) {
         for (int i = 0; i < 5; i++) {
           ScionDatagramClient.Response r = client.request(server, ("req" + i).getBytes(StandardCharsets.UTF_8),
-              Duration.ofSeconds(2), 3);
+              Duration.ofSeconds(6));
           assertThat(new String(r.payload(), StandardCharsets.UTF_8)).isEqualTo("echo:req" + i);
           assertThat(r.path().source()).isEqualTo(a);
           assertThat(r.path().destination()).isEqualTo(b);
@@ -182,7 +188,7 @@ class ScionEndHostIT {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
       socket.send("probe".getBytes(StandardCharsets.UTF_8), dst, path);
-      var rp = socket.receivePacket(Duration.ofMillis(200));
+      var rp = socket.receivePacket(Duration.ofMillis(200)); // blocks: at most 5 sends a second
       if (rp != null && rp.packet().l4() instanceof ScmpMessage.ExternalInterfaceDown down) {
         System.out.println("SCMP external interface down from the real router: "
             + java.util.HexFormat.of().formatHex(rp.packet().encode()));
@@ -203,13 +209,8 @@ class ScionEndHostIT {
   @Test
   void isd1OnlyPolicyNeverUsesIsd2() throws Exception {
     PathPolicy isd1 = PathPolicy.acl("isd1-only", "- 2", "+");
-    // There must be something to avoid: wait (polling, with a deadline) until beaconing brought ISD-2 paths.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    List<ScionPath> all = daemonA.paths(a, b, false);
-    while (all.stream().noneMatch(ScionEndHostIT::crossesIsd2) && System.nanoTime() < deadline) {
-      all = daemonA.paths(a, b, true);
-    }
-    assertThat(all).anyMatch(ScionEndHostIT::crossesIsd2);
+    // There must be something to avoid (the testbed is up only once ISD-2 paths exist).
+    assertThat(daemonA.paths(a, b, false)).anyMatch(ScionEndHostIT::crossesIsd2);
     try (Server server = new Server();
         ScionDatagramClient client = new ScionDatagramClient(ScionDatagramSocket.open(daemonA, host(a), 0),
             PathSelector.create(daemonA, a, isd1))) {
@@ -218,7 +219,7 @@ class ScionEndHostIT {
       Set<String> used = new HashSet<>();
       for (int i = 0; i < 2 * compliant.size(); i++) {
         ScionDatagramClient.Response r = client.request(server.socket.localAddress(), new byte[] {(byte) i},
-            Duration.ofSeconds(2), 3);
+            Duration.ofSeconds(6));
         assertThat(r.path().isdAses()).allMatch(ia -> ia.isd() == 1);
         used.add(r.path().fingerprint());
         client.selector().reportTimeout(r.path()); // push the selector through every compliant path
@@ -227,25 +228,10 @@ class ScionEndHostIT {
     }
   }
 
-  /** Right after start-up beaconing may not have found both uplinks yet: wait for them (deadline 60 s). */
-  private static void awaitBothUplinks() throws IOException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    Set<PathInterface> uplinks = new HashSet<>();
-    while (System.nanoTime() < deadline) {
-      uplinks.clear();
-      for (ScionPath p : daemonA.paths(a, b, true)) {
-        uplinks.add(p.interfaces().get(0));
-      }
-      if (uplinks.size() >= 2) {
-        return;
-      }
-    }
-    throw new AssertionError("only uplinks " + uplinks + " of " + a + " have paths to " + b + " after 60 s");
-  }
-
   @Test
   void failsOverWhenTheActiveLinkGoesDown() throws Exception {
-    awaitBothUplinks();
+    // the testbed is up only once paths over both uplinks exist
+    assertThat(daemonA.paths(a, b, false).stream().map(p -> p.interfaces().get(0)).distinct()).hasSize(2);
     try (Server server = new Server();
         ScionDatagramClient client = new ScionDatagramClient(ScionDatagramSocket.open(daemonA, host(a), 0),
             PathSelector.create(daemonA, a, PathPolicy.builder("shortest").order(PathPolicy.Order.HOPS).build()))) {
@@ -253,20 +239,19 @@ class ScionEndHostIT {
       client.socket().addScmpErrorListener(scmp::add);
       ScionAddress dst = server.socket.localAddress();
       ScionDatagramClient.Response first = client.request(dst, "before".getBytes(StandardCharsets.UTF_8),
-          Duration.ofSeconds(2), 3);
+          Duration.ofSeconds(6));
       PathInterface uplink = first.path().interfaces().get(0);
       Interface cut = new Interface(uplink.isdAs().toString(), (int) uplink.id());
       tb.linkDown(cut);
       try {
-        // Once BFD notices the cut (~0.6 s), the real router answers traffic for that link with SCMP type 5:
-        // keep sending over the old path until it does (deadline 10 s).
+        // linkDown returns once BFD noticed the cut: the real router answers traffic for that link with SCMP type 5
         ScmpMessage.ExternalInterfaceDown down = awaitInterfaceDown(client.socket(), dst, first.path());
         assertThat(new PathInterface(down.isdAs(), down.interfaceId())).isEqualTo(uplink);
         assertThat(client.selector().isFaulty(first.path())).isTrue();
         List<ScionPath> used = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
           ScionDatagramClient.Response r = client.request(dst, ("during" + i).getBytes(StandardCharsets.UTF_8),
-              Duration.ofMillis(700), 4);
+              Duration.ofSeconds(3));
           assertThat(new String(r.payload(), StandardCharsets.UTF_8)).isEqualTo("re:during" + i);
           used.add(r.path());
         }
@@ -296,109 +281,16 @@ class ScionEndHostIT {
     java.time.Instant now = java.time.Instant.now();
     // The first request makes the head-end's daemon fetch the level-1 key from the meter AS's control
     // service; poll (deadline 60 s) while the control services still warm up.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    org.s3mp.scion.daemon.DrKey atA = null;
-    org.s3mp.scion.daemon.DrKey atB = null;
-    while (atB == null) {
-      try {
-        atA = daemonA.drKeyHostHost(now, 4059, meter, headEnd);
-        atB = daemonB.drKeyHostHost(now, 4059, meter, headEnd);
-      } catch (org.s3mp.scion.daemon.DaemonException e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-      }
-    }
+    org.s3mp.scion.daemon.DrKey atA = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+        .ignoreException(org.s3mp.scion.daemon.DaemonException.class)
+        .until(() -> daemonA.drKeyHostHost(now, 4059, meter, headEnd), k -> k != null);
+    org.s3mp.scion.daemon.DrKey atB = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+        .ignoreException(org.s3mp.scion.daemon.DaemonException.class)
+        .until(() -> daemonB.drKeyHostHost(now, 4059, meter, headEnd), k -> k != null);
     assertThat(atA.key()).hasSize(16).isEqualTo(atB.key());
     assertThat(atA.epochBegin()).isBeforeOrEqualTo(now);
     assertThat(atA.epochEnd()).isAfter(now);
     var other = daemonA.drKeyHostHost(now, 4060, meter, headEnd);
     assertThat(other.key()).isNotEqualTo(atA.key());
-  }
-
-  /** A measurement for the report, not a timing assertion: our stack over two ASes vs plain UDP on loopback. */
-  @Test
-  void measureRoundTripAgainstPlainUdp() throws Exception {
-    int n = 300;
-    byte[] payload = new byte[64];
-    long scionNanos;
-    try (Server server = new Server();
-        ScionDatagramClient client = new ScionDatagramClient(ScionDatagramSocket.open(daemonA, host(a), 0),
-            PathSelector.create(daemonA, a, PathPolicy.builder("shortest").order(PathPolicy.Order.HOPS).build()))) {
-      for (int i = 0; i < 50; i++) {
-        client.request(server.socket.localAddress(), payload, Duration.ofSeconds(2), 3); // warm-up
-      }
-      long t0 = System.nanoTime();
-      for (int i = 0; i < n; i++) {
-        client.request(server.socket.localAddress(), payload, Duration.ofSeconds(2), 3);
-      }
-      scionNanos = (System.nanoTime() - t0) / n;
-    }
-    // The same exchange inside one AS (empty path, no routers): the cost of our stack alone.
-    long localNanos;
-    try (ScionDatagramSocket srv = ScionDatagramSocket.open(daemonA, host(a), 0);
-        ScionDatagramClient client = new ScionDatagramClient(ScionDatagramSocket.open(daemonA, host(a), 0),
-            PathSelector.create(daemonA, a, PathPolicy.allowAll()))) {
-      Thread t = new Thread(() -> {
-        try {
-          while (true) {
-            ReceivedDatagram d = srv.receive(Duration.ofSeconds(30));
-            if (d == null) {
-              return;
-            }
-            srv.reply(d, d.payload());
-          }
-        } catch (IOException closed) {
-          // done
-        }
-      });
-      t.start();
-      for (int i = 0; i < 50; i++) {
-        client.request(srv.localAddress(), payload, Duration.ofSeconds(2), 3);
-      }
-      long t0 = System.nanoTime();
-      for (int i = 0; i < n; i++) {
-        assertThat(client.request(srv.localAddress(), payload, Duration.ofSeconds(2), 3).path().isLocal()).isTrue();
-      }
-      localNanos = (System.nanoTime() - t0) / n;
-      srv.close();
-      t.join(5000);
-    }
-    long udpNanos;
-    try (java.net.DatagramSocket echo = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
-        java.net.DatagramSocket c = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      Thread t = new Thread(() -> {
-        byte[] buf = new byte[2048];
-        try {
-          while (true) {
-            java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
-            echo.receive(p);
-            echo.send(new java.net.DatagramPacket(buf, p.getLength(), p.getSocketAddress()));
-          }
-        } catch (IOException closed) {
-          // done
-        }
-      });
-      t.start();
-      c.setSoTimeout(2000);
-      byte[] in = new byte[2048];
-      for (int i = 0; i < 50; i++) { // warm-up
-        c.send(new java.net.DatagramPacket(payload, payload.length, echo.getLocalSocketAddress()));
-        c.receive(new java.net.DatagramPacket(in, in.length));
-      }
-      long t0 = System.nanoTime();
-      for (int i = 0; i < n; i++) {
-        c.send(new java.net.DatagramPacket(payload, payload.length, echo.getLocalSocketAddress()));
-        c.receive(new java.net.DatagramPacket(in, in.length));
-      }
-      udpNanos = (System.nanoTime() - t0) / n;
-      echo.close();
-      t.join(2000);
-    }
-    System.out.printf("round trip, 64-byte payload, mean of %d: SCION across 3 ASes (real routers) %.1f us,"
-        + " SCION inside one AS (our stack only) %.1f us, plain UDP loopback %.1f us; ratios %.1f and %.1f%n", n,
-        scionNanos / 1e3, localNanos / 1e3, udpNanos / 1e3, (double) scionNanos / udpNanos,
-        (double) localNanos / udpNanos);
-    assertThat(scionNanos).isPositive();
   }
 }

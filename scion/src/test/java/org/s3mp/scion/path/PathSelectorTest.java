@@ -5,15 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.s3mp.scion.IsdAs;
+import org.s3mp.scion.ManualClock;
 import org.s3mp.scion.ScionPath;
 import org.s3mp.scion.TestPaths;
 import org.s3mp.scion.packet.ScmpMessage;
@@ -25,26 +24,7 @@ class PathSelectorTest {
   static final InetSocketAddress NH = new InetSocketAddress("127.0.0.1", 31002);
 
   /** A clock the test moves by hand. */
-  static final class ManualClock extends Clock {
-    Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-  }
-
-  final ManualClock clock = new ManualClock();
+  final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   final AtomicInteger fetches = new AtomicInteger();
   final CopyOnWriteArrayList<Boolean> refreshFlags = new CopyOnWriteArrayList<>();
   final CopyOnWriteArrayList<ScmpMessage.ExternalInterfaceDown> notified = new CopyOnWriteArrayList<>();

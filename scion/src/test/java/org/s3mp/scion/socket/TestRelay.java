@@ -28,6 +28,8 @@ final class TestRelay implements AutoCloseable {
   final AtomicInteger dropped = new AtomicInteger();
   final AtomicInteger dropNext = new AtomicInteger();
   final AtomicReference<long[]> interfaceDown = new AtomicReference<>(); // {isdAs, ifid} while "down"
+  /** Where echo requests go: the end host's SCMP responder (the dispatcher port on a real host). */
+  volatile int echoPort = ScionDatagramSocket.ENDHOST_DEFAULT_PORT;
 
   TestRelay() throws SocketException {
     socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -64,7 +66,7 @@ final class TestRelay implements AutoCloseable {
               sp.infoFields(), sp.hopFields());
         }
         int port = p.l4() instanceof UdpDatagram u ? u.dstPort()
-            : p.l4() instanceof ScmpMessage.Echo e && e.type() == ScmpMessage.ECHO_REPLY ? e.identifier() : 30041;
+            : p.l4() instanceof ScmpMessage.Echo e && e.type() == ScmpMessage.ECHO_REPLY ? e.identifier() : echoPort;
         byte[] out = new ScionPacket(p.header(), path, p.l4()).encode();
         forwarded.incrementAndGet(); // before sending: the receiver may look at the count as soon as it has the packet
         socket.send(new DatagramPacket(out, out.length, p.header().dstHost().ip(), port));

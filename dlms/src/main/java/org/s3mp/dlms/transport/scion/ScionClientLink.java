@@ -22,9 +22,9 @@ import org.s3mp.scion.socket.ScionDatagramClient;
 import org.s3mp.scion.socket.ScionDatagramSocket;
 
 /**
- * A client link over SCION/UDP. Each exchange is one attempt on the selector's current path; a timeout marks the
- * path faulty, so the caller's retry goes over the next compliant path (failover). With no compliant path the
- * link fails closed before anything is sent.
+ * A client link over SCION/UDP. Each exchange retransmits within its timeout as {@link ScionDatagramClient}
+ * does: after each path's measured retransmission timeout, or at once on an SCMP error, over the next compliant
+ * path (failover). With no compliant path the link fails closed before anything is sent.
  */
 final class ScionClientLink implements ClientLink {
   private final MeterUrl url;
@@ -80,7 +80,7 @@ final class ScionClientLink implements ClientLink {
       // A late answer to an earlier (re)sent request must not pass for the answer to this one. The meter answers
       // a repeated request with the very same bytes, so a new request meeting a recent answer again means stale.
       boolean repeated = Arrays.equals(request, lastRequest);
-      ScionDatagramClient.Response r = client.request(meter, request, timeout, 1,
+      ScionDatagramClient.Response r = client.request(meter, request, timeout,
           answer -> repeated || recentAnswers.stream().noneMatch(a -> Arrays.equals(a, answer)));
       lastRequest = request.clone();
       recentAnswers.addFirst(r.payload());
