@@ -41,6 +41,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
   private final List<Process> children = new ArrayList<>();
   private Testbed startedTestbed;
+  /** Set by Ctrl-C: the children ending then is what was asked for, not a failure. */
+  private volatile boolean stopping;
 
   @Override
   public Integer call() throws Exception {
@@ -106,6 +108,9 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     CountDownLatch forever = new CountDownLatch(1);
     CompletableFuture.anyOf(meter.onExit(), headend.onExit()).thenRun(forever::countDown);
     forever.await();
+    if (stopping) {
+      return 0;
+    }
     throw new IOException((meter.isAlive() ? "the head-end" : "the meter agent") + " stopped unexpectedly; see "
         + work);
   }
@@ -207,6 +212,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
   /** Stops exactly what the demo started: its children by PID, then the testbed if it started one. */
   private void stopAll() {
+    stopping = true;
     List<Process> all;
     synchronized (children) {
       all = new ArrayList<>(children);

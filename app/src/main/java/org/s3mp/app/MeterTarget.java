@@ -8,7 +8,6 @@ import org.s3mp.dlms.client.MeterClient;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
-import org.s3mp.dlms.transport.scion.ScionTransport;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -43,7 +42,7 @@ final class MeterTarget {
       throw new S3mp.UsageError("choose either --keys (static keys) or --drkey");
     }
     if (drkey) {
-      return ClientSecurity.drkey(scionOptions.drkeySource());
+      return ClientSecurity.fromNetwork();
     }
     return keys == null ? ClientSecurity.publicClient() : ClientSecurity.management(KeysFile.load(keys));
   }
@@ -59,7 +58,7 @@ final class MeterTarget {
       throw new S3mp.UsageError(e.getMessage());
     }
     LinkOptions options = scionOptions.linkOptions(Duration.ofMillis(timeoutMs))
-        .with(ScionTransport.POLICY, policy == null ? null : policy.toString());
+        .with(LinkOptions.PATH_POLICY, policy == null ? null : policy.toString());
     return MeterClient.open(meter, security(), options);
   }
 }

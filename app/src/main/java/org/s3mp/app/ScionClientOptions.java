@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.dlms.transport.LinkOptions;
-import org.s3mp.dlms.transport.scion.ScionTransport;
 import org.s3mp.scion.daemon.DaemonClient;
 import picocli.CommandLine.Option;
 
@@ -18,17 +17,23 @@ final class ScionClientOptions {
       description = "DRKey protocol number for DLMS (default: ${DEFAULT-VALUE}).")
   int drkeyProtocol;
 
-  /** Transport options with the daemon (transports other than SCION ignore it). */
+  /** Transport options with the daemon and the DRKey protocol (transports other than SCION ignore them). */
   LinkOptions linkOptions(Duration timeout) {
-    return LinkOptions.of(timeout).with(ScionTransport.DAEMON, daemon);
+    checkProtocol();
+    return LinkOptions.of(timeout).with(LinkOptions.SCION_DAEMON, daemon)
+        .with(LinkOptions.DRKEY_PROTOCOL, Integer.toString(drkeyProtocol));
   }
 
-  /** DRKey keys through the daemon; a bad protocol number is a usage error. */
+  /** The meter's DRKey keys through the daemon. */
   DrkeyKeySource drkeySource() {
+    checkProtocol();
+    return new DrkeyKeySource(DaemonClient.connect(DaemonClient.resolveAddress(daemon)), drkeyProtocol,
+        Clock.systemUTC());
+  }
+
+  private void checkProtocol() {
     if (drkeyProtocol < 2 || drkeyProtocol > 0xFFFF) {
       throw new S3mp.UsageError("--drkey-protocol must be 2-65535 (0 and 1 are reserved): " + drkeyProtocol);
     }
-    return new DrkeyKeySource(DaemonClient.connect(DaemonClient.resolveAddress(daemon)), drkeyProtocol,
-        Clock.systemUTC());
   }
 }

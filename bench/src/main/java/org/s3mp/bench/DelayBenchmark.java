@@ -21,7 +21,6 @@ import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
-import org.s3mp.dlms.transport.scion.ScionTransport;
 import org.s3mp.testbed.SigNetwork;
 import org.s3mp.testbed.Testbed;
 
@@ -208,13 +207,14 @@ public final class DelayBenchmark {
       MeterUrl url = MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:" + port);
       List<String> args = new ArrayList<>(common);
       args.addAll(List.of("--listen", url.toString(), "--daemon", hostPort(tb.daemonAddress(tb.concentrator()))));
-      LinkOptions o = LinkOptions.of(timeout).with(ScionTransport.DAEMON, hostPort(tb.daemonAddress(tb.headEnd())));
+      LinkOptions o = LinkOptions.of(timeout).with(LinkOptions.SCION_DAEMON, hostPort(tb.daemonAddress(tb.headEnd())));
       return new ModeRun(mode, MeterProcess.start(s.meterCommand(), args, s.out().resolve("meter-native.log")),
           url, o, tb, null);
     }
 
     /** Opens the association once the meter answers (it may still be starting). */
     void associate(KeysFile keys) throws IOException {
+      meter.awaitListening();
       long deadline = System.nanoTime() + MeterProcess.startTimeout().toNanos();
       IOException last = null;
       while (System.nanoTime() < deadline) {
@@ -229,7 +229,7 @@ public final class DelayBenchmark {
         }
       }
       throw new IOException("the " + mode + " meter at " + url + " did not answer: "
-          + (last == null ? "" : last.getMessage()));
+          + (last == null ? "" : last.getMessage()) + "; meter log: " + meter.logTail());
     }
 
     void blockStart() throws IOException {

@@ -21,7 +21,6 @@ import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
-import org.s3mp.dlms.transport.scion.ScionTransport;
 import org.s3mp.headend.fleet.MeterSpec;
 import org.s3mp.headend.polling.DlmsMeterConnector;
 import org.s3mp.headend.polling.MeterConnection;
@@ -95,6 +94,7 @@ public final class FailoverBenchmark {
 
   private static Reader open(String client, MeterUrl url, KeysFile keys, Path keysFile, String daemon,
       MeterProcess meter) throws IOException {
+    meter.awaitListening();
     long deadline = System.nanoTime() + MeterProcess.startTimeout().toNanos();
     while (true) {
       if (!meter.alive()) {
@@ -104,7 +104,8 @@ public final class FailoverBenchmark {
         return client.equals("cli") ? cliReader(url, keys, daemon) : headEndReader(url, keysFile, daemon);
       } catch (IOException notYet) {
         if (System.nanoTime() > deadline) {
-          throw new IOException("the meter at " + url + " did not answer: " + notYet.getMessage(), notYet);
+          throw new IOException("the meter at " + url + " did not answer: " + notYet.getMessage() + "; meter log: "
+              + meter.logTail(), notYet);
         }
       }
     }
@@ -112,7 +113,7 @@ public final class FailoverBenchmark {
 
   private static Reader cliReader(MeterUrl url, KeysFile keys, String daemon) throws IOException {
     MeterClient c = MeterClient.open(url, ClientSecurity.management(keys), LinkOptions.of(MeterClient.DEFAULT_TIMEOUT)
-        .with(ScionTransport.DAEMON, daemon).with(ScionTransport.POLICY, POLICY));
+        .with(LinkOptions.SCION_DAEMON, daemon).with(LinkOptions.PATH_POLICY, POLICY));
     return new Reader() {
       @Override
       public String read() throws IOException {
@@ -129,13 +130,8 @@ public final class FailoverBenchmark {
 
   private static Reader headEndReader(MeterUrl url, Path keysFile, String daemon) throws IOException {
     DlmsMeterConnector connector = new DlmsMeterConnector(MeterClient.DEFAULT_TIMEOUT, daemon);
-    MeterConnection c;
-    try {
-      c = connector.open(new MeterSpec("bench", url.toString(), keysFile.toString(), POLICY, false, 1, false));
-    } catch (IOException | RuntimeException e) {
-      connector.close();
-      throw e;
-    }
+    MeterConnection c = connector.open(new MeterSpec("bench", url.toString(), keysFile.toString(), POLICY, false, 1,
+        false));
     return new Reader() {
       @Override
       public String read() throws IOException {
@@ -146,7 +142,6 @@ public final class FailoverBenchmark {
       @Override
       public void close() {
         c.close();
-        connector.close();
       }
     };
   }

@@ -1,6 +1,7 @@
 package org.s3mp.bench;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +50,43 @@ final class MeterProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until the meter says it is listening (a loaded machine can take many seconds to start a JVM), so that
+   * the client's first requests are not lost to a socket that does not exist yet.
+   */
+  void awaitListening() throws IOException {
+    long deadline = System.nanoTime() + startTimeout().toNanos();
+    while (!logText().contains(" listening on ")) {
+      if (!process.isAlive()) {
+        throw new IOException("the meter exited (" + process.exitValue() + "): " + logTail());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException("the meter did not start within " + startTimeout().toSeconds() + " s: " + logTail());
+      }
+      try {
+        process.waitFor(100, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while the meter started", e);
+      }
+    }
+  }
+
+  /** The last lines of the meter's log, for error messages. */
+  String logTail() {
+    List<String> lines = logText().lines().toList();
+    return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size())) + " (log " + log + ")";
+  }
+
+  private String logText() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   static Duration startTimeout() {
-    return Duration.ofSeconds(60);
+    return Duration.ofSeconds(120);
   }
 }

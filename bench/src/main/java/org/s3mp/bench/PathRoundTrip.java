@@ -8,7 +8,6 @@ import java.util.Optional;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
-import org.s3mp.dlms.transport.scion.ScionTransport;
 import org.s3mp.scion.IsdAs;
 import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.ScionPath;
@@ -32,7 +31,7 @@ final class PathRoundTrip {
       return Optional.empty();
     }
     ScionAddress dst = ScionAddress.parse(meter.address());
-    String daemonAddress = options.parameter(ScionTransport.DAEMON);
+    String daemonAddress = options.parameter(LinkOptions.SCION_DAEMON);
     try (DaemonClient daemon = DaemonClient.connect(daemonAddress);
         ScionDatagramSocket socket = ScionDatagramSocket.open(daemon, tb.hostAddress(tb.headEnd()), 0)) {
       IsdAs local = daemon.localAs().isdAs();

@@ -78,10 +78,11 @@ public final class Headend implements AutoCloseable {
       ProfileStore profiles = new ProfileStore(db);
       poller = new FleetPoller(connector, readings, profiles, registry, config.pollingSettings(), metrics);
       TokenStore tokens = new TokenStore(db, configuredTokens(config));
+      // sessions first: once the port is open, every configured meter can be asked for
+      poller.start();
       ApiServer api = ApiServer.start(
           new ApiServer.Services(registry, poller, readings, profiles, new AuditLog(db), tokens, live, metrics),
           config.http(), config.bindHost(), config.bindPort());
-      poller.start();
       Headend headend = new Headend(db, readings, live, poller, api, config.http().tls() != null, config.bindHost());
       headend.connector = connector;
       log.info("head-end on {} ({} meters, database {})", headend.baseUri(), registry.all().size(), db.description());

@@ -72,7 +72,7 @@ class HeadendConfigTest {
     Path badMeter = dir.resolve("meter.yaml");
     Files.writeString(badMeter, "meters:\n  - id: m1\n    url: ftp://x\n    keysFile: k\n");
     assertThatThrownBy(() -> HeadendConfig.load(badMeter).meters().get(0).toSpec())
-        .hasMessageContaining("url: scheme must be tcp:// or scion://");
+        .hasMessageContaining("url: no transport for ftp://");
     assertThatThrownBy(() -> HeadendConfig.empty().withBind("localhost").bindPort())
         .hasMessageContaining("HOST:PORT");
     assertThatThrownBy(() -> HeadendConfig.empty().withBind("127.0.0.1:99999").bindPort())

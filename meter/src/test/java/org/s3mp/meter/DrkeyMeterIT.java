@@ -36,7 +36,6 @@ import org.s3mp.dlms.transport.ClientLink;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.Transports;
-import org.s3mp.dlms.transport.scion.ScionTransport;
 import org.s3mp.meter.drivers.LoggingDisplay;
 import org.s3mp.meter.drivers.LoggingRelay;
 import org.s3mp.scion.ScionAddress;
@@ -80,7 +79,7 @@ class DrkeyMeterIT {
             .getHostAddress())), GRACE, Clock.systemUTC());
     agent = MeterAgent.start(new AgentConfig(dir, List.of(MeterUrl.parse("scion://" + meter)), keys,
         Sources.simulated(3), 900, RELAY, new LoggingDisplay(), "IT-DRKEY-1",
-        LinkOptions.of(Duration.ofSeconds(1)).with(ScionTransport.DAEMON, daemon(tb.concentrator()))));
+        LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator()))));
     meterUrl = agent.endpoints().get(0);
     LOG.start();
     Logger serverLog = (Logger) LoggerFactory.getLogger(CosemServer.class);
@@ -122,11 +121,11 @@ class DrkeyMeterIT {
 
   static MeterClient open(MeterUrl url, ClientSecurity security, String daemon) throws IOException {
     return MeterClient.open(url, security,
-        LinkOptions.of(Duration.ofSeconds(3)).with(ScionTransport.DAEMON, daemon));
+        LinkOptions.of(Duration.ofSeconds(3)).with(LinkOptions.SCION_DAEMON, daemon));
   }
 
   static MeterClient headEnd() throws IOException {
-    return open(meterUrl, ClientSecurity.drkey(new DrkeyKeySource(headEndDaemon)), daemon(tb.headEnd()));
+    return open(meterUrl, ClientSecurity.fromNetwork(), daemon(tb.headEnd()));
   }
 
   private static String keyId(String securityInfo) {
@@ -193,10 +192,8 @@ class DrkeyMeterIT {
     // a host in a third AS with its own, valid DRKey for the meter, but not a trusted head-end
     String core = tb.topology().ases().keySet().stream().filter(ia -> tb.topology().as(ia).core()
         && ia.startsWith("1-")).findFirst().orElseThrow();
-    try (DaemonClient thirdDaemon = DaemonClient.connect(daemon(core))) {
-      assertThatThrownBy(() -> open(meterUrl, ClientSecurity.drkey(new DrkeyKeySource(thirdDaemon)), daemon(core)))
-          .isInstanceOf(MeterException.class);
-    }
+    assertThatThrownBy(() -> open(meterUrl, ClientSecurity.fromNetwork(), daemon(core)))
+        .isInstanceOf(MeterException.class);
     // the trusted head-end's host, but with the key of two epochs ago
     ScionAddress headEndHost = ScionAddress.parse(tb.headEnd() + ",[" + tb.hostAddress(tb.headEnd())
         .getHostAddress() + "]:1");
@@ -220,7 +217,7 @@ class DrkeyMeterIT {
   void aReplayedDisconnectIsRefusedAndExecutesNothing() throws IOException {
     RecordingTransport.REQUESTS.clear();
     MeterUrl recorded = new MeterUrl("recscion", meterUrl.address());
-    try (MeterClient c = open(recorded, ClientSecurity.drkey(new DrkeyKeySource(headEndDaemon)),
+    try (MeterClient c = open(recorded, ClientSecurity.fromNetwork(),
         daemon(tb.headEnd()))) {
       c.disconnect();
       c.reconnect();
@@ -230,7 +227,7 @@ class DrkeyMeterIT {
     assertThat(session).hasSizeGreaterThan(4);
     // an attacker on the path replays the whole recorded session, from another port of the same host
     try (ClientLink attacker = Transports.forUrl(meterUrl).connect(meterUrl,
-        LinkOptions.of(Duration.ofMillis(500)).with(ScionTransport.DAEMON, daemon(tb.headEnd())))) {
+        LinkOptions.of(Duration.ofMillis(500)).with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd())))) {
       for (byte[] pdu : session.subList(0, session.size() - 2)) { // up to and including the disconnect
         try {
           attacker.exchange(pdu, Duration.ofMillis(500));

@@ -9,6 +9,7 @@ import org.s3mp.dlms.transport.ClientLink;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.NetworkKeys;
 import org.s3mp.dlms.transport.PduHandler;
 import org.s3mp.dlms.transport.ServerEndpoint;
 import org.s3mp.dlms.transport.TransportProvider;
@@ -82,6 +83,11 @@ public abstract class RecordingTransport implements TransportProvider {
       @Override
       public Optional<String> localAddress() {
         return link.localAddress();
+      }
+
+      @Override
+      public Optional<NetworkKeys> networkKeys() throws IOException {
+        return link.networkKeys();
       }
 
       @Override

@@ -29,7 +29,6 @@ import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
-import org.s3mp.dlms.transport.scion.ScionTransport;
 import org.s3mp.meter.drivers.LoggingDisplay;
 import org.s3mp.meter.drivers.LoggingRelay;
 import org.s3mp.meter.store.LoadProfileStore;
@@ -65,7 +64,7 @@ class ScionMeterIT {
     agent = MeterAgent.start(new AgentConfig(dir, List.of(MeterUrl.parse("tcp://127.0.0.1:0"),
         MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:0")), KEYS, Sources.simulated(7), 900, RELAY,
         new LoggingDisplay(), "IT-SCION-1",
-        LinkOptions.of(Duration.ofSeconds(1)).with(ScionTransport.DAEMON, daemon(tb.concentrator()))));
+        LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator()))));
     tcp = agent.endpoints().get(0);
     scion = agent.endpoints().get(1);
   }
@@ -84,7 +83,7 @@ class ScionMeterIT {
 
   static MeterClient overScion(String policy, Duration timeout) throws IOException {
     return MeterClient.open(scion, ClientSecurity.management(KEYS), LinkOptions.of(timeout)
-        .with(ScionTransport.DAEMON, daemon(tb.headEnd())).with(ScionTransport.POLICY, policy));
+        .with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd())).with(LinkOptions.PATH_POLICY, policy));
   }
 
   static MeterClient overTcp() throws IOException {

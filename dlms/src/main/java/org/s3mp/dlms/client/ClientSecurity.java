@@ -3,7 +3,6 @@ package org.s3mp.dlms.client;
 import java.util.Objects;
 import java.util.Optional;
 import org.s3mp.dlms.MeterObjects;
-import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.dlms.security.KeysFile;
 
 /**
@@ -14,50 +13,50 @@ import org.s3mp.dlms.security.KeysFile;
 public final class ClientSecurity {
   private final int clientSap;
   private final KeysFile keys;
-  private final DrkeyKeySource drkey;
+  private final boolean fromNetwork;
 
-  private ClientSecurity(int clientSap, KeysFile keys, DrkeyKeySource drkey) {
+  private ClientSecurity(int clientSap, KeysFile keys, boolean fromNetwork) {
     this.clientSap = clientSap;
     this.keys = keys;
-    this.drkey = drkey;
+    this.fromNetwork = fromNetwork;
   }
 
   /** The public client: no keys, read-only access to a few objects. */
   public static ClientSecurity publicClient() {
-    return new ClientSecurity(MeterObjects.PUBLIC_CLIENT, null, null);
+    return new ClientSecurity(MeterObjects.PUBLIC_CLIENT, null, false);
   }
 
   /** The management client with static keys. */
   public static ClientSecurity management(KeysFile keys) {
-    return new ClientSecurity(MeterObjects.MANAGEMENT_CLIENT, Objects.requireNonNull(keys, "keys"), null);
+    return new ClientSecurity(MeterObjects.MANAGEMENT_CLIENT, Objects.requireNonNull(keys, "keys"), false);
   }
 
   /**
-   * The management client with keys from SCION's DRKey: derived at each association for the link's own SCION
-   * address and the meter's, through the local daemon behind {@code source}; renewed every epoch.
+   * The management client with keys that the link's transport supplies for both ends (on SCION: derived from
+   * DRKey for the link's own address and the meter's at each association, renewed when they expire).
    */
-  public static ClientSecurity drkey(DrkeyKeySource source) {
-    return new ClientSecurity(MeterObjects.MANAGEMENT_CLIENT, null, Objects.requireNonNull(source, "source"));
+  public static ClientSecurity fromNetwork() {
+    return new ClientSecurity(MeterObjects.MANAGEMENT_CLIENT, null, true);
   }
 
-  /** The DRKey source for DRKey-keyed management; empty otherwise. */
-  public Optional<DrkeyKeySource> drkey() {
-    return Optional.ofNullable(drkey);
+  /** Whether the keys come from the network (see {@link #fromNetwork()}). */
+  public boolean keysFromNetwork() {
+    return fromNetwork;
   }
 
   public int clientSap() {
     return clientSap;
   }
 
-  /** The static keys; empty for the public client and for DRKey. */
+  /** The static keys; empty for the public client and for keys from the network. */
   public Optional<KeysFile> keys() {
     return Optional.ofNullable(keys);
   }
 
   @Override
   public String toString() {
-    if (drkey != null) {
-      return "management client (SAP 1, HLS-GMAC suite 0), keys from DRKey protocol " + drkey.protocol();
+    if (fromNetwork) {
+      return "management client (SAP 1, HLS-GMAC suite 0), keys from the network (DRKey)";
     }
     return keys == null ? "public client (SAP 16, no security)"
         : "management client (SAP 1, HLS-GMAC suite 0, key id " + keys.keyId() + ")";

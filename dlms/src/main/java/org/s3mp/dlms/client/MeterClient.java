@@ -34,15 +34,13 @@ import org.s3mp.dlms.MeterObjects.RegisterDef;
 import org.s3mp.dlms.ObisCode;
 import org.s3mp.dlms.Unit;
 import org.s3mp.dlms.cosem.CosemObjects;
-import org.s3mp.dlms.drkey.DlmsKeys;
-import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.transport.ClientLink;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.NetworkKeys;
 import org.s3mp.dlms.transport.Transports;
-import org.s3mp.scion.ScionAddress;
 
 /**
  * A DLMS/COSEM association with one S3MP meter (logical name referencing, wrapper transport).
@@ -65,7 +63,7 @@ public final class MeterClient implements AutoCloseable {
   private final GXDLMSClock clock = CosemObjects.clock();
   private final List<GXDLMSRegister> registers = CosemObjects.registers();
   private boolean associated;
-  /** DRKey: the end of the keys' epoch (the association is renewed at the first request after it); else null. */
+  /** Keys from the network: when they expire (the association is renewed at the first request after); else null. */
   private Instant keysExpire;
   private String securityInfo;
 
@@ -110,29 +108,19 @@ public final class MeterClient implements AutoCloseable {
   }
 
   /**
-   * Associates: the management client first reads the meter's invocation counter as public client. With DRKey
-   * the keys are derived for this link's own SCION address and the meter's, for the current epoch.
+   * Associates: the management client first reads the meter's invocation counter as public client. Keys from
+   * the network are asked from the link for its two ends at every association (they expire).
    */
   private void establish() throws IOException {
     keysExpire = null;
     ClientSecurity effective = security;
     securityInfo = security.toString();
-    if (security.drkey().isPresent()) {
-      DrkeyKeySource source = security.drkey().get();
-      ScionAddress meter;
-      ScionAddress local;
-      try {
-        meter = ScionAddress.parse(link.remote().address());
-        local = ScionAddress.parse(link.localAddress().orElseThrow(() -> new IOException(
-            "DRKey needs a SCION meter (scion://...), not " + link.remote())));
-      } catch (IllegalArgumentException e) {
-        throw new IOException("DRKey needs a SCION meter (scion://...): " + e.getMessage(), e);
-      }
-      DlmsKeys k = source.current(meter, local);
-      effective = ClientSecurity.management(DrkeyKeySource.keysFile(k, meter, local));
-      securityInfo = "management client (SAP 1, HLS-GMAC suite 0), keys from DRKey protocol " + source.protocol()
-          + ", epoch " + k.epochBegin() + " - " + k.epochEnd() + ", key id " + k.keyId();
-      keysExpire = k.epochEnd();
+    if (security.keysFromNetwork()) {
+      NetworkKeys k = link.networkKeys().orElseThrow(() -> new IOException(
+          "keys from the network (DRKey) need a scion:// meter, not " + link.remote()));
+      effective = ClientSecurity.management(k.keys());
+      securityInfo = "management client (SAP 1, HLS-GMAC suite 0), " + k.description();
+      keysExpire = k.expires();
     }
     long invocationCounter = 0;
     if (effective.keys().isPresent()) {
@@ -145,7 +133,7 @@ public final class MeterClient implements AutoCloseable {
     associate();
   }
 
-  /** DRKey keys change every epoch: after the end of ours, associate again with the new epoch's keys. */
+  /** Keys from the network expire (DRKey: every epoch): after that, associate again with new ones. */
   private void renewIfExpired() throws IOException {
     if (keysExpire != null && !Instant.now().isBefore(keysExpire)) {
       keysExpire = null;

@@ -28,6 +28,16 @@ public interface ClientLink extends AutoCloseable {
     return java.util.Optional.empty();
   }
 
+  /**
+   * Keys for this link's two ends that the network supplies (DRKey on SCION), for a management association
+   * without configured keys; empty where the transport has none.
+   *
+   * @throws IOException when the transport supplies keys but could not get them now
+   */
+  default java.util.Optional<NetworkKeys> networkKeys() throws IOException {
+    return java.util.Optional.empty();
+  }
+
   /** The meter's address, for messages. */
   MeterUrl remote();
 

@@ -20,6 +20,21 @@ public interface TransportProvider {
    */
   boolean datagram();
 
+  /**
+   * Checks a URL of this scheme without opening anything, for configuration that is read long before it is used.
+   *
+   * @throws IllegalArgumentException saying what is wrong, with an example of a good URL
+   */
+  default void checkUrl(MeterUrl url) {}
+
+  /**
+   * Whether this transport chooses the paths its datagrams take (path policies, geofencing) and supplies keys
+   * from the network ({@link ClientLink#networkKeys()}).
+   */
+  default boolean pathAware() {
+    return false;
+  }
+
   /** Opens a client link to a meter. */
   ClientLink connect(MeterUrl url, Duration timeout) throws IOException;
 

@@ -1,12 +1,13 @@
 package org.s3mp.headend.fleet;
 
 import org.s3mp.dlms.transport.MeterUrl;
-import org.s3mp.scion.ScionAddress;
+import org.s3mp.dlms.transport.TransportProvider;
+import org.s3mp.dlms.transport.Transports;
 import java.util.regex.Pattern;
 
 /**
- * One meter of the fleet as the operator configures it: where it is (URL), its security (keys file now, DRKey
- * for SCION meters later), its path policy (SCION meters), poll interval and whether its load profile is
+ * One meter of the fleet as the operator configures it: where it is (URL), its security (keys file, or keys from
+ * the network for SCION meters), its path policy (SCION meters), poll interval and whether its load profile is
  * collected. The head-end never looks behind the URL: the DLMS client picks the transport.
  */
 public record MeterSpec(
@@ -29,27 +30,16 @@ public record MeterSpec(
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("url: not a meter URL (tcp://HOST:PORT or scion://ISD-AS,[IP]:PORT): " + url);
     }
-    switch (parsed.scheme()) {
-      case "tcp" -> {
-        try {
-          parsed.hostPort();
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("url: tcp URLs need a host and a port, e.g. tcp://127.0.0.1:4059");
-        }
-      }
-      case "scion" -> {
-        try {
-          ScionAddress.parse(parsed.address());
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("url: scion URLs are scion://ISD-AS,[IP]:PORT, e.g."
-              + " scion://1-ff00:0:111,[127.0.111.1]:4059 (" + e.getMessage() + ")");
-        }
-      }
-      default -> throw new IllegalArgumentException("url: scheme must be tcp:// or scion://, got " + url);
+    TransportProvider transport;
+    try {
+      transport = Transports.forUrl(parsed);
+      transport.checkUrl(parsed);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("url: " + e.getMessage());
     }
-    if (!"scion".equals(parsed.scheme()) && (drkey || (policy != null && !policy.isBlank()))) {
+    if (!transport.pathAware() && (drkey || (policy != null && !policy.isBlank()))) {
       // a path policy is a security property (geofencing): refuse it where it could not be enforced
-      throw new IllegalArgumentException("drkey and policy need a scion:// meter, got " + url);
+      throw new IllegalArgumentException("drkey and policy need a path-aware meter URL (scion://), got " + url);
     }
     if (!drkey && (keysFile == null || keysFile.isBlank())) {
       throw new IllegalArgumentException("keysFile: required unless drkey is true");

@@ -2,7 +2,6 @@ package org.s3mp.headend.polling;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -11,26 +10,21 @@ import org.s3mp.dlms.client.ClientSecurity;
 import org.s3mp.dlms.client.MeterClient;
 import org.s3mp.dlms.client.RegisterReading;
 import org.s3mp.dlms.client.RelayState;
-import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
-import org.s3mp.dlms.transport.scion.ScionTransport;
 import org.s3mp.headend.fleet.MeterSpec;
 import org.s3mp.headend.fleet.ProfileEntry;
 import org.s3mp.headend.fleet.RegisterValue;
-import org.s3mp.scion.daemon.DaemonClient;
 
 /**
  * Real meters: a DLMS/COSEM management association through {@link MeterClient}. The head-end hands over only
- * the URL, the security (keys file or DRKey) and the path policy; the client picks the transport.
+ * the URL, the security (keys file or keys from the network) and the path policy; the client picks the transport.
  */
-public final class DlmsMeterConnector implements MeterConnector, AutoCloseable {
+public final class DlmsMeterConnector implements MeterConnector {
 
   private final Duration timeout;
   private final String daemon;
-  private DaemonClient daemonClient; // guarded by this; opened for the first DRKey meter
-  private DrkeyKeySource drkey;
 
   /** Plain TCP and static keys only (no SCION daemon configured). */
   public DlmsMeterConnector(Duration timeout) {
@@ -39,7 +33,8 @@ public final class DlmsMeterConnector implements MeterConnector, AutoCloseable {
 
   /**
    * @param timeout for connecting and for each response (SCION links retransmit within it, see ScionClientLink)
-   * @param daemon the SCION daemon for scion:// meters and DRKey (null: $SCION_DAEMON_ADDRESS, then the default)
+   * @param daemon the SCION daemon for scion:// meters and their keys from the network (null:
+   *     $SCION_DAEMON_ADDRESS, then the default)
    */
   public DlmsMeterConnector(Duration timeout, String daemon) {
     this.timeout = timeout;
@@ -49,31 +44,15 @@ public final class DlmsMeterConnector implements MeterConnector, AutoCloseable {
   @Override
   public MeterConnection open(MeterSpec spec) throws IOException {
     ClientSecurity security = spec.drkey()
-        ? ClientSecurity.drkey(drkeySource())
+        ? ClientSecurity.fromNetwork()
         : ClientSecurity.management(KeysFile.load(Path.of(spec.keysFile())));
     MeterUrl url = MeterUrl.parse(spec.url());
     LinkOptions options = LinkOptions.of(timeout)
-        .with(ScionTransport.DAEMON, daemon)
-        .with(ScionTransport.POLICY, spec.policy());
+        .with(LinkOptions.SCION_DAEMON, daemon)
+        .with(LinkOptions.PATH_POLICY, spec.policy());
     return new Association(MeterClient.open(url, security, options));
   }
 
-  private synchronized DrkeyKeySource drkeySource() {
-    if (drkey == null) {
-      daemonClient = DaemonClient.connect(DaemonClient.resolveAddress(daemon));
-      drkey = new DrkeyKeySource(daemonClient, DrkeyKeySource.DEFAULT_PROTOCOL, Clock.systemUTC());
-    }
-    return drkey;
-  }
-
-  @Override
-  public synchronized void close() {
-    if (daemonClient != null) {
-      daemonClient.close();
-      daemonClient = null;
-      drkey = null;
-    }
-  }
 
   private static final class Association implements MeterConnection {
     private final MeterClient client;

@@ -10,10 +10,12 @@ import org.s3mp.dlms.transport.ClientLink;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.NetworkKeys;
+import org.s3mp.dlms.drkey.DlmsKeys;
+import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.scion.IsdAs;
 import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.ScionPath;
-import org.s3mp.scion.daemon.DaemonClient;
 import org.s3mp.scion.daemon.DaemonException;
 import org.s3mp.scion.path.PathSelector;
 import org.s3mp.scion.policy.NoCompliantPathException;
@@ -29,49 +31,63 @@ import org.s3mp.scion.socket.ScionDatagramSocket;
 final class ScionClientLink implements ClientLink {
   private final MeterUrl url;
   private final ScionAddress meter;
-  private final DaemonClient daemon;
+  private final ScionService service;
   private final ScionDatagramClient client;
+  private final int drkeyProtocol;
   private volatile ScionPath lastPath;
   private byte[] lastRequest;
   private final java.util.ArrayDeque<byte[]> recentAnswers = new java.util.ArrayDeque<>();
 
-  private ScionClientLink(MeterUrl url, ScionAddress meter, DaemonClient daemon, ScionDatagramClient client) {
+  private ScionClientLink(MeterUrl url, ScionAddress meter, ScionService service, ScionDatagramClient client,
+      int drkeyProtocol) {
     this.url = url;
     this.meter = meter;
-    this.daemon = daemon;
+    this.service = service;
     this.client = client;
+    this.drkeyProtocol = drkeyProtocol;
   }
 
-  static ScionClientLink open(MeterUrl url, ScionAddress meter, LinkOptions options, PathPolicy policy)
-      throws IOException {
-    String daemonAddress = ScionTransport.daemonAddress(options);
-    DaemonClient daemon = DaemonClient.connect(daemonAddress);
+  static ScionClientLink open(MeterUrl url, ScionAddress meter, LinkOptions options, PathPolicy policy,
+      int drkeyProtocol) throws IOException {
+    ScionService service = ScionService.acquire(ScionTransport.daemonAddress(options));
     ScionDatagramSocket socket = null;
     try {
-      IsdAs local = daemon.localAs().isdAs();
-      socket = ScionDatagramSocket.open(daemon, ScionTransport.localHost(options, daemonAddress), 0);
-      PathSelector selector = PathSelector.create(daemon, local, policy);
+      IsdAs local = service.daemon().localAs().isdAs();
+      socket = ScionDatagramSocket.open(service.daemon(),
+          ScionTransport.localHost(options, service.daemonAddress()), 0);
+      PathSelector selector = PathSelector.create(service.daemon(), local, policy);
       if (!local.equals(meter.isdAs())) {
         selector.select(meter.isdAs()); // fail closed now, with the policy's reason, if nothing complies
       }
-      return new ScionClientLink(url, meter, daemon, new ScionDatagramClient(socket, selector));
+      return new ScionClientLink(url, meter, service, new ScionDatagramClient(socket, selector), drkeyProtocol);
     } catch (NoCompliantPathException e) {
-      close(daemon, socket);
+      close(service, socket);
       throw new IOException(e.getMessage(), e);
     } catch (DaemonException e) {
-      close(daemon, socket);
-      throw new IOException("SCION daemon " + daemonAddress + ": " + e.getMessage(), e);
+      close(service, socket);
+      throw new IOException("SCION daemon " + service.daemonAddress() + ": " + e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
-      close(daemon, socket);
+      close(service, socket);
       throw e;
     }
   }
 
-  private static void close(DaemonClient daemon, ScionDatagramSocket socket) {
+  private static void close(ScionService service, ScionDatagramSocket socket) {
     if (socket != null) {
       socket.close();
     }
-    daemon.close();
+    service.close();
+  }
+
+  /** DRKey keys for this link's host address and the meter's (the meter is the DRKey source). */
+  @Override
+  public Optional<NetworkKeys> networkKeys() throws IOException {
+    ScionAddress local = client.socket().localAddress();
+    DrkeyKeySource source = service.drkey(drkeyProtocol);
+    DlmsKeys k = source.current(meter, local);
+    return Optional.of(new NetworkKeys(DrkeyKeySource.keysFile(k, meter, local), "keys from DRKey protocol "
+        + source.protocol() + ", epoch " + k.epochBegin() + " - " + k.epochEnd() + ", key id " + k.keyId(),
+        k.epochEnd()));
   }
 
   @Override
@@ -130,6 +146,6 @@ final class ScionClientLink implements ClientLink {
   @Override
   public void close() {
     client.close();
-    daemon.close();
+    service.close();
   }
 }

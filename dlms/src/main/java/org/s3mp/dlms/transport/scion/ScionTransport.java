@@ -11,6 +11,7 @@ import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.PduHandler;
 import org.s3mp.dlms.transport.ServerEndpoint;
 import org.s3mp.dlms.transport.TransportProvider;
+import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.daemon.DaemonClient;
 import org.s3mp.scion.policy.PathPolicy;
@@ -21,12 +22,8 @@ import org.s3mp.scion.policy.PathPolicy;
  * meter answers on the reversed path of each request.
  */
 public final class ScionTransport implements TransportProvider {
-  /** Parameter: the SCION daemon ({@code IP:PORT}); default {@code SCION_DAEMON_ADDRESS}, then 127.0.0.1:30255. */
-  public static final String DAEMON = "scion.daemon";
   /** Parameter: the local host address to bind; default the daemon's IP (the AS's host address). */
   public static final String LOCAL_HOST = "scion.local";
-  /** Parameter: the path policy, as JSON text or as the path of a JSON/YAML policy file. */
-  public static final String POLICY = "scion.policy";
 
   @Override
   public String scheme() {
@@ -39,13 +36,23 @@ public final class ScionTransport implements TransportProvider {
   }
 
   @Override
+  public void checkUrl(MeterUrl url) {
+    address(url);
+  }
+
+  @Override
+  public boolean pathAware() {
+    return true;
+  }
+
+  @Override
   public ClientLink connect(MeterUrl url, Duration timeout) throws IOException {
     return connect(url, LinkOptions.of(timeout));
   }
 
   @Override
   public ClientLink connect(MeterUrl url, LinkOptions options) throws IOException {
-    return ScionClientLink.open(url, address(url), options, policy(options));
+    return ScionClientLink.open(url, address(url), options, policy(options), drkeyProtocol(options));
   }
 
   @Override
@@ -65,13 +72,29 @@ public final class ScionTransport implements TransportProvider {
     try {
       return ScionAddress.parse(url.address());
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("bad SCION address in " + url + " (want scion://ISD-AS,[IP]:PORT): "
-          + e.getMessage(), e);
+      throw new IllegalArgumentException("scion URLs are scion://ISD-AS,[IP]:PORT, e.g."
+          + " scion://1-ff00:0:111,[127.0.111.1]:4059 (" + e.getMessage() + ")", e);
     }
   }
 
   static String daemonAddress(LinkOptions o) {
-    return DaemonClient.resolveAddress(o.parameter(DAEMON));
+    return DaemonClient.resolveAddress(o.parameter(LinkOptions.SCION_DAEMON));
+  }
+
+  static int drkeyProtocol(LinkOptions o) {
+    String p = o.parameter(LinkOptions.DRKEY_PROTOCOL);
+    if (p == null) {
+      return DrkeyKeySource.DEFAULT_PROTOCOL;
+    }
+    try {
+      int n = Integer.parseInt(p.strip());
+      if (n >= 2 && n <= 0xFFFF) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("DRKey protocol must be 2-65535 (0 and 1 are reserved): " + p);
   }
 
   /** The local host: explicit, else the daemon's IP, which in a SCION AS runs on the host's own address. */
@@ -82,7 +105,7 @@ public final class ScionTransport implements TransportProvider {
   }
 
   static PathPolicy policy(LinkOptions o) throws IOException {
-    String p = o.parameter(POLICY);
+    String p = o.parameter(LinkOptions.PATH_POLICY);
     if (p == null) {
       return PathPolicy.allowAll();
     }

@@ -26,6 +26,15 @@ public final class TcpTransport implements TransportProvider {
   }
 
   @Override
+  public void checkUrl(MeterUrl url) {
+    try {
+      address(url);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("tcp URLs need a host and a port, e.g. tcp://127.0.0.1:4059", e);
+    }
+  }
+
+  @Override
   public ClientLink connect(MeterUrl url, Duration timeout) throws IOException {
     return TcpClientLink.open(url, address(url), timeout);
   }

@@ -51,7 +51,7 @@ class ScionTransportIT {
     };
     String url = "scion://" + tb.concentrator() + ",[" + tb.hostAddress(tb.concentrator()).getHostAddress() + "]:4059";
     meter = Transports.forUrl(MeterUrl.parse(url)).listen(MeterUrl.parse(url), echo,
-        LinkOptions.of(Duration.ofSeconds(1)).with(ScionTransport.DAEMON, daemon(tb.concentrator())));
+        LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator())));
   }
 
   @AfterAll
@@ -67,8 +67,8 @@ class ScionTransportIT {
   }
 
   private static ClientLink connect(String policyJson) throws IOException {
-    LinkOptions o = LinkOptions.of(Duration.ofMillis(300)).with(ScionTransport.DAEMON, daemon(tb.headEnd()))
-        .with(ScionTransport.POLICY, policyJson);
+    LinkOptions o = LinkOptions.of(Duration.ofMillis(300)).with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd()))
+        .with(LinkOptions.PATH_POLICY, policyJson);
     return Transports.forUrl(meter.localUrl()).connect(meter.localUrl(), o);
   }
 
