@@ -210,7 +210,8 @@ public final class CosemServer implements PduHandler {
       log.debug("request refused: {}", e.toString());
       sr.setReply(null);
     }
-    byte[] reply = sr.getReply();
+    // Gurux writes the release response's lengths short; everything else it emits is well-formed
+    byte[] reply = ReleaseResponse.wellFormed(sr.getReply());
     counters.serverCounterAdvanced(keyId, server.getCiphering().getInvocationCounter());
 
     boolean answeredCiphered = reply != null && isCipheredAnswer(reply);
