@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -133,6 +134,59 @@ class DashboardBrowserIT {
     assertThat(browser.findElement(By.id("disconnect")).isDisplayed()).isFalse();
     browser.findElement(By.id("read-once")).click();
     wait.until(d -> d.findElement(By.id("v-voltage")).getText().endsWith(" V"));
+  }
+
+  @Test
+  void aFleetOfAHundredMetersIsCountedSearchedAndPagedOnTheServer() throws Exception {
+    // 99 more meters whose port refuses connections (failing) beside the real one
+    Http http = new Http(headend.baseUri());
+    Path keys = RealMeters.keys(dir, "fleet");
+    for (int i = 0; i < 99; i++) {
+      Http.Response created = http.post("/api/meters", OPERATOR, String.format(
+          "{\"id\": \"m-%03d\", \"url\": \"tcp://127.0.0.1:1\", \"keysFile\": \"%s\", \"pollSeconds\": 1}", i,
+          keys.toString().replace("\\", "\\\\")));
+      assertThat(created.status()).as(created.body()).isEqualTo(201);
+    }
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+    browser.get(headend.baseUri() + "/");
+    browser.findElement(By.id("token")).sendKeys(VIEWER);
+    browser.findElement(By.id("login")).click();
+    wait.until(d -> d.findElement(By.id("fleet-total")).getText().equals("(100)"));
+    assertThat(browser.findElement(By.id("fleet-page")).getText()).startsWith("page 1 of 4");
+    assertThat(rowIds()).hasSize(25).startsWith("m-000", "m-001").isSorted();
+    // the failing meters show up in the state counts without reloading the page
+    wait.until(d -> chip("failing") >= 50);
+    assertThat(chip("")).isEqualTo(100);
+
+    browser.findElement(By.id("fleet-next")).click();
+    wait.until(d -> d.findElement(By.id("fleet-page")).getText().startsWith("page 2 of 4"));
+    assertThat(rowIds()).hasSize(25).startsWith("m-025");
+
+    browser.findElement(By.id("fleet-search")).sendKeys("m-07");
+    wait.until(d -> rowIds().size() == 10);
+    assertThat(rowIds()).allMatch(id -> id.startsWith("m-07"));
+    assertThat(browser.findElement(By.id("fleet-page")).getText()).startsWith("page 1 of 1, 10 meters");
+
+    // filter by state: only the real meter is read
+    browser.findElement(By.id("fleet-search")).clear();
+    browser.findElement(By.id("fleet-search")).sendKeys("m1");
+    wait.until(d -> rowIds().equals(List.of("m1")));
+    Files.createDirectories(Path.of("target"));
+    Files.write(Path.of("target", "dashboard-fleet.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+  }
+
+  /** The ids in the table, read in one script run (the table is redrawn every few seconds). */
+  @SuppressWarnings("unchecked")
+  private List<String> rowIds() {
+    return (List<String>) ((JavascriptExecutor) browser).executeScript(
+        "return [...document.querySelectorAll('#meters tbody tr')].map(tr => tr.dataset.id)");
+  }
+
+  /** The number on a state filter button ("" for all), or -1 before the first page arrived. */
+  private int chip(String state) {
+    Object text = ((JavascriptExecutor) browser).executeScript("const b = document.querySelector("
+        + "'#fleet-states button[data-state=\"' + arguments[0] + '\"]'); return b ? b.textContent : null", state);
+    return text == null ? -1 : Integer.parseInt(text.toString().substring(text.toString().lastIndexOf(' ') + 1));
   }
 
   @Test

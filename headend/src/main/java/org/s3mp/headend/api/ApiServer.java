@@ -128,6 +128,8 @@ public final class ApiServer implements AutoCloseable {
     }, Role.VIEWER);
 
     app.get("/api/meters", ctx -> ctx.json(s.poller().statuses().stream().map(ApiServer::meterJson).toList()), Role.VIEWER);
+    app.get("/api/fleet", ctx -> ctx.json(FleetPage.of(s.poller().statuses(), FleetPage.Query.parse(ctx::queryParam),
+        Instant.now())), Role.VIEWER);
     app.post("/api/meters", this::createMeter, Role.OPERATOR);
     app.get("/api/meters/{id}", ctx -> ctx.json(meterJson(status(ctx))), Role.VIEWER);
     app.delete("/api/meters/{id}", this::deleteMeter, Role.OPERATOR);
@@ -371,6 +373,10 @@ public final class ApiServer implements AutoCloseable {
   }
 
   static Map<String, Object> meterJson(MeterStatus m) {
+    return meterJson(m, Instant.now());
+  }
+
+  static Map<String, Object> meterJson(MeterStatus m, Instant now) {
     Map<String, Object> json = new LinkedHashMap<>();
     MeterSpec spec = m.spec();
     json.put("id", spec.id());
@@ -387,6 +393,7 @@ public final class ApiServer implements AutoCloseable {
     json.put("lastReadingAt", m.lastReadingAt());
     json.put("lastError", m.lastError());
     json.put("path", m.path());
+    json.put("state", m.state(now).apiName());
     return json;
   }
 

@@ -50,16 +50,47 @@ function logout(reason) {
 
 function fmtTime(iso) { return iso ? new Date(iso).toLocaleTimeString() : '-'; }
 
+// The fleet table is one page from the server (GET /api/fleet): a fleet of 10,000 meters is never sent whole.
+const STATES = { on_time: 'read on time', waiting: 'not read yet', late: 'late', failing: 'failing',
+  disconnected: 'disconnected', refused: 'refused' };
+const fleet = { q: '', state: '', transport: '', sort: 'id', order: 'asc', page: 0, size: 25, pages: 1 };
+
 async function refreshMeters() {
-  const meters = await api('GET', '/api/meters');
+  const params = new URLSearchParams({ sort: fleet.sort, order: fleet.order, page: String(fleet.page),
+    size: String(fleet.size) });
+  if (fleet.q) params.set('q', fleet.q);
+  if (fleet.state) params.set('state', fleet.state);
+  if (fleet.transport) params.set('transport', fleet.transport);
+  const view = await api('GET', '/api/fleet?' + params);
+  if (view.page > 0 && view.items.length === 0 && view.matching > 0) { // the fleet shrank under this page
+    fleet.page = Math.max(0, view.pages - 1);
+    return refreshMeters();
+  }
+  fleet.pages = Math.max(1, view.pages);
+  $('fleet-total').textContent = '(' + view.total + ')';
+  $('fleet-page').textContent = 'page ' + (view.page + 1) + ' of ' + fleet.pages + ', ' + view.matching + ' meters';
+  $('fleet-prev').disabled = view.page === 0;
+  $('fleet-next').disabled = view.page + 1 >= fleet.pages;
+  const chips = $('fleet-states');
+  chips.replaceChildren();
+  for (const [key, label] of Object.entries({ '': 'all', ...STATES })) {
+    const b = document.createElement('button');
+    const n = key ? view.matchingCounts[key] : Object.values(view.matchingCounts).reduce((a, c) => a + c, 0);
+    b.textContent = label + ' ' + n;
+    b.dataset.state = key;
+    b.classList.toggle('active', fleet.state === key);
+    b.addEventListener('click', () => { fleet.state = key; fleet.page = 0; refreshMeters().catch(() => {}); });
+    chips.appendChild(b);
+  }
   const body = $('meters').tBodies[0];
   body.replaceChildren();
-  for (const m of meters) {
+  for (const m of view.items) {
     const tr = document.createElement('tr');
     tr.dataset.id = m.id;
+    tr.dataset.state = m.state;
     tr.classList.toggle('selected', m.id === state.meter);
-    for (const text of [m.id, m.transport, m.connected ? 'open' : 'closed', m.relay || '-', fmtTime(m.lastReadingAt),
-      m.path || '-', m.lastError || '']) {
+    for (const text of [m.id, STATES[m.state] || m.state, m.transport, m.connected ? 'open' : 'closed', m.relay || '-',
+      fmtTime(m.lastReadingAt), m.path || '-', m.lastError || '']) {
       const td = document.createElement('td');
       td.textContent = text;
       tr.appendChild(td);
@@ -68,8 +99,31 @@ async function refreshMeters() {
     body.appendChild(tr);
     if (m.id === state.meter) setContinuousButton(m.continuous);
   }
-  if (!state.meter && meters.length > 0) selectMeter(meters[0].id);
+  if (!state.meter && view.items.length > 0) selectMeter(view.items[0].id);
 }
+
+let searchTimer = null;
+$('fleet-search').addEventListener('input', () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => { fleet.q = $('fleet-search').value.trim(); fleet.page = 0;
+    refreshMeters().catch(() => {}); }, 200);
+});
+$('fleet-transport').addEventListener('change', () => {
+  fleet.transport = $('fleet-transport').value; fleet.page = 0; refreshMeters().catch(() => {});
+});
+$('fleet-prev').addEventListener('click', () => { fleet.page = Math.max(0, fleet.page - 1);
+  refreshMeters().catch(() => {}); });
+$('fleet-next').addEventListener('click', () => { fleet.page = Math.min(fleet.pages - 1, fleet.page + 1);
+  refreshMeters().catch(() => {}); });
+for (const th of document.querySelectorAll('#meters th[data-sort]')) {
+  th.addEventListener('click', () => {
+    fleet.order = fleet.sort === th.dataset.sort && fleet.order === 'asc' ? 'desc' : 'asc';
+    fleet.sort = th.dataset.sort;
+    refreshMeters().catch(() => {});
+  });
+}
+// live without reloading: the page of the table follows the fleet's state
+setInterval(() => { if (state.token && !$('app-view').hidden) refreshMeters().catch(() => {}); }, 3000);
 
 async function refreshAudit() {
   const entries = await api('GET', '/api/audit?limit=20');
