@@ -27,6 +27,11 @@ public final class ScionTransport implements TransportProvider {
   public static final String LOCAL_HOST = "scion.local";
   /** Parameter: the path policy, as JSON text or as the path of a JSON/YAML policy file. */
   public static final String POLICY = "scion.policy";
+  /**
+   * Listener parameter: the sources a meter accepts datagrams from, {@code ISD-AS} or {@code ISD-AS,HOST}
+   * separated by spaces ({@link TrustedSources#format()}); absent or blank: any source.
+   */
+  public static final String TRUST = "scion.trust";
 
   @Override
   public String scheme() {
@@ -55,7 +60,8 @@ public final class ScionTransport implements TransportProvider {
 
   @Override
   public ServerEndpoint listen(MeterUrl url, PduHandler handler, LinkOptions options) throws IOException {
-    return ScionServerEndpoint.start(address(url), handler, daemonAddress(options));
+    return ScionServerEndpoint.start(address(url), handler, daemonAddress(options),
+        TrustedSources.parseList(options.parameter(TRUST)));
   }
 
   static ScionAddress address(MeterUrl url) {
