@@ -14,6 +14,8 @@ import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.dlms.server.AssociationKeys;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.scion.ScionTransport;
+import org.s3mp.dlms.transport.scion.TrustedSources;
 import org.s3mp.meter.AgentConfig;
 import org.s3mp.meter.MeterAgent;
 import org.s3mp.meter.Sources;
@@ -128,10 +130,16 @@ final class MeterCommand implements Callable<Integer> {
       + " head-end (--trust) and DRKey epoch, derived through the --daemon of this meter's AS.")
   boolean drkey;
 
-  @Option(names = "--trust", paramLabel = "ISD-AS,HOST",
-      description = "A head-end allowed to associate as management client with --drkey (repeatable), e.g."
-          + " 1-ff00:0:112,127.0.112.1.")
+  @Option(names = "--trust", paramLabel = "ISD-AS[,HOST]",
+      description = "A SCION source the meter accepts datagrams from (repeatable): a whole AS or one host, e.g."
+          + " 1-ff00:0:112,127.0.112.1. Datagrams from anyone else are dropped before any DLMS parsing or"
+          + " cryptography (counted, logged at most every 10 s). With --drkey the hosts given are the head-ends"
+          + " allowed to manage. Without --trust the meter accepts any source.")
   List<String> trust = new ArrayList<>();
+
+  @Option(names = "--open", description = "Accept datagrams from any SCION source even with --trust (which then"
+      + " only names the --drkey management head-ends).")
+  boolean open;
 
   @Option(names = "--config", paramLabel = "FILE",
       description = "Options from a properties file: NAME=VALUE per option without the dashes (e.g. "
@@ -158,6 +166,15 @@ final class MeterCommand implements Callable<Integer> {
       }
     }
     LinkOptions transport = scionOptions.linkOptions(Duration.ofSeconds(5));
+    TrustedSources trustedSources;
+    try {
+      trustedSources = open ? TrustedSources.open() : TrustedSources.parse(trust);
+    } catch (IllegalArgumentException e) {
+      throw new S3mp.UsageError("--trust: " + e.getMessage());
+    }
+    if (!trustedSources.isOpen()) {
+      transport = transport.with(ScionTransport.TRUST, trustedSources.format());
+    }
     AssociationKeys associationKeys;
     String serialNumber;
     if (drkey) {
@@ -267,7 +284,13 @@ final class MeterCommand implements Callable<Integer> {
     ScionAddress meter;
     try {
       for (String t : trust) {
-        trusted.add(DrkeyAssociationKeys.TrustedHeadEnd.parse(t));
+        if (t.indexOf(',') >= 0) { // DRKey keys are per host: a whole trusted AS is network-level only
+          trusted.add(DrkeyAssociationKeys.TrustedHeadEnd.parse(t));
+        }
+      }
+      if (trusted.isEmpty()) {
+        throw new S3mp.UsageError("--drkey needs at least one --trust ISD-AS,HOST with a host (DRKey keys are per"
+            + " host): " + trust);
       }
       meter = ScionAddress.parse(scion.address());
     } catch (IllegalArgumentException e) {

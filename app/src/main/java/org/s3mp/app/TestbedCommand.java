@@ -66,6 +66,11 @@ final class TestbedCommand {
         + " SCION (needs root).")
     boolean sig;
 
+    @Option(names = "--hidden-paths", description = "The concentrator AS registers its down-segments only in a"
+        + " hidden-path group whose readers (and registries) are the head-end AS(es); nothing public, so no other"
+        + " AS (cores, the outsider) finds a path to the meters.")
+    boolean hiddenPaths;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
         description = "How long to wait for paths (default: ${DEFAULT-VALUE}).")
     int timeout;
@@ -76,7 +81,7 @@ final class TestbedCommand {
       long t0 = System.nanoTime();
       Testbed.Options o = new Testbed.Options(runDir.get(), topo,
           drkeyEpoch == null ? null : Duration.ofSeconds(drkeyEpoch), Duration.ofSeconds(timeout),
-          line -> System.out.println("testbed: " + line), sig);
+          line -> System.out.println("testbed: " + line), sig, hiddenPaths);
       Testbed tb = Testbed.start(o);
       System.out.printf("testbed: up in %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
       printSummary(tb);
@@ -95,8 +100,21 @@ final class TestbedCommand {
       System.out.printf("  [%s] %s%n", p.status(), String.join(" ", p.hops()));
     }
     System.out.println();
+    printHiddenPaths(tb);
     printSig(tb);
     System.out.println("logs: " + tb.logDir());
+  }
+
+  private static void printHiddenPaths(Testbed tb) {
+    tb.hiddenPaths().ifPresentOrElse(g -> {
+      System.out.println("hidden paths: group " + g.id() + " (owner " + g.owner() + ")");
+      System.out.println("  writers    " + String.join(", ", g.writers()) + " (down-segments registered only here)");
+      System.out.println("  readers    " + String.join(", ", g.readers()));
+      System.out.println("  registries " + String.join(", ", g.registries()));
+      tb.outsider().ifPresent(o -> System.out.println("  " + o + " (outsider) and the cores find no path to "
+          + String.join(", ", g.writers())));
+    }, () -> System.out.println("hidden paths: off (every AS finds paths to every other)"));
+    System.out.println();
   }
 
   private static void printSig(Testbed tb) {
@@ -179,6 +197,7 @@ final class TestbedCommand {
         });
         out.put("ases", ases);
         out.put("linksDown", downLinks);
+        tb.hiddenPaths().ifPresent(g -> out.put("hiddenPathGroups", List.of(g)));
         tb.sig().ifPresent(sig -> out.put("sig", Map.of(
             "meterNamespace", sig.meterNamespace(),
             "meterAddress", sig.meterAddress().getHostAddress(),
@@ -202,6 +221,7 @@ final class TestbedCommand {
         }
         System.out.println("links down: " + (downLinks.isEmpty() ? "none" : String.join(", ", downLinks)));
         System.out.println();
+        printHiddenPaths(tb);
         printSig(tb);
       }
       return running == procs.size() ? 0 : 1;

@@ -34,7 +34,7 @@ class TestbedCommandIT {
   @AfterAll
   static void down() throws Exception {
     Cli.Result r = Cli.run("testbed", "down", "--dir", runDir.toString());
-    assertThat(r.out()).as(r.err()).contains("stopped 29 processes");
+    assertThat(r.out()).as(r.err()).contains("stopped 34 processes");
     // the command must have left nothing to clean up; this only guards against a failed down
     Testbed.attach(runDir).ifPresent(tb -> {
       try {
@@ -51,7 +51,7 @@ class TestbedCommandIT {
     assertThat(status.exitCode()).as(status.err()).isZero();
     JsonNode json = new ObjectMapper().readTree(status.out());
     assertThat(json.path("running").asBoolean()).isTrue();
-    assertThat(json.path("ases")).hasSize(5);
+    assertThat(json.path("ases")).hasSize(6);
     assertThat(json.path("ases").findValuesAsText("role")).contains("core", "concentrator", "head-end");
     assertThat(json.path("ases").findValuesAsText("daemon")).contains("127." + block.number() + ".112.1:30255");
     assertThat(Path.of(json.path("binaries").asText()).resolve("router")).isExecutable();

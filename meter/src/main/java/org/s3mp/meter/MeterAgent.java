@@ -97,6 +97,11 @@ public final class MeterAgent implements AutoCloseable {
     return endpoints.stream().map(ServerEndpoint::localUrl).toList();
   }
 
+  /** Datagrams dropped on arrival from untrusted sources, over all endpoints (network-level access control). */
+  public long droppedUntrusted() {
+    return endpoints.stream().mapToLong(ServerEndpoint::droppedUntrusted).sum();
+  }
+
   private void scheduleCapture() {
     long period = config.capturePeriodSeconds() * 1000L;
     long now = backend.now().toEpochMilli();

@@ -27,6 +27,7 @@ import org.s3mp.dlms.client.RegisterReading;
 import org.s3mp.dlms.client.RelayState;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.transport.LinkOptions;
+import org.s3mp.dlms.transport.scion.ScionTransport;
 import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.meter.drivers.LoggingDisplay;
@@ -197,6 +198,36 @@ class ScionMeterIT {
           Thread.sleep(wait / 1_000_000); // the reading schedule, not a synchronisation
         }
       }
+    }
+  }
+
+  /**
+   * Network-level access control: a meter trusting only the head-end's host reads fine from there, while a host
+   * in another AS with the right keys gets no answer at all; its datagrams are counted as dropped.
+   */
+  @Test
+  void aMeterTrustingOnlyTheHeadEndDropsOtherSourcesBeforeDlms(@TempDir Path trustedDir) throws IOException {
+    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
+    String headEnd = tb.headEnd() + "," + tb.hostAddress(tb.headEnd()).getHostAddress();
+    String other = tb.topology().asWithRole(org.s3mp.testbed.TopologySpec.Role.CORE); // a host outside the trust list
+    try (MeterAgent trusting = MeterAgent.start(new AgentConfig(trustedDir,
+        List.of(MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:0")), KEYS, Sources.simulated(8), 900,
+        new LoggingRelay(), new LoggingDisplay(), "IT-SCION-TRUST",
+        LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator()))
+            .with(ScionTransport.TRUST, headEnd)))) {
+      MeterUrl url = trusting.endpoints().get(0);
+      try (MeterClient c = MeterClient.open(url, ClientSecurity.management(KEYS), LinkOptions.of(Duration.ofSeconds(3))
+          .with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd())))) {
+        assertThat(c.readSerialNumber()).isEqualTo("IT-SCION-TRUST");
+      }
+      assertThat(trusting.droppedUntrusted()).isZero();
+      assertThatThrownBy(() -> {
+        try (MeterClient c = MeterClient.open(url, ClientSecurity.publicClient(), LinkOptions.of(
+            Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(other)))) {
+          c.readSerialNumber();
+        }
+      }).isInstanceOf(IOException.class);
+      assertThat(trusting.droppedUntrusted()).isPositive();
     }
   }
 

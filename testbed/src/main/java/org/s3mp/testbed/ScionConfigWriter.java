@@ -36,12 +36,30 @@ final class ScionConfigWriter {
   private final TopologySpec topo;
   private final Path genDir;
   private final SigNetwork sig;
+  private final HiddenPathGroup hidden;
 
-  /** {@code sig} is null unless the testbed runs SCION-IP gateways. */
   ScionConfigWriter(TopologySpec topo, Path genDir, SigNetwork sig) {
+    this(topo, genDir, sig, null);
+  }
+
+  /**
+   * {@code sig} is null unless the testbed runs SCION-IP gateways, {@code hidden} null unless the concentrators
+   * register their down-segments in a hidden-path group only.
+   */
+  ScionConfigWriter(TopologySpec topo, Path genDir, SigNetwork sig, HiddenPathGroup hidden) {
     this.topo = topo;
     this.genDir = genDir;
     this.sig = sig;
+    this.hidden = hidden;
+  }
+
+  /** The hidden-paths file of a member AS of the hidden-path group. */
+  Path hiddenPathsFile(String ia) {
+    return asDir(ia).resolve("hidden-paths.yml");
+  }
+
+  private boolean hiddenMember(String ia) {
+    return hidden != null && hidden.member(ia);
   }
 
   static String fileName(String ia) {
@@ -93,6 +111,9 @@ final class ScionConfigWriter {
       JSON.writeValue(dir.resolve("staticInfoConfig.json").toFile(), staticInfo(ia));
       for (Interface itf : topo.interfacesOf(ia)) {
         Files.writeString(dir.resolve(routerId(itf) + ".toml"), routerToml(topo.as(ia), itf, dir));
+      }
+      if (hiddenMember(ia)) {
+        Files.writeString(hiddenPathsFile(ia), hidden.yaml(ia, topo.interfacesOf(ia)));
       }
       Files.writeString(dir.resolve("cs.toml"), controlToml(ia, dir));
       Files.writeString(dir.resolve("sd.toml"), daemonToml(ia, dir));
@@ -150,6 +171,11 @@ final class ScionConfigWriter {
     Map<String, Object> cs = Map.of(controlId(ia), Map.of("addr", as.ip() + ":" + CS_PORT));
     t.put("control_service", cs);
     t.put("discovery_service", cs);
+    if (hiddenMember(ia)) {
+      // where other members' control services find this AS's hidden segment services (through its discovery)
+      t.put("hidden_segment_lookup_service", cs);
+      t.put("hidden_segment_registration_service", cs);
+    }
     Map<String, Object> routers = new LinkedHashMap<>();
     for (Interface itf : topo.interfacesOf(ia)) {
       Interface peer = topo.peerOf(itf);
@@ -218,7 +244,7 @@ final class ScionConfigWriter {
     return general(routerId(itf), dir) + "[metrics]\nprometheus = \"" + routerMetricsAddr(as, itf) + "\"\n";
   }
 
-  private String controlToml(String ia, Path dir) {
+  String controlToml(String ia, Path dir) {
     String id = controlId(ia);
     Path db = dir.resolve("db");
     StringBuilder s = new StringBuilder(general(id, dir));
@@ -231,20 +257,27 @@ final class ScionConfigWriter {
     s.append("[beaconing]\norigination_interval = \"2s\"\npropagation_interval = \"2s\"\n"
         + "registration_interval = \"2s\"\n\n");
     // re-query cached segments often, so paths that appear later (e.g. via other ISDs) show up in seconds
-    s.append("[path]\nquery_interval = \"5s\"\n\n");
+    s.append("[path]\nquery_interval = \"5s\"\n");
+    if (hiddenMember(ia)) {
+      s.append("hidden_paths_cfg = \"").append(hiddenPathsFile(ia)).append("\"\n");
+    }
+    s.append("\n");
     if (topo.as(ia).core()) {
       s.append("[ca]\nmode = \"in-process\"\n\n");
     }
     return s.toString();
   }
 
-  private String daemonToml(String ia, Path dir) {
+  String daemonToml(String ia, Path dir) {
     Path db = dir.resolve("db");
     return general("sd" + ia.replace(':', '_'), dir)
         + db("trust_db", db.resolve("sd.trust.db"))
         + db("path_db", db.resolve("sd.path.db"))
         + db("drkey_level2_db", db.resolve("sd.drkey_level2.db"))
-        + "[sd]\naddress = \"" + daemonAddress(ia) + "\"\nquery_interval = \"5s\"\n";
+        + "[sd]\naddress = \"" + daemonAddress(ia) + "\"\nquery_interval = \"5s\"\n"
+        // readers' daemons also ask their control service for the group's hidden down-segments
+        + (hidden != null && hidden.readers().contains(ia)
+            ? "hidden_path_groups = \"" + hiddenPathsFile(ia) + "\"\n" : "");
   }
 
   private String dispatcherToml(String ia) {

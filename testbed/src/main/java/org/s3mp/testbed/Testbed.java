@@ -47,31 +47,46 @@ public final class Testbed implements AutoCloseable {
   /** How to start a testbed. */
   public record Options(
       Path runDir, TopologySpec topology, Duration drkeyEpoch, Duration readyTimeout, Consumer<String> progress,
-      boolean sig) {
+      boolean sig, boolean hiddenPaths) {
+    public Options(Path runDir, TopologySpec topology, Duration drkeyEpoch, Duration readyTimeout,
+        Consumer<String> progress, boolean sig) {
+      this(runDir, topology, drkeyEpoch, readyTimeout, progress, sig, false);
+    }
+
     public Options withTopology(TopologySpec t) {
-      return new Options(runDir, t, drkeyEpoch, readyTimeout, progress, sig);
+      return new Options(runDir, t, drkeyEpoch, readyTimeout, progress, sig, hiddenPaths);
     }
 
     /** Shortens DRKey epochs (SCION_TESTING_DRKEY_EPOCH_DURATION on every process) for rotation tests. */
     public Options withDrkeyEpoch(Duration d) {
-      return new Options(runDir, topology, d, readyTimeout, progress, sig);
+      return new Options(runDir, topology, d, readyTimeout, progress, sig, hiddenPaths);
     }
 
     public Options withProgress(Consumer<String> p) {
-      return new Options(runDir, topology, drkeyEpoch, readyTimeout, p, sig);
+      return new Options(runDir, topology, drkeyEpoch, readyTimeout, p, sig, hiddenPaths);
     }
 
     /** Adds SCION-IP gateways in network namespaces (see {@link SigNetwork}); needs root. */
     public Options withSig(boolean on) {
-      return new Options(runDir, topology, drkeyEpoch, readyTimeout, progress, on);
+      return new Options(runDir, topology, drkeyEpoch, readyTimeout, progress, on, hiddenPaths);
+    }
+
+    /**
+     * The concentrators register their down-segments only in the {@link HiddenPathGroup} of the head-ends: no
+     * other AS finds a path to them.
+     */
+    public Options withHiddenPaths(boolean on) {
+      return new Options(runDir, topology, drkeyEpoch, readyTimeout, progress, sig, on);
     }
   }
 
   /** What {@code testbed.json} records so that later commands can attach to a running testbed. */
-  record Description(TopologySpec topology, String binaries, Long drkeyEpochSeconds, boolean sig) {}
+  record Description(TopologySpec topology, String binaries, Long drkeyEpochSeconds, boolean sig,
+      HiddenPathGroup hiddenPaths) {}
 
   public static Options options(Path runDir) {
-    return new Options(runDir, TopologySpec.defaultTopology(), null, Duration.ofSeconds(120), line -> {}, false);
+    return new Options(runDir, TopologySpec.defaultTopology(), null, Duration.ofSeconds(120), line -> {}, false,
+        false);
   }
 
   private static Testbed shared;
@@ -138,14 +153,18 @@ public final class Testbed implements AutoCloseable {
   private final RouterHealth health = new RouterHealth();
   /** Set in SIG mode. */
   private final SigNetwork sig;
+  /** Set with hidden paths. */
+  private final HiddenPathGroup hidden;
 
-  private Testbed(Path runDir, TopologySpec topo, ScionBinaries bin, ProcessSupervisor supervisor, boolean sig) {
+  private Testbed(Path runDir, TopologySpec topo, ScionBinaries bin, ProcessSupervisor supervisor, boolean sig,
+      HiddenPathGroup hidden) {
     this.runDir = runDir;
     this.topo = topo;
     this.bin = bin;
     this.supervisor = supervisor;
     this.sig = sig ? new SigNetwork(topo, runDir) : null;
-    this.config = new ScionConfigWriter(topo, runDir.resolve("gen"), this.sig);
+    this.hidden = hidden;
+    this.config = new ScionConfigWriter(topo, runDir.resolve("gen"), this.sig, hidden);
     this.routes = new LoopbackSourceRoutes(runDir.resolve("routes.txt"));
   }
 
@@ -168,12 +187,14 @@ public final class Testbed implements AutoCloseable {
     ScionBinaries bin = ScionBinaries.ensure(o.progress());
     deleteRecursively(o.runDir().resolve("gen"));
     deleteRecursively(o.runDir().resolve("logs"));
-    Testbed tb = new Testbed(o.runDir(), o.topology(), bin, new ProcessSupervisor(o.runDir().resolve(STATE)), o.sig());
+    HiddenPathGroup hidden = o.hiddenPaths() ? HiddenPathGroup.of(o.topology()) : null;
+    Testbed tb = new Testbed(o.runDir(), o.topology(), bin, new ProcessSupervisor(o.runDir().resolve(STATE)), o.sig(),
+        hidden);
     try {
       o.progress().accept("generating topology, certificates and configs in " + tb.config.asDir("x").getParent());
       tb.config.write(bin);
       JSON.writeValue(o.runDir().resolve(DESCRIPTION).toFile(), new Description(o.topology(),
-          bin.origin(), o.drkeyEpoch() == null ? null : o.drkeyEpoch().toSeconds(), o.sig()));
+          bin.origin(), o.drkeyEpoch() == null ? null : o.drkeyEpoch().toSeconds(), o.sig(), hidden));
       Map<String, String> env = new HashMap<>();
       env.put("GOMAXPROCS", "1");
       if (o.drkeyEpoch() != null) {
@@ -213,7 +234,8 @@ public final class Testbed implements AutoCloseable {
     Description d = JSON.readValue(desc.toFile(), Description.class);
     ScionBinaries bin = ScionBinaries.locate()
         .orElseThrow(() -> new IOException("the SCION binaries of the running testbed are gone: " + d.binaries()));
-    return Optional.of(new Testbed(runDir, d.topology(), bin, new ProcessSupervisor(runDir.resolve(STATE)), d.sig()));
+    return Optional.of(new Testbed(runDir, d.topology(), bin, new ProcessSupervisor(runDir.resolve(STATE)), d.sig(),
+        d.hiddenPaths()));
   }
 
   private static void checkPortsFree(TopologySpec topo) throws IOException {
@@ -249,6 +271,17 @@ public final class Testbed implements AutoCloseable {
   /** The head-end AS. */
   public String headEnd() {
     return topo.asWithRole(Role.HEAD_END);
+  }
+
+  /** An AS outside the utility (no part of the hidden-path group), if the topology has one. */
+  public Optional<String> outsider() {
+    return topo.ases().entrySet().stream().filter(e -> e.getValue().role() == Role.OUTSIDER).map(Map.Entry::getKey)
+        .findFirst();
+  }
+
+  /** The hidden-path group the concentrators register in, if this testbed runs with hidden paths. */
+  public Optional<HiddenPathGroup> hiddenPaths() {
+    return Optional.ofNullable(hidden);
   }
 
   /** The SCION-IP gateway network, if this testbed was started in SIG mode. */

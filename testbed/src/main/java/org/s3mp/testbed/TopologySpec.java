@@ -37,7 +37,9 @@ public record TopologySpec(Map<String, AsSpec> ases, List<LinkSpec> links) {
     @JsonProperty("core") CORE,
     @JsonProperty("concentrator") CONCENTRATOR,
     @JsonProperty("head-end") HEAD_END,
-    @JsonProperty("leaf") LEAF;
+    @JsonProperty("leaf") LEAF,
+    /** An AS outside the utility (e.g. an attacker's): with hidden paths it must find no path to a meter. */
+    @JsonProperty("outsider") OUTSIDER;
 
     public String label() {
       return name().toLowerCase().replace('_', '-');

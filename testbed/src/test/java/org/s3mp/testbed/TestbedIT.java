@@ -55,7 +55,7 @@ class TestbedIT {
   @Test
   @Order(1)
   void everyProcessRunsOnItsOwnAddresses() throws IOException {
-    assertThat(tb.processes()).hasSize(29).allMatch(Testbed.ProcessStatus::running);
+    assertThat(tb.processes()).hasSize(34).allMatch(Testbed.ProcessStatus::running);
     // connections to an AS's address leave from that address (DRKey host keys depend on it)
     try (java.net.Socket s = new java.net.Socket(tb.hostAddress(tb.concentrator()), ScionConfigWriter.CS_PORT)) {
       assertThat(s.getLocalAddress()).isEqualTo(tb.hostAddress(tb.concentrator()));

@@ -11,6 +11,11 @@ public interface ServerEndpoint extends AutoCloseable {
   /** Whether peers' PDUs arrive as datagrams that may be lost (see {@link TransportProvider#datagram()}). */
   boolean datagram();
 
+  /** Datagrams dropped on arrival because their source is not trusted (network-level access control). */
+  default long droppedUntrusted() {
+    return 0;
+  }
+
   /** Sends one wrapper PDU to a peer; a peer that has gone away is ignored or raises an IOException. */
   void send(Peer peer, byte[] pdu) throws IOException;
 

@@ -8,7 +8,10 @@ public final class NoCompliantPathException extends IOException {
   private static final long serialVersionUID = 1L;
 
   public NoCompliantPathException(String policy, IsdAs destination, int candidates) {
-    super("no path to " + destination + " complies with path policy '" + policy + "' (" + candidates
-        + " path(s) known, all rejected)");
+    super(candidates == 0
+        ? "no path to " + destination + ": the SCION daemon knows none (no connectivity, or the destination's"
+            + " down-segments are hidden from this AS)"
+        : "no path to " + destination + " complies with path policy '" + policy + "' (" + candidates
+            + " path(s) known, all rejected)");
   }
 }

@@ -3,6 +3,7 @@ package org.s3mp.dlms.transport.scion;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.PduHandler;
 import org.s3mp.dlms.transport.Peer;
@@ -18,22 +19,31 @@ import org.slf4j.LoggerFactory;
 /**
  * The meter's SCION/UDP listener: one socket, one receiving thread; each datagram is one wrapper PDU from the
  * peer named by its SCION source address, and the reply goes back on the reversed path of that peer's latest
- * request (so the head-end's path choice and failover decide both directions).
+ * request (so the head-end's path choice and failover decide both directions). Datagrams from sources that are
+ * not {@link TrustedSources trusted} are counted and dropped before the handler sees them.
  */
 final class ScionServerEndpoint implements ServerEndpoint {
   private static final Logger log = LoggerFactory.getLogger(ScionServerEndpoint.class);
+  /** At most one log line about dropped datagrams per interval: a flood must not flood the log too. */
+  static final long DROP_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
   private final ScionDatagramSocket socket;
   private final PduHandler handler;
+  private final TrustedSources trusted;
+  private final AtomicLong dropped = new AtomicLong();
+  private long droppedAtLastLog;
+  private long lastDropLog = System.nanoTime() - DROP_LOG_INTERVAL_NANOS;
   private final Map<ScionPeer, ReceivedDatagram> replyTo = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  private ScionServerEndpoint(ScionDatagramSocket socket, PduHandler handler) {
+  private ScionServerEndpoint(ScionDatagramSocket socket, PduHandler handler, TrustedSources trusted) {
     this.socket = socket;
     this.handler = handler;
+    this.trusted = trusted;
   }
 
-  static ScionServerEndpoint start(ScionAddress address, PduHandler handler, String daemonAddress) throws IOException {
+  static ScionServerEndpoint start(ScionAddress address, PduHandler handler, String daemonAddress,
+      TrustedSources trusted) throws IOException {
     ScionDatagramSocket socket;
     try (DaemonClient daemon = DaemonClient.connect(daemonAddress)) {
       var as = daemon.localAs();
@@ -45,11 +55,17 @@ final class ScionServerEndpoint implements ServerEndpoint {
     } catch (DaemonException e) {
       throw new IOException("SCION daemon " + daemonAddress + ": " + e.getMessage(), e);
     }
-    ScionServerEndpoint ep = new ScionServerEndpoint(socket, handler);
-    Thread t = new Thread(ep::receiveLoop, "dlms-scion-" + address);
+    return start(socket, handler, trusted);
+  }
+
+  /** Serves on an open socket (unit tests open one without a daemon). */
+  static ScionServerEndpoint start(ScionDatagramSocket socket, PduHandler handler, TrustedSources trusted) {
+    ScionServerEndpoint ep = new ScionServerEndpoint(socket, handler, trusted);
+    Thread t = new Thread(ep::receiveLoop, "dlms-scion-" + socket.localAddress());
     t.setDaemon(true);
     t.start();
-    log.info("listening on scion://{}", socket.localAddress());
+    log.info("listening on scion://{}, accepting {}", socket.localAddress(),
+        trusted.isOpen() ? "datagrams from any source" : "datagrams only from " + trusted);
     return ep;
   }
 
@@ -58,6 +74,10 @@ final class ScionServerEndpoint implements ServerEndpoint {
       try {
         ReceivedDatagram d = socket.receive(java.time.Duration.ofSeconds(1));
         if (d == null) {
+          continue;
+        }
+        if (!trusted.allows(d.source())) {
+          dropUntrusted(d.source());
           continue;
         }
         ScionPeer peer = new ScionPeer(d.source());
@@ -72,6 +92,22 @@ final class ScionServerEndpoint implements ServerEndpoint {
         log.error("handling a SCION datagram failed", e);
       }
     }
+  }
+
+  private void dropUntrusted(ScionAddress source) {
+    long total = dropped.incrementAndGet();
+    long now = System.nanoTime();
+    if (now - lastDropLog >= DROP_LOG_INTERVAL_NANOS) {
+      log.warn("dropped {} datagram(s) from untrusted SCION sources since the last report ({} in total; latest"
+          + " from {})", total - droppedAtLastLog, total, source);
+      lastDropLog = now;
+      droppedAtLastLog = total;
+    }
+  }
+
+  @Override
+  public long droppedUntrusted() {
+    return dropped.get();
   }
 
   /** The latest datagram from a peer, with the path it actually took (tests check what the routers forwarded). */

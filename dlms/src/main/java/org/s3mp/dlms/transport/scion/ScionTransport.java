@@ -24,6 +24,11 @@ import org.s3mp.scion.policy.PathPolicy;
 public final class ScionTransport implements TransportProvider {
   /** Parameter: the local host address to bind; default the daemon's IP (the AS's host address). */
   public static final String LOCAL_HOST = "scion.local";
+  /**
+   * Listener parameter: the sources a meter accepts datagrams from, {@code ISD-AS} or {@code ISD-AS,HOST}
+   * separated by spaces ({@link TrustedSources#format()}); absent or blank: any source.
+   */
+  public static final String TRUST = "scion.trust";
 
   @Override
   public String scheme() {
@@ -62,7 +67,8 @@ public final class ScionTransport implements TransportProvider {
 
   @Override
   public ServerEndpoint listen(MeterUrl url, PduHandler handler, LinkOptions options) throws IOException {
-    return ScionServerEndpoint.start(address(url), handler, daemonAddress(options));
+    return ScionServerEndpoint.start(address(url), handler, daemonAddress(options),
+        TrustedSources.parseList(options.parameter(TRUST)));
   }
 
   static ScionAddress address(MeterUrl url) {

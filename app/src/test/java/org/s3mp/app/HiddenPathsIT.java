@@ -1,0 +1,155 @@
+package org.s3mp.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3mp.dlms.MeterObjects;
+import org.s3mp.dlms.client.ClientSecurity;
+import org.s3mp.dlms.client.MeterClient;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.transport.LinkOptions;
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.meter.AgentConfig;
+import org.s3mp.meter.MeterAgent;
+import org.s3mp.meter.Sources;
+import org.s3mp.meter.drivers.LoggingDisplay;
+import org.s3mp.meter.drivers.LoggingRelay;
+import org.s3mp.testbed.LoopbackBlock;
+import org.s3mp.testbed.Testbed;
+
+/**
+ * {@code ./s3mp testbed up --hidden-paths}: the concentrator's down-segments are registered only in the head-end's
+ * hidden-path group. Checked with scionproto's {@code scion showpaths} and with ours: the outsider AS (and a core)
+ * finds no path to the concentrator, though it does find the head-end; the head-end finds the same paths as ever
+ * (the reversal of the concentrator's paths to it), and DLMS reads over them work.
+ */
+class HiddenPathsIT {
+  @TempDir static Path tmp;
+  static Path runDir;
+  static LoopbackBlock block;
+  static Testbed tb;
+  static String outsider;
+
+  @BeforeAll
+  static void up() throws Exception {
+    runDir = tmp.resolve("tb");
+    Path topo = tmp.resolve("topo.yaml");
+    new ObjectMapper(new YAMLFactory()).writeValue(topo.toFile(), (block = LoopbackBlock.claim()).topology());
+    Cli.Result r = Cli.run("testbed", "up", "--hidden-paths", "--dir", runDir.toString(), "--topology",
+        topo.toString());
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("hidden paths: group ff00:0:112-1", "1-ff00:0:113   outsider");
+    tb = Testbed.attach(runDir).orElseThrow();
+    outsider = tb.outsider().orElseThrow();
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (runDir != null) {
+      Cli.Result r = Cli.run("testbed", "down", "--dir", runDir.toString());
+      assertThat(r.exitCode()).as(r.err()).isZero();
+    }
+    if (block != null) {
+      block.close();
+    }
+  }
+
+  private static String daemon(String ia) {
+    var a = tb.daemonAddress(ia);
+    return a.getAddress().getHostAddress() + ":" + a.getPort();
+  }
+
+  /** The hop lists ({@code IA#IF ...}) of our {@code ./s3mp scion showpaths} output. */
+  private static Set<String> ourPaths(Cli.Result r) {
+    return r.out().lines().filter(l -> l.matches("\\[ *\\d+\\] Hops: \\[.*")).map(l -> {
+      String hops = l.substring(l.indexOf("Hops: [") + 7, l.indexOf(']', l.indexOf("Hops: [")));
+      // "1-ff00:0:112 1>2 1-ff00:0:110 1>1 1-ff00:0:111" -> "1-ff00:0:112#1 1-ff00:0:110#2 1-ff00:0:110#1 ..."
+      String[] t = hops.split(" ");
+      List<String> out = new ArrayList<>();
+      for (int i = 1; i < t.length; i += 2) {
+        String[] io = t[i].split(">");
+        out.add(t[i - 1] + "#" + io[0]);
+        out.add(t[i + 1] + "#" + io[1]);
+      }
+      return String.join(" ", out);
+    }).collect(Collectors.toSet());
+  }
+
+  private static Set<String> scionprotoPaths(String src, String dst) throws IOException {
+    return tb.showpaths(src, dst, false).stream().map(p -> String.join(" ", p.hops())).collect(Collectors.toSet());
+  }
+
+  @Test
+  void theOutsiderAndTheCoresFindNoPathToTheConcentratorButTheHeadEndDoes() throws Exception {
+    String concentrator = tb.concentrator();
+    for (String src : List.of(outsider, tb.topology().asWithRole(org.s3mp.testbed.TopologySpec.Role.CORE))) {
+      assertThat(scionprotoPaths(src, concentrator)).as("scionproto's paths from " + src).isEmpty();
+      Cli.Result ours = Cli.run("scion", "showpaths", concentrator, "--daemon", daemon(src));
+      assertThat(ours.exitCode()).as(ours.out() + ours.err()).isEqualTo(1);
+      assertThat(ours.err()).contains("no path to " + concentrator, "knows none");
+    }
+    // the outsider is connected: it does find the (public) head-end AS
+    assertThat(scionprotoPaths(outsider, tb.headEnd())).isNotEmpty();
+
+    // from the head-end: every path the concentrator has to it, reversed (hidden paths hide nothing from readers)
+    Set<String> reversed = scionprotoPaths(concentrator, tb.headEnd()).stream().map(p -> {
+      List<String> hops = new ArrayList<>(List.of(p.split(" ")));
+      Collections.reverse(hops);
+      return String.join(" ", hops);
+    }).collect(Collectors.toSet());
+    Set<String> fromHeadEnd = scionprotoPaths(tb.headEnd(), concentrator);
+    assertThat(fromHeadEnd).isEqualTo(reversed).hasSizeGreaterThanOrEqualTo(6);
+    Cli.Result ours = Cli.run("scion", "showpaths", concentrator, "--daemon", daemon(tb.headEnd()));
+    assertThat(ours.exitCode()).as(ours.err()).isZero();
+    assertThat(ourPaths(ours)).isEqualTo(fromHeadEnd);
+  }
+
+  @Test
+  void statusShowsTheGroup() throws Exception {
+    Cli.Result r = Cli.run("testbed", "status", "--json", "--dir", runDir.toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    JsonNode g = new ObjectMapper().readTree(r.out()).path("hiddenPathGroups").path(0);
+    assertThat(g.path("id").asText()).isEqualTo("ff00:0:112-1");
+    assertThat(g.path("writers").toString()).contains(tb.concentrator());
+    assertThat(g.path("readers").toString()).contains(tb.headEnd()).doesNotContain(outsider);
+    assertThat(Cli.run("testbed", "status", "--dir", runDir.toString()).out())
+        .contains("hidden paths: group ff00:0:112-1", "readers    " + tb.headEnd());
+  }
+
+  @Test
+  void theHeadEndReadsTheMeterOverHiddenPathsAndTheOutsiderCannotEvenSend(@TempDir Path data) throws Exception {
+    KeysFile keys = KeysFile.generate(new byte[] {'S', '3', 'M', 'P', 'H', 'E', 0, 1},
+        new byte[] {'S', '3', 'M', 'P', 0, 0, 0, 9});
+    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
+    try (MeterAgent agent = MeterAgent.start(new AgentConfig(data,
+        List.of(MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:0")), keys, Sources.simulated(3), 900,
+        new LoggingRelay(), new LoggingDisplay(), "IT-HIDDEN-1",
+        LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator()))))) {
+      MeterUrl url = agent.endpoints().get(0);
+      try (MeterClient c = MeterClient.open(url, ClientSecurity.management(keys), LinkOptions.of(Duration.ofSeconds(3))
+          .with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd())).with(LinkOptions.PATH_POLICY, "{\"allowed_isds\": [1]}"))) {
+        assertThat(c.readSerialNumber()).isEqualTo("IT-HIDDEN-1");
+        assertThat(c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value()).isPositive();
+        assertThat(c.lastPath().orElseThrow().ases()).startsWith(tb.headEnd()).endsWith(tb.concentrator());
+      }
+      assertThatThrownBy(() -> MeterClient.open(url, ClientSecurity.publicClient(),
+          LinkOptions.of(Duration.ofSeconds(2)).with(LinkOptions.SCION_DAEMON, daemon(outsider))))
+          .isInstanceOf(IOException.class).hasMessageContaining("no path to " + tb.concentrator());
+    }
+  }
+}
