@@ -213,6 +213,15 @@ class MeterHardeningIT {
     }
     a.process().destroyForcibly();
     assertThat(a.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+    // what a restart restores, independent of how much the household draws until the next read
+    java.util.Properties state = new java.util.Properties();
+    if (Files.exists(data.resolve("state.properties"))) {
+      try (var in = Files.newBufferedReader(data.resolve("state.properties"))) {
+        state.load(in);
+      }
+    }
+    assertThat(new BigDecimal(state.getProperty("simulated.energy.import.wh", "0"))).as("persisted energy")
+        .isGreaterThanOrEqualTo(served[0]);
     Agent b = start(data);
     try (MeterClient c = client(b.url())) {
       assertThat(c.readRegister(MeterObjects.ACTIVE_ENERGY_IMPORT).value())
