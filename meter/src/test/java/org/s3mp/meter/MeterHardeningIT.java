@@ -188,6 +188,19 @@ class MeterHardeningIT {
     }
   }
 
+  @Test
+  void anAssociatedClientOutlivesThePreAssociationTimeout() throws Exception {
+    Agent a = start(dir.resolve("data"), "--pre-association-timeout", "1");
+    for (ClientSecurity security : List.of(ClientSecurity.management(keys), ClientSecurity.publicClient())) {
+      try (MeterClient c = MeterClient.open(a.url(), security, Duration.ofSeconds(5))) {
+        c.readSerialNumber();
+        // idle for three times the pre-association timeout on an established association
+        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> true);
+        assertThat(c.readSerialNumber()).as(security.toString()).isNotBlank();
+      }
+    }
+  }
+
   /** Whether the meter has not closed this connection (a read neither ends nor fails within 50 ms). */
   private static boolean open(Socket s) {
     try {
