@@ -23,9 +23,9 @@ final class MessageCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > org.s3mp.dlms.MeterObjects.MAX_MESSAGE_BYTES) {
-      throw new S3mp.UsageError("TEXT is longer than " + org.s3mp.dlms.MeterObjects.MAX_MESSAGE_BYTES
-          + " bytes of UTF-8");
+    String problem = org.s3mp.dlms.MeterObjects.messageProblem(text);
+    if (problem != null) {
+      throw new S3mp.UsageError("TEXT: " + problem);
     }
     try (MeterClient c = target.open()) {
       c.setMessage(text);

@@ -104,6 +104,11 @@ final class MeterCommand implements Callable<Integer> {
   @Option(names = "--serial", paramLabel = "TEXT", description = "Serial number (default: from the server system title).")
   String serial;
 
+  @Option(names = "--pre-association-timeout", paramLabel = "SECONDS", defaultValue = "10",
+      description = "Close a TCP connection that has not completed a DLMS association within this time"
+          + " (default: ${DEFAULT-VALUE}).")
+  double preAssociationTimeout;
+
   @picocli.CommandLine.Mixin ScionClientOptions scionOptions;
 
   @Option(names = "--relay-gpio", paramLabel = "LINE",
@@ -165,7 +170,11 @@ final class MeterCommand implements Callable<Integer> {
         throw new S3mp.UsageError(e.getMessage());
       }
     }
-    LinkOptions transport = scionOptions.linkOptions(Duration.ofSeconds(5));
+    if (!(preAssociationTimeout > 0 && preAssociationTimeout <= 3600)) {
+      throw new S3mp.UsageError("--pre-association-timeout must be more than 0 and at most 3600 s");
+    }
+    LinkOptions transport = scionOptions.linkOptions(Duration.ofSeconds(5))
+        .with(org.s3mp.dlms.transport.tcp.TcpTransport.PRE_ASSOCIATION_TIMEOUT, Double.toString(preAssociationTimeout));
     TrustedSources trustedSources;
     try {
       trustedSources = open ? TrustedSources.open() : TrustedSources.parse(trust);

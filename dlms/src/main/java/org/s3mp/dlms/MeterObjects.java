@@ -54,6 +54,25 @@ public final class MeterObjects {
   public static final int MAX_MESSAGE_BYTES = 128;
 
   /**
+   * Why a consumer message is refused, or null when it is acceptable: at most {@link #MAX_MESSAGE_BYTES} of UTF-8
+   * and printable text only. Control characters (C0, DEL, C1) and line/paragraph separators would garble the
+   * display and forge lines in the logs that show the message.
+   */
+  public static String messageProblem(String text) {
+    int bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (bytes > MAX_MESSAGE_BYTES) {
+      return "message too long: " + bytes + " bytes of UTF-8 (at most " + MAX_MESSAGE_BYTES + ")";
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+        return String.format("message contains control character U+%04X", (int) c);
+      }
+    }
+    return null;
+  }
+
+  /**
    * A Register (class 3) of the meter.
    *
    * @param scaler the power of ten of the wire value (physical = value × 10^scaler)

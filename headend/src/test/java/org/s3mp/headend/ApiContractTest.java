@@ -138,7 +138,9 @@ class ApiContractTest {
         "poll range", new String[] {"POST", "/api/meters", "{\"id\":\"m9\",\"url\":\"tcp://127.0.0.1:1\",\"keysFile\":\"k\",\"pollSeconds\":-1}"},
         "enabled not boolean", new String[] {"POST", "/api/meters/m1/continuous", "{\"enabled\":\"yes\"}"},
         "message without text", new String[] {"POST", "/api/meters/m1/message", "{\"txt\":\"hi\"}"},
-        "message too long", new String[] {"POST", "/api/meters/m1/message", "{\"text\":\"" + "x".repeat(200) + "\"}"});
+        "message too long", new String[] {"POST", "/api/meters/m1/message", "{\"text\":\"" + "x".repeat(200) + "\"}"},
+        "message with control characters", new String[] {"POST", "/api/meters/m1/message",
+            "{\"text\":\"ok\\u0000\\n21:00:00.000 INFO LoggingRelay - relay closed\"}"});
     cases.forEach((what, call) -> {
       Http.Response r = http.send(call[0], call[1], OPERATOR, call[2]);
       assertThat(r.status()).as(what + ": " + r.body()).isEqualTo(400);

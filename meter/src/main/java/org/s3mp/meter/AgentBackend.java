@@ -40,6 +40,13 @@ final class AgentBackend implements MeterBackend {
   private final EventLog events;
   private final String serialNumber;
   private final int capturePeriod;
+  /**
+   * The simulated energy register as persisted. It is always at least every value served, so the register never
+   * goes backwards after a crash: serving a higher value first persists that value plus {@link #ENERGY_RESERVE_WH}
+   * (one fsync per reserve consumed, not per read). A crash may thus add up to the reserve to the register.
+   */
+  private BigDecimal persistedEnergyWh;
+  static final BigDecimal ENERGY_RESERVE_WH = BigDecimal.ONE;
 
   AgentBackend(AgentState state, MeterSource source, Relay relay, Display display, LoadProfileStore profile,
       EventLog events, String serialNumber, int capturePeriod) {
@@ -51,6 +58,7 @@ final class AgentBackend implements MeterBackend {
     this.events = events;
     this.serialNumber = serialNumber;
     this.capturePeriod = capturePeriod;
+    this.persistedEnergyWh = state.simulatedEnergyWh();
   }
 
   /** Brings relay and display to the persisted state and logs the start. */
@@ -80,7 +88,12 @@ final class AgentBackend implements MeterBackend {
       return BigDecimal.ZERO;
     }
     try {
-      return source.read(register);
+      BigDecimal value = source.read(register);
+      if (register.equals(MeterObjects.ACTIVE_ENERGY_IMPORT) && source instanceof SimulatedMeter
+          && value.compareTo(persistedEnergyWh) > 0) {
+        saveEnergy(value.add(ENERGY_RESERVE_WH));
+      }
+      return value;
     } catch (SourceUnavailableException e) {
       throw new TemporaryFailureException(e.getMessage(), e);
     }
@@ -228,7 +241,15 @@ final class AgentBackend implements MeterBackend {
   /** Saves the simulated energy register (a real meter keeps its own). */
   synchronized void persistEnergy() {
     if (source instanceof SimulatedMeter sim) {
-      state.simulatedEnergyWh(sim.energyImportWh());
+      BigDecimal now = sim.energyImportWh();
+      if (now.compareTo(persistedEnergyWh) > 0) {
+        saveEnergy(now);
+      }
     }
+  }
+
+  private void saveEnergy(BigDecimal wh) {
+    state.simulatedEnergyWh(wh);
+    persistedEnergyWh = wh;
   }
 }

@@ -35,6 +35,7 @@ public final class MeterAgent implements AutoCloseable {
   private final List<ServerEndpoint> endpoints = new ArrayList<>();
   private final ScheduledExecutorService scheduler;
   private CosemServer server;
+  private DataDirectoryLock lock;
 
   private MeterAgent(AgentConfig config, MeterSource source, AgentBackend backend, LoadProfileStore profile,
       EventLog events) {
@@ -53,6 +54,19 @@ public final class MeterAgent implements AutoCloseable {
   /** Starts an agent; fails with a clear message when the data directory, source or a port is unusable. */
   public static MeterAgent start(AgentConfig config) throws IOException {
     Files.createDirectories(config.dataDir());
+    // two agents on one directory would encrypt with the same keys and invocation counters (nonce reuse)
+    DataDirectoryLock lock = DataDirectoryLock.acquire(config.dataDir());
+    try {
+      MeterAgent agent = start(config, lock);
+      agent.lock = lock;
+      return agent;
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private static MeterAgent start(AgentConfig config, DataDirectoryLock lock) throws IOException {
     AgentState state = new AgentState(config.dataDir().resolve("state.properties"));
     AgentConfig.MeterClock clock = () -> Instant.now().plusMillis(state.clockOffsetMillis());
     MeterSource source = config.source().create(clock, state.simulatedEnergyWh());
@@ -137,5 +151,8 @@ public final class MeterAgent implements AutoCloseable {
     }
     config.relay().close();
     config.display().close();
+    if (lock != null) {
+      lock.close();
+    }
   }
 }

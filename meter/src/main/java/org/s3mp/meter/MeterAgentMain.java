@@ -1,19 +1,23 @@
 package org.s3mp.meter;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.tcp.TcpTransport;
 import org.s3mp.meter.drivers.LoggingDisplay;
 import org.s3mp.meter.drivers.LoggingRelay;
 
 /**
  * A plain entry point for the agent as its own process (tests, service managers without the s3mp jar's CLI):
  * {@code --data DIR --listen URL... --keys FILE [--simulated [--seed N] | --modbus-tcp HOST:PORT --map NAME
- * [--slave N]] [--capture-period S]}. Prints {@code listening URL} per endpoint on stdout, runs until
- * terminated. The user-facing command is {@code ./s3mp meter}.
+ * [--slave N]] [--capture-period S] [--pre-association-timeout S]}. Prints {@code listening URL} per endpoint on stdout, runs until
+ * terminated; exits with status 2 and one line on stderr when it cannot start. The user-facing command is {@code ./s3mp meter}.
  */
 public final class MeterAgentMain {
   private MeterAgentMain() {}
@@ -27,6 +31,7 @@ public final class MeterAgentMain {
     String modbusTcp = null;
     String map = null;
     int slave = 1;
+    String preAssociationTimeout = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--simulated")) {
@@ -45,6 +50,7 @@ public final class MeterAgentMain {
         case "--modbus-tcp" -> modbusTcp = v;
         case "--map" -> map = v;
         case "--slave" -> slave = Integer.parseInt(v);
+        case "--pre-association-timeout" -> preAssociationTimeout = v;
         default -> fail("unknown option " + a);
       }
     }
@@ -54,14 +60,22 @@ public final class MeterAgentMain {
     KeysFile k = KeysFile.load(keys);
     AgentConfig.SourceFactory source = modbusTcp == null ? Sources.simulated(seed)
         : Sources.modbusTcp(modbusTcp, map == null ? "or-we-514" : map, slave);
-    MeterAgent agent = MeterAgent.start(new AgentConfig(data, listen, k, source, period, new LoggingRelay(),
-        new LoggingDisplay(), Sources.serialNumber(k)));
+    LinkOptions transport = LinkOptions.of(Duration.ofSeconds(5))
+        .with(TcpTransport.PRE_ASSOCIATION_TIMEOUT, preAssociationTimeout);
+    MeterAgent agent = null;
+    try {
+      agent = MeterAgent.start(new AgentConfig(data, listen, k, source, period, new LoggingRelay(),
+          new LoggingDisplay(), Sources.serialNumber(k), transport));
+    } catch (IOException | IllegalArgumentException e) {
+      fail(e.getMessage());
+    }
+    MeterAgent running = agent;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      agent.close();
+      running.close();
       stopped.countDown();
     }));
-    for (MeterUrl url : agent.endpoints()) {
+    for (MeterUrl url : running.endpoints()) {
       System.out.println("listening " + url);
     }
     System.out.flush();

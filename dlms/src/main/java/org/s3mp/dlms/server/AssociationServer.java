@@ -63,6 +63,8 @@ final class AssociationServer extends GXDLMSSecureServer2 {
   private final GXDLMSData firmware;
   /** Set when an HLS authentication failed during the current request. */
   boolean invalidConnection;
+  /** Set once an association (public, or management after HLS) was established on this instance. */
+  boolean associated;
 
   AssociationServer(MeterBackend backend, KeysFile keys) {
     super(publicAssociation(), new GXDLMSTcpUdpSetup());
@@ -104,7 +106,6 @@ final class AssociationServer extends GXDLMSSecureServer2 {
     GXDLMSData eventCode = CosemObjects.eventCode();
     getItems().add(eventCode);
     loadProfile = CosemObjects.loadProfile(clock, registers);
-    loadProfile.setCapturePeriod(backend.capturePeriodSeconds());
     getItems().add(loadProfile);
     eventLog = CosemObjects.eventLog(clock, eventCode);
     getItems().add(eventLog);
@@ -118,6 +119,9 @@ final class AssociationServer extends GXDLMSSecureServer2 {
     getItems().add(serial);
     getItems().add(firmware);
     initialize();
+    // only after initialize(): Gurux starts a capture thread for every profile with a period at that moment, one
+    // per association and never stopped; the agent captures the profile itself
+    loadProfile.setCapturePeriod(backend.capturePeriodSeconds());
   }
 
   private static GXDLMSAssociationLogicalName publicAssociation() {
@@ -219,6 +223,7 @@ final class AssociationServer extends GXDLMSSecureServer2 {
 
   @Override
   protected void onConnected(GXDLMSConnectionEventArgs info) {
+    associated = true;
     log.debug("association with client {} established", getSettings().getClientAddress());
   }
 
@@ -348,6 +353,15 @@ final class AssociationServer extends GXDLMSSecureServer2 {
     e.setParameters(null);
   }
 
+  /** The text, or null when the bytes are not well-formed UTF-8 (a lenient decoder would insert U+FFFD). */
+  private static String strictUtf8(byte[] b) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b)).toString();
+    } catch (java.nio.charset.CharacterCodingException ex) {
+      return null;
+    }
+  }
+
   private static Instant instant(Object value) {
     try {
       Object t = value instanceof byte[] b ? GXDLMSClient.changeType(b, DataType.DATETIME) : value;
@@ -391,10 +405,16 @@ final class AssociationServer extends GXDLMSSecureServer2 {
       if (e.getTarget() == message && e.getIndex() == 2) {
         if (!(e.getValue() instanceof byte[] b)) {
           e.setError(ErrorCode.UNMATCHED_TYPE);
-        } else if (b.length > MeterObjects.MAX_MESSAGE_BYTES) {
-          e.setError(ErrorCode.OTHER_REASON);
         } else {
-          backend.setMessage(new String(b, StandardCharsets.UTF_8));
+          String text = strictUtf8(b);
+          String problem = text == null ? "message is not UTF-8" : MeterObjects.messageProblem(text);
+          if (problem != null) {
+            // refused with a DLMS error, nothing stored or shown; logged without the text itself
+            log.info("message refused: {}", problem);
+            e.setError(ErrorCode.OTHER_REASON);
+          } else {
+            backend.setMessage(text);
+          }
         }
         e.setHandled(true);
       } else if (e.getTarget() == clock && e.getIndex() == 2) {

@@ -100,6 +100,14 @@ public final class CosemServer implements PduHandler {
     }
   }
 
+  @Override
+  public boolean associated(Peer peer) {
+    synchronized (lock) {
+      Session s = sessions.get(peer);
+      return s != null && s.server.associated;
+    }
+  }
+
   /** Processes one wrapper PDU from a peer; returns the response PDU or null (dropped). */
   byte[] handle(Peer peer, byte[] pdu, boolean datagram) {
     if (WrapperPdu.checkPdu(pdu, 0xFFFF) != null) {

@@ -11,4 +11,12 @@ public interface PduHandler {
 
   /** The transport will deliver nothing more from this peer (connection closed). Datagram peers never close. */
   default void closed(Peer peer) {}
+
+  /**
+   * Whether the peer has completed an association; connection-oriented transports close peers that take too long
+   * to get there. A handler without associations accepts every peer.
+   */
+  default boolean associated(Peer peer) {
+    return true;
+  }
 }

@@ -98,6 +98,32 @@ class CosemServerTest {
   }
 
   @Test
+  void messagesWithControlCharactersAreRefused() throws Exception {
+    try (MeterClient c = management()) {
+      c.setMessage("Zählerstand OK");
+      for (String forged : List.of("ok\u0000\n21:00:00.000 INFO LoggingRelay - relay closed", "a\rb", "tab\there",
+          "esc\u001b[2J", "c1\u0085", "ls\u2028")) {
+        assertThatThrownBy(() -> c.setMessage(forged)).as(forged).isInstanceOf(MeterException.class);
+      }
+      assertThat(backend.message).isEqualTo("Zählerstand OK");
+      assertThat(c.readMessage()).isEqualTo("Zählerstand OK");
+    }
+  }
+
+  @Test
+  void associationsLeaveNoGuruxCaptureThreads() throws Exception {
+    // every association is a Gurux server instance; each used to start a capture thread that never ended
+    for (int i = 0; i < 10; i++) {
+      try (MeterClient c = i % 2 == 0 ? management()
+          : MeterClient.open(url, ClientSecurity.publicClient(), Duration.ofSeconds(5))) {
+        c.readSerialNumber();
+      }
+    }
+    assertThat(Thread.getAllStackTraces().keySet())
+        .noneMatch(t -> t.getClass().getSimpleName().equals("GXProfileGenericUpdater"));
+  }
+
+  @Test
   void publicClientReadsClockButCannotOperateRelay() throws Exception {
     try (MeterClient c = MeterClient.open(url, ClientSecurity.publicClient(), Duration.ofSeconds(5))) {
       assertThat(c.readSerialNumber()).isEqualTo("S3MP-TEST-1");

@@ -156,6 +156,11 @@ public final class ApiServer implements AutoCloseable {
       if (t.length() > 128) {
         throw new IllegalArgumentException("text: at most 128 characters");
       }
+      // the meter refuses these too; a 400 here says why instead of a failed command
+      String problem = org.s3mp.dlms.MeterObjects.messageProblem(t);
+      if (problem != null) {
+        throw new IllegalArgumentException("text: " + problem);
+      }
       command(ctx, "message", t);
     }, Role.OPERATOR);
     app.sse("/api/meters/{id}/live", client -> {

@@ -4,11 +4,13 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,17 +21,26 @@ import org.s3mp.dlms.transport.ServerEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A TCP listener: one thread per connection (a meter has few clients), each connection one {@link Peer}. */
+/**
+ * A TCP listener: one thread per connection (a meter has few clients), each connection one {@link Peer}. Slots are
+ * bounded in total and per remote address, and a connection that has no association after the pre-association
+ * timeout is closed, so idle peers cannot lock out the head-end.
+ */
 final class TcpServerEndpoint implements ServerEndpoint {
   private static final Logger log = LoggerFactory.getLogger(TcpServerEndpoint.class);
   /** More simultaneous connections than a meter needs; beyond this new ones are closed at once. */
   static final int MAX_CONNECTIONS = 32;
+  /** Connections from one IP address at a time: one peer cannot take every slot. */
+  static final int MAX_CONNECTIONS_PER_ADDRESS = 4;
   /** An idle connection is closed after this long (DLMS wrapper inactivity time-out). */
   static final int IDLE_TIMEOUT_MS = 180_000;
+  /** Default time a connection may take to complete an association before it is closed. */
+  static final Duration DEFAULT_PRE_ASSOCIATION_TIMEOUT = Duration.ofSeconds(10);
 
   private final ServerSocket server;
   private final PduHandler handler;
   private final MeterUrl localUrl;
+  private final Duration preAssociationTimeout;
   private final Map<TcpPeer, Socket> connections = new ConcurrentHashMap<>();
   private final AtomicLong connectionIds = new AtomicLong();
   private volatile boolean closed;
@@ -46,15 +57,20 @@ final class TcpServerEndpoint implements ServerEndpoint {
     }
   }
 
-  private TcpServerEndpoint(ServerSocket server, PduHandler handler) {
+  private TcpServerEndpoint(ServerSocket server, PduHandler handler, Duration preAssociationTimeout) {
     this.server = server;
     this.handler = handler;
+    this.preAssociationTimeout = preAssociationTimeout;
     InetSocketAddress local = (InetSocketAddress) server.getLocalSocketAddress();
     String host = local.getAddress().getHostAddress();
     this.localUrl = new MeterUrl("tcp", (host.contains(":") ? "[" + host + "]" : host) + ":" + local.getPort());
   }
 
-  static TcpServerEndpoint start(InetSocketAddress address, PduHandler handler) throws IOException {
+  static TcpServerEndpoint start(InetSocketAddress address, PduHandler handler, Duration preAssociationTimeout)
+      throws IOException {
+    if (preAssociationTimeout.isNegative() || preAssociationTimeout.isZero()) {
+      throw new IllegalArgumentException("pre-association timeout must be positive: " + preAssociationTimeout);
+    }
     ServerSocket ss = new ServerSocket();
     try {
       ss.setReuseAddress(true);
@@ -64,7 +80,7 @@ final class TcpServerEndpoint implements ServerEndpoint {
       throw new IOException("cannot listen on tcp://" + address.getHostString() + ":" + address.getPort() + ": "
           + e.getMessage(), e);
     }
-    TcpServerEndpoint ep = new TcpServerEndpoint(ss, handler);
+    TcpServerEndpoint ep = new TcpServerEndpoint(ss, handler, preAssociationTimeout);
     Thread t = new Thread(ep::acceptLoop, "dlms-tcp-accept-" + ep.localUrl.address());
     t.setDaemon(true);
     t.start();
@@ -92,6 +108,14 @@ final class TcpServerEndpoint implements ServerEndpoint {
         closeQuietly(s);
         continue;
       }
+      InetAddress from = s.getInetAddress();
+      long fromSameAddress = connections.keySet().stream().filter(p -> p.remote().getAddress().equals(from)).count();
+      if (fromSameAddress >= MAX_CONNECTIONS_PER_ADDRESS) {
+        log.warn("refusing connection from {}: {} connections open from that address", s.getRemoteSocketAddress(),
+            MAX_CONNECTIONS_PER_ADDRESS);
+        closeQuietly(s);
+        continue;
+      }
       TcpPeer peer = new TcpPeer((InetSocketAddress) s.getRemoteSocketAddress(), connectionIds.incrementAndGet());
       connections.put(peer, s);
       Thread t = new Thread(() -> serve(peer, s), "dlms-tcp-" + peer.id());
@@ -104,9 +128,24 @@ final class TcpServerEndpoint implements ServerEndpoint {
     log.debug("{} connected", peer);
     try (s) {
       s.setTcpNoDelay(true);
-      s.setSoTimeout(IDLE_TIMEOUT_MS);
       InputStream in = new BufferedInputStream(s.getInputStream());
+      // until the peer has an association it gets a short, fixed deadline (no slot held by idle or slow peers)
+      long associateBy = System.nanoTime() + preAssociationTimeout.toNanos();
+      boolean associated = false;
       while (!closed) {
+        if (!associated) {
+          associated = handler.associated(peer);
+        }
+        if (associated) {
+          s.setSoTimeout(IDLE_TIMEOUT_MS);
+        } else {
+          long left = associateBy - System.nanoTime();
+          if (left <= 0) {
+            log.info("closing {}: no association within {} s", peer, preAssociationTimeout.toSeconds());
+            break;
+          }
+          s.setSoTimeout((int) Math.max(1, Math.min(IDLE_TIMEOUT_MS, left / 1_000_000)));
+        }
         byte[] pdu = WrapperStream.read(in);
         if (pdu == null) {
           break;
@@ -114,7 +153,11 @@ final class TcpServerEndpoint implements ServerEndpoint {
         handler.received(peer, pdu, this);
       }
     } catch (SocketTimeoutException e) {
-      log.debug("{} idle, closing", peer);
+      if (handler.associated(peer)) {
+        log.debug("{} idle, closing", peer);
+      } else {
+        log.info("closing {}: no association within {} s", peer, preAssociationTimeout.toSeconds());
+      }
     } catch (SocketException e) {
       log.debug("{}: {}", peer, e.getMessage());
     } catch (IOException e) {

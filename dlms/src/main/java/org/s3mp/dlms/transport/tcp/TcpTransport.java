@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.s3mp.dlms.transport.ClientLink;
+import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.PduHandler;
 import org.s3mp.dlms.transport.ServerEndpoint;
@@ -14,6 +15,11 @@ public final class TcpTransport implements TransportProvider {
 
   /** Largest APDU accepted; the 16-bit wrapper length allows no more anyway. */
   static final int MAX_APDU = 0xFFFF;
+  /**
+   * Listener option: seconds a connection may take to complete a DLMS association before it is closed (default
+   * 10).
+   */
+  public static final String PRE_ASSOCIATION_TIMEOUT = "tcp.pre-association-timeout";
 
   @Override
   public String scheme() {
@@ -41,7 +47,21 @@ public final class TcpTransport implements TransportProvider {
 
   @Override
   public ServerEndpoint listen(MeterUrl url, PduHandler handler) throws IOException {
-    return TcpServerEndpoint.start(address(url), handler);
+    return TcpServerEndpoint.start(address(url), handler, TcpServerEndpoint.DEFAULT_PRE_ASSOCIATION_TIMEOUT);
+  }
+
+  @Override
+  public ServerEndpoint listen(MeterUrl url, PduHandler handler, LinkOptions options) throws IOException {
+    String t = options.parameter(PRE_ASSOCIATION_TIMEOUT);
+    Duration timeout = TcpServerEndpoint.DEFAULT_PRE_ASSOCIATION_TIMEOUT;
+    if (t != null) {
+      try {
+        timeout = Duration.ofMillis(Math.round(Double.parseDouble(t.strip()) * 1000));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("pre-association timeout is not a number of seconds: " + t);
+      }
+    }
+    return TcpServerEndpoint.start(address(url), handler, timeout);
   }
 
   private static InetSocketAddress address(MeterUrl url) {
