@@ -157,6 +157,8 @@ class DashboardBrowserIT {
     // the failing meters show up in the state counts without reloading the page
     wait.until(d -> chip("failing") >= 50);
     assertThat(chip("")).isEqualTo(100);
+    Files.createDirectories(Path.of("target"));
+    Files.write(Path.of("target", "dashboard-fleet.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
 
     browser.findElement(By.id("fleet-next")).click();
     wait.until(d -> d.findElement(By.id("fleet-page")).getText().startsWith("page 2 of 4"));
@@ -171,8 +173,6 @@ class DashboardBrowserIT {
     browser.findElement(By.id("fleet-search")).clear();
     browser.findElement(By.id("fleet-search")).sendKeys("m1");
     wait.until(d -> rowIds().equals(List.of("m1")));
-    Files.createDirectories(Path.of("target"));
-    Files.write(Path.of("target", "dashboard-fleet.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
   }
 
   /** The ids in the table, read in one script run (the table is redrawn every few seconds). */
