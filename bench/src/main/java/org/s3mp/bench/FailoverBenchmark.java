@@ -188,8 +188,17 @@ public final class FailoverBenchmark {
       cuts.add(new Cut(i, uplink.toString(), (first.endNanos() - cutAt) / 1e6, gap, samples.size() - from));
       progress.accept(String.format(Locale.ROOT, "cut %d/%d of %s: another path after %.0f ms, largest gap %.0f ms",
           i, s.cuts(), uplink, (first.endNanos() - cutAt) / 1e6, gap));
-      tb.linkUp(uplink);
+      // restore from another thread too: linkUp waits for the routers, and readings must not pause meanwhile
+      Thread restorer = new Thread(() -> {
+        try {
+          tb.linkUp(uplink);
+        } catch (IOException | RuntimeException e) {
+          errors.add("link up " + uplink + ": " + e.getMessage());
+        }
+      }, "restore-" + i);
+      restorer.start();
       steadyBack(read, uplink, s);
+      join(restorer);
     }
     long ok = samples.stream().filter(Sample::ok).count();
     double largest = largestGap(samples, samples.isEmpty() ? 0 : samples.get(0).endNanos());
