@@ -110,6 +110,21 @@ public final class MeterClient implements AutoCloseable {
   }
 
   /**
+   * Associates over a link the caller made (an in-process meter for benchmarks and the meter's warm-up); the
+   * client owns the link from here on.
+   */
+  public static MeterClient open(ClientLink link, ClientSecurity security, Duration timeout) throws IOException {
+    try {
+      MeterClient c = new MeterClient(link, null, security, timeout);
+      c.establish();
+      return c;
+    } catch (IOException | RuntimeException e) {
+      link.close();
+      throw e;
+    }
+  }
+
+  /**
    * Associates: the management client first reads the meter's invocation counter as public client. With DRKey
    * the keys are derived for this link's own SCION address and the meter's, for the current epoch.
    */

@@ -1,0 +1,63 @@
+package org.s3mp.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3mp.dlms.MeterObjects;
+import org.s3mp.dlms.client.ClientSecurity;
+import org.s3mp.dlms.client.MeterClient;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.transport.MeterUrl;
+
+/** A TCP meter started as ./s3mp meter starts it stays within 64 MB RSS and loads nothing of SCION's gRPC. */
+class MeterFootprintIT {
+  @TempDir
+  Path dir;
+
+  @Test
+  void tcpMeterStaysSmallAndDoesNotLoadGrpc() throws Exception {
+    KeysFile keys = KeysFile.generate(new byte[] {'S', '3', 'M', 'T', 'E', 'S', 'T', 'C'},
+        new byte[] {'S', '3', 'M', 'T', 'E', 'S', 'T', 'S'});
+    Path keysFile = dir.resolve("meter.keys");
+    Files.writeString(keysFile, keys.format());
+    int port;
+    try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = ss.getLocalPort();
+    }
+    MeterUrl url = MeterUrl.parse("tcp://127.0.0.1:" + port);
+    List<String> cmd = new ArrayList<>(BenchCommand.meterCommand());
+    cmd.add(1, "-verbose:class");
+    cmd.addAll(List.of("--simulated", "--keys", keysFile.toString(), "--data", dir.resolve("data").toString(),
+        "--listen", url.toString()));
+    Path log = dir.resolve("meter.log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("MALLOC_ARENA_MAX", "2");
+    Process meter = pb.start();
+    try {
+      await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("listening on"));
+      try (MeterClient c = MeterClient.open(url, ClientSecurity.management(keys), Duration.ofSeconds(5))) {
+        for (int i = 0; i < 200; i++) {
+          c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
+        }
+      }
+      long rssKb = Files.readAllLines(Path.of("/proc", Long.toString(meter.pid()), "status")).stream()
+          .filter(l -> l.startsWith("VmRSS:")).mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+          .findFirst().orElseThrow();
+      assertThat(rssKb).as("meter RSS in kB").isLessThanOrEqualTo(64 * 1024);
+      String classes = Files.readString(log);
+      assertThat(classes).contains("org.s3mp.dlms.server.CosemServer").doesNotContain("io.grpc.");
+    } finally {
+      meter.destroy();
+      meter.waitFor();
+    }
+  }
+}
