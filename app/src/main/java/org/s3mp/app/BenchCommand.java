@@ -1,19 +1,28 @@
 package org.s3mp.app;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.s3mp.bench.DelayBenchmark;
 import org.s3mp.bench.FailoverBenchmark;
+import org.s3mp.bench.jmh.RequestPathBenchmark;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.s3mp.testbed.S3mpHome;
 import org.s3mp.testbed.Testbed;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code s3mp bench ...}: the paper's evaluation. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks of the paper's evaluation.",
-    subcommands = {BenchCommand.Delay.class, BenchCommand.Failover.class})
+    subcommands = {BenchCommand.Delay.class, BenchCommand.Failover.class, BenchCommand.Jmh.class})
 final class BenchCommand {
 
   @Command(name = "delay", mixinStandardHelpOptions = true,
@@ -62,6 +71,9 @@ final class BenchCommand {
             r.delay().mean(), r.delay().p50(), r.delay().p95(), r.delay().p99(),
             r.meterCpuPercent(), r.meterRssMb(),
             r.pathRoundTripMs() == null ? "" : String.format("  path RTT %.3f ms", r.pathRoundTripMs()));
+        System.out.printf("        per reading: meter CPU %.0f us, client CPU %.0f us (thread) %.0f us (process),"
+            + " client allocated %.0f bytes%n", r.cost().meterCpuMicros(), r.cost().clientThreadCpuMicros(),
+            r.cost().clientProcessCpuMicros(), r.cost().clientAllocatedBytes());
       }
       System.out.println("bench: report in " + out.resolve("report.md"));
       return results.values().stream().allMatch(r -> r.delay().failures() == 0) ? 0 : 1;
@@ -108,9 +120,44 @@ final class BenchCommand {
     }
   }
 
-  /** A meter agent process of this very application. */
+  @Command(name = "jmh", mixinStandardHelpOptions = true,
+      description = "JMH micro-benchmark of the request path without a network: encode a single-register GET,"
+          + " the meter's DLMS server handles it, decode the answer; TCP (wrapper PDU) and SCION (SCION/UDP packet)"
+          + " framing. Prints microseconds per reading; needs no testbed.")
+  static final class Jmh implements Callable<Integer> {
+    @Option(names = "--quick", description = "One short warm-up and measurement iteration (a smoke run).")
+    boolean quick;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Also write JMH's results as JSON to FILE.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      ChainedOptionsBuilder o = new OptionsBuilder().include(RequestPathBenchmark.class.getName())
+          .jvmArgsAppend("-Xmx256m");
+      if (quick) {
+        o.warmupIterations(1).warmupTime(TimeValue.seconds(1)).measurementIterations(1)
+            .measurementTime(TimeValue.seconds(1));
+      }
+      if (out != null) {
+        o.resultFormat(ResultFormatType.JSON).result(out.toString());
+      }
+      new Runner(o.build()).run();
+      return 0;
+    }
+  }
+
+  /** A meter agent process of this very application, with the JVM options that {@code ./s3mp meter} uses. */
   static List<String> meterCommand() {
-    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx64m", "-cp", System.getProperty("java.class.path"), S3mp.class.getName(), "meter");
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(meterJvmOptions());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), S3mp.class.getName(), "meter"));
+    return cmd;
+  }
+
+  /** app/meter.jvm.options of the checkout as a Java argument file, or a small heap where there is none. */
+  static List<String> meterJvmOptions() {
+    Path options = S3mpHome.dir().resolve("app").resolve("meter.jvm.options");
+    return Files.isRegularFile(options) ? List.of("@" + options) : List.of("-Xmx64m");
   }
 }

@@ -3,6 +3,7 @@ package org.s3mp.bench;
 import java.util.Locale;
 import java.util.Map;
 import org.s3mp.bench.DelayBenchmark.ModeResult;
+import org.s3mp.bench.DelayBenchmark.ReadingCost;
 
 /** report.md: the paper's Table I shape with our numbers, percentiles and ratios, the paper's beside them. */
 final class BenchReport {
@@ -25,6 +26,17 @@ final class BenchReport {
           d.failures(), d.mean(), d.p50(), d.p95(), d.p99(), d.max(), m.meterCpuPercent(), m.meterRssMb(),
           m.meterRssMaxMb(), String.join(" + ", m.meterSideProcesses())));
     }
+    md.append("\n## What one reading costs\n\n");
+    md.append("| mode | meter-side CPU us / reading | client CPU us / reading (reading thread / process) |"
+        + " client allocated bytes / reading | meter-side RSS MB |\n|---|---|---|---|---|\n");
+    for (ModeResult m : r.values()) {
+      ReadingCost c = m.cost();
+      md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f / %.0f | %.0f | %.1f |%n", m.mode(), c.meterCpuMicros(),
+          c.clientThreadCpuMicros(), c.clientProcessCpuMicros(), c.clientAllocatedBytes(), m.meterRssMb()));
+    }
+    md.append("\nMeter-side CPU from /proc/PID/stat (10 ms ticks) over the blocks of the mode; client CPU from"
+        + " ThreadMXBean (the reading thread) and OperatingSystemMXBean (the whole bench process, including its"
+        + " other threads and JIT), allocation from ThreadMXBean#getThreadAllocatedBytes of the reading thread.\n");
     ModeResult nat = r.get("native");
     ModeResult sig = r.get("sig");
     ModeResult ip = r.get("ip");

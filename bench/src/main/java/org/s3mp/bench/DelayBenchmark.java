@@ -3,6 +3,7 @@ package org.s3mp.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -47,7 +48,16 @@ public final class DelayBenchmark {
 
   /** Per-mode results, as written to summary.json. */
   public record ModeResult(String mode, DelayStats delay, double meterCpuPercent, double meterRssMb,
-      double meterRssMaxMb, Double pathRoundTripMs, String meterUrl, List<String> meterSideProcesses) {}
+      double meterRssMaxMb, Double pathRoundTripMs, String meterUrl, List<String> meterSideProcesses,
+      ReadingCost cost) {}
+
+  /**
+   * What one reading costs, averaged over the mode's readings: meter-side CPU (from /proc, 10 ms ticks, so only
+   * meaningful over many readings), the client's CPU on the reading thread and in its whole process (SCION
+   * clients have receiver threads), and the bytes the reading thread allocated.
+   */
+  public record ReadingCost(double meterCpuMicros, double clientThreadCpuMicros, double clientProcessCpuMicros,
+      double clientAllocatedBytes) {}
 
   private DelayBenchmark() {}
 
@@ -144,6 +154,7 @@ public final class DelayBenchmark {
     /** What the CSV says for the path when the client cannot see it (SIG: the gateway picks it). */
     final String unseenPath;
     MeterClient client;
+    final ClientMeters clientMeters = new ClientMeters();
     long ticks;
     long blockStartTicks;
     long blockStartNanos;
@@ -235,9 +246,11 @@ public final class DelayBenchmark {
     void blockStart() throws IOException {
       blockStartTicks = sampler.cpuTicks();
       blockStartNanos = System.nanoTime();
+      clientMeters.start();
     }
 
     void blockEnd() throws IOException {
+      clientMeters.stop();
       ticks += sampler.cpuTicks() - blockStartTicks;
       wallNanos += System.nanoTime() - blockStartNanos;
     }
@@ -266,8 +279,12 @@ public final class DelayBenchmark {
         rtt = PathRoundTrip.median(testbed, url, options, client.lastPath(), interval).map(d -> d.toNanos() / 1e6)
             .orElse(null);
       }
+      int n = Math.max(1, readings.size());
+      ReadingCost cost = new ReadingCost(ticks * 1e6 / ProcessSampler.TICKS_PER_SECOND / n,
+          clientMeters.threadCpuNanos / 1e3 / n, clientMeters.processCpuNanos / 1e3 / n,
+          (double) clientMeters.allocatedBytes / n);
       return new ModeResult(mode, DelayStats.of(readings), cpu, rssSamples == 0 ? 0 : rssSumKb / 1024.0 / rssSamples,
-          rssMaxKb / 1024.0, rtt, url.toString(), meterSide);
+          rssMaxKb / 1024.0, rtt, url.toString(), meterSide, cost);
     }
 
     @Override
@@ -276,6 +293,34 @@ public final class DelayBenchmark {
         client.close();
       }
       meter.close();
+    }
+  }
+
+  /** The client's own cost while a block of readings runs: reading thread CPU and allocation, process CPU. */
+  private static final class ClientMeters {
+    private static final com.sun.management.ThreadMXBean THREADS =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean OS =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    long threadCpuNanos;
+    long processCpuNanos;
+    long allocatedBytes;
+    private long thread0;
+    private long process0;
+    private long allocated0;
+
+    void start() {
+      long id = Thread.currentThread().getId();
+      thread0 = THREADS.getThreadCpuTime(id);
+      allocated0 = THREADS.getThreadAllocatedBytes(id);
+      process0 = OS.getProcessCpuTime();
+    }
+
+    void stop() {
+      long id = Thread.currentThread().getId();
+      threadCpuNanos += THREADS.getThreadCpuTime(id) - thread0;
+      allocatedBytes += THREADS.getThreadAllocatedBytes(id) - allocated0;
+      processCpuNanos += OS.getProcessCpuTime() - process0;
     }
   }
 

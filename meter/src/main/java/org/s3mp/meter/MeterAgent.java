@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.s3mp.dlms.server.CosemServer;
+import org.s3mp.dlms.server.InMemoryRequestPath;
 import org.s3mp.dlms.server.FileCounterStore;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.ServerEndpoint;
@@ -78,6 +79,7 @@ public final class MeterAgent implements AutoCloseable {
     MeterAgent agent = new MeterAgent(config, source, backend, profile, events);
     try {
       backend.start();
+      warmUp(config.listen());
       CosemServer server = agent.server = new CosemServer(backend, config.keys(),
           new FileCounterStore(config.dataDir().resolve("counters.properties")));
       for (MeterUrl url : config.listen()) {
@@ -99,6 +101,33 @@ public final class MeterAgent implements AutoCloseable {
       throw e;
     }
     return agent;
+  }
+
+  /** Readings of the start-up warm-up, per framing. */
+  static final int WARM_UP_READINGS = 200;
+
+  /**
+   * Runs the request path in-process before the first real request ({@link InMemoryRequestPath}: its own keys,
+   * counters and a fixed backend, nothing real is read or stored), so that its classes are loaded and the JIT
+   * has compiled it: at a few readings per second the first minutes of readings were otherwise interpreted.
+   */
+  static void warmUp(List<MeterUrl> listen) {
+    long t0 = System.nanoTime();
+    List<InMemoryRequestPath.Framing> framings = listen.stream().anyMatch(u -> u.scheme().equals("scion"))
+        ? List.of(InMemoryRequestPath.Framing.TCP, InMemoryRequestPath.Framing.SCION)
+        : List.of(InMemoryRequestPath.Framing.TCP);
+    for (InMemoryRequestPath.Framing f : framings) {
+      try (InMemoryRequestPath path = InMemoryRequestPath.open(f)) {
+        for (int i = 0; i < WARM_UP_READINGS; i++) {
+          path.read();
+        }
+      } catch (IOException | RuntimeException e) {
+        // only an optimisation: the meter serves anyway
+        log.warn("request path warm-up failed: {}", e.toString());
+        return;
+      }
+    }
+    log.debug("request path warmed up in {} ms", (System.nanoTime() - t0) / 1_000_000);
   }
 
   /** The DLMS server, for feeding PDUs in-process (fuzz tests). */

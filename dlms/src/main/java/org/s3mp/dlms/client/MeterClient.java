@@ -95,8 +95,14 @@ public final class MeterClient implements AutoCloseable {
    * applies per response.
    */
   public static MeterClient open(MeterUrl url, ClientSecurity security, LinkOptions options) throws IOException {
-    Duration timeout = options.timeout();
-    ClientLink link = Transports.forUrl(url).connect(url, options);
+    return open(Transports.forUrl(url).connect(url, options), security, options.timeout());
+  }
+
+  /**
+   * Associates over a link the caller made (an in-process meter for benchmarks and the meter's warm-up); the
+   * client owns the link from here on.
+   */
+  public static MeterClient open(ClientLink link, ClientSecurity security, Duration timeout) throws IOException {
     try {
       MeterClient c = new MeterClient(link, null, security, timeout);
       c.establish();

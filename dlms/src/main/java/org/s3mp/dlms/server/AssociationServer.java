@@ -32,7 +32,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Date;
 import java.util.EnumSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.s3mp.dlms.MeterObjects;
 import org.s3mp.dlms.MeterObjects.RegisterDef;
@@ -61,6 +63,8 @@ final class AssociationServer extends GXDLMSSecureServer2 {
   private final GXDLMSData message;
   private final GXDLMSData serial;
   private final GXDLMSData firmware;
+  /** The definition behind each register object, looked up once instead of parsing its OBIS code per read. */
+  private final Map<GXDLMSRegister, RegisterDef> registerDefs = new IdentityHashMap<>();
   /** Set when an HLS authentication failed during the current request. */
   boolean invalidConnection;
   /** Set once an association (public, or management after HLS) was established on this instance. */
@@ -101,6 +105,9 @@ final class AssociationServer extends GXDLMSSecureServer2 {
 
     List<GXDLMSRegister> registers = CosemObjects.registers();
     getItems().addAll(registers);
+    for (GXDLMSRegister r : registers) {
+      MeterObjects.register(ObisCode.parse(r.getLogicalName())).ifPresent(d -> registerDefs.put(r, d));
+    }
     clock = CosemObjects.clock();
     getItems().add(clock);
     GXDLMSData eventCode = CosemObjects.eventCode();
@@ -261,7 +268,7 @@ final class AssociationServer extends GXDLMSSecureServer2 {
     GXDLMSObject target = e.getTarget();
     int index = e.getIndex();
     if (target instanceof GXDLMSRegister r && index == 2) {
-      RegisterDef def = MeterObjects.register(ObisCode.parse(r.getLogicalName())).orElse(null);
+      RegisterDef def = registerDefs.get(r);
       if (def == null) {
         return;
       }
