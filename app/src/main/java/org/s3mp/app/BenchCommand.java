@@ -25,6 +25,19 @@ import picocli.CommandLine.Option;
     subcommands = {BenchCommand.Delay.class, BenchCommand.Failover.class, BenchCommand.Jmh.class})
 final class BenchCommand {
 
+  /** Where the benches that need a testbed write their results, and which testbed they use. */
+  static final class Output {
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
+    Path out;
+
+    @Option(names = "--testbed-dir", paramLabel = "DIR", description = "Run folder of the testbed (default: run/testbed).")
+    Path testbedDir;
+
+    Path testbedDir() {
+      return testbedDir != null ? testbedDir : Testbed.defaultRunDir();
+    }
+  }
+
   @Command(name = "delay", mixinStandardHelpOptions = true,
       description = "DLMS reading delay natively over SCION vs through SCION-IP gateways vs plain IP (section V of"
           + " the paper): single-register GETs on an open association, modes in alternating blocks, meter-side"
@@ -43,11 +56,7 @@ final class BenchCommand {
         description = "Time between readings (default: ${DEFAULT-VALUE}).")
     long intervalMs;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
-    Path out;
-
-    @Option(names = "--testbed-dir", paramLabel = "DIR", description = "Run folder of the testbed (default: run/testbed).")
-    Path testbedDir;
+    @picocli.CommandLine.Mixin Output output;
 
     @Override
     public Integer call() throws Exception {
@@ -63,8 +72,8 @@ final class BenchCommand {
         throw new S3mp.UsageError("--readings must be at least 1 and --interval not negative");
       }
       Map<String, DelayBenchmark.ModeResult> results = DelayBenchmark.run(new DelayBenchmark.Settings(modes, readings,
-          Duration.ofMillis(intervalMs), out, meterCommand(),
-          testbedDir != null ? testbedDir : Testbed.defaultRunDir()), line -> System.out.println("bench: " + line));
+          Duration.ofMillis(intervalMs), output.out, meterCommand(), output.testbedDir()),
+          line -> System.out.println("bench: " + line));
       for (DelayBenchmark.ModeResult r : results.values()) {
         System.out.printf("%-7s %4d ok %3d failed  mean %.3f ms  p50 %.3f  p95 %.3f  p99 %.3f  meter-side CPU %.2f %%"
             + "  RSS %.1f MB%s%n", r.mode(), r.delay().count(), r.delay().failures(),
@@ -75,7 +84,7 @@ final class BenchCommand {
             + " client allocated %.0f bytes%n", r.cost().meterCpuMicros(), r.cost().clientThreadCpuMicros(),
             r.cost().clientProcessCpuMicros(), r.cost().clientAllocatedBytes());
       }
-      System.out.println("bench: report in " + out.resolve("report.md"));
+      System.out.println("bench: report in " + output.out.resolve("report.md"));
       return results.values().stream().allMatch(r -> r.delay().failures() == 0) ? 0 : 1;
     }
   }
@@ -96,11 +105,7 @@ final class BenchCommand {
         description = "Whose DLMS client reads: the CLI's or the head-end's (default: ${DEFAULT-VALUE}).")
     String client;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
-    Path out;
-
-    @Option(names = "--testbed-dir", paramLabel = "DIR", description = "Run folder of the testbed (default: run/testbed).")
-    Path testbedDir;
+    @picocli.CommandLine.Mixin Output output;
 
     @Override
     public Integer call() throws Exception {
@@ -111,11 +116,11 @@ final class BenchCommand {
         throw new S3mp.UsageError("--client must be cli or headend, not " + client);
       }
       FailoverBenchmark.Result r = FailoverBenchmark.run(new FailoverBenchmark.Settings(cuts,
-          Duration.ofMillis(intervalMs), client, out, meterCommand(),
-          testbedDir != null ? testbedDir : Testbed.defaultRunDir()), line -> System.out.println("bench: " + line));
+          Duration.ofMillis(intervalMs), client, output.out, meterCommand(), output.testbedDir()),
+          line -> System.out.println("bench: " + line));
       System.out.printf("%s client: %d readings, %d lost, largest gap %.0f ms, switch mean %.0f ms max %.0f ms%n",
           r.client(), r.readings(), r.lost(), r.largestGapMs(), r.meanSwitchMs(), r.maxSwitchMs());
-      System.out.println("bench: report in " + out.resolve("report.md"));
+      System.out.println("bench: report in " + output.out.resolve("report.md"));
       return r.lost() == 0 ? 0 : 1;
     }
   }

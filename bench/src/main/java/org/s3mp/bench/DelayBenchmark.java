@@ -118,7 +118,7 @@ public final class DelayBenchmark {
   }
 
   /** Waits until the next reading is due: the interval is the experiment's pacing, not a synchronisation. */
-  private static long pace(long due, Duration interval) {
+  static long pace(long due, Duration interval) {
     long now = System.nanoTime();
     if (due > now) {
       try {

@@ -156,7 +156,7 @@ public final class FailoverBenchmark {
     List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
     long[] next = {System.nanoTime()};
     Sampler read = () -> {
-      next[0] = pace(next[0], s.interval());
+      next[0] = DelayBenchmark.pace(next[0], s.interval());
       Sample x;
       try {
         String path = reader.read();
@@ -174,14 +174,7 @@ public final class FailoverBenchmark {
       int from = samples.size();
       long cutAt = System.nanoTime();
       // cut from another thread: readings go on while the routers' BFD notices it
-      Thread cutter = new Thread(() -> {
-        try {
-          tb.linkDown(uplink);
-        } catch (IOException | RuntimeException e) {
-          errors.add("link down " + uplink + ": " + e.getMessage());
-        }
-      }, "cut-" + i);
-      cutter.start();
+      Thread cutter = inBackground("cut-" + i, () -> tb.linkDown(uplink), "link down " + uplink, errors);
       Sample first = steady(read, uplink, s);
       join(cutter);
       double gap = largestGap(samples.subList(Math.max(0, from - 1), samples.size()), cutAt);
@@ -189,14 +182,7 @@ public final class FailoverBenchmark {
       progress.accept(String.format(Locale.ROOT, "cut %d/%d of %s: another path after %.0f ms, largest gap %.0f ms",
           i, s.cuts(), uplink, (first.endNanos() - cutAt) / 1e6, gap));
       // restore from another thread too: linkUp waits for the routers, and readings must not pause meanwhile
-      Thread restorer = new Thread(() -> {
-        try {
-          tb.linkUp(uplink);
-        } catch (IOException | RuntimeException e) {
-          errors.add("link up " + uplink + ": " + e.getMessage());
-        }
-      }, "restore-" + i);
-      restorer.start();
+      Thread restorer = inBackground("restore-" + i, () -> tb.linkUp(uplink), "link up " + uplink, errors);
       steadyBack(read, uplink, s);
       join(restorer);
     }
@@ -245,6 +231,23 @@ public final class FailoverBenchmark {
     }
   }
 
+  private interface LinkChange {
+    void run() throws IOException;
+  }
+
+  /** Runs a link change on its own thread; a failure is recorded as an error of the run. */
+  private static Thread inBackground(String name, LinkChange change, String what, List<String> errors) {
+    Thread t = new Thread(() -> {
+      try {
+        change.run();
+      } catch (IOException | RuntimeException e) {
+        errors.add(what + ": " + e.getMessage());
+      }
+    }, name);
+    t.start();
+    return t;
+  }
+
   private static void join(Thread t) throws IOException {
     try {
       t.join();
@@ -291,18 +294,7 @@ public final class FailoverBenchmark {
     return largest / 1e6;
   }
 
-  private static long pace(long due, Duration interval) {
-    long now = System.nanoTime();
-    if (due > now) {
-      try {
-        Thread.sleep((due - now) / 1_000_000, (int) ((due - now) % 1_000_000));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted");
-      }
-    }
-    return Math.max(due, now) + interval.toNanos();
-  }
+
 
   static String report(Result r) {
     StringBuilder sb = new StringBuilder("# Failover benchmark\n\n");
