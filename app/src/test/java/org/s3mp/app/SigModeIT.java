@@ -170,11 +170,12 @@ class SigModeIT {
   }
 
   private static KeysFile awaitKeys() throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!Files.exists(keys) && System.nanoTime() < deadline) {
-      assertThat(meter.isAlive()).as("meter exited: " + Files.readString(tmp.resolve("meter.log"))).isTrue();
-      Thread.sleep(100); // polling interval: the meter writes its keys file at start-up
-    }
+    // the meter writes its keys file at start-up
+    org.awaitility.Awaitility.await("meter keys file").atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100)).until(() -> {
+          assertThat(meter.isAlive()).as("meter exited: " + Files.readString(tmp.resolve("meter.log"))).isTrue();
+          return Files.exists(keys);
+        });
     return KeysFile.load(keys);
   }
 
