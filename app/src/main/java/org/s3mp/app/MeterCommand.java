@@ -318,10 +318,11 @@ final class MeterCommand implements Callable<Integer> {
       KeysFile k = KeysFile.generate(
           new byte[] {'S', '3', 'M', 'P', 'H', 'E', 0, 1}, randomTitle());
       Path parent = keys.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(keys, k.format());
+      Files.createDirectories(parent);
+      // written whole under a temporary name (owner-only on POSIX), then renamed: no reader sees half a file
+      Path tmp = Files.createTempFile(parent, ".keys-", ".tmp");
+      Files.writeString(tmp, k.format());
+      Files.move(tmp, keys, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       try {
         Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rw-------"));
       } catch (UnsupportedOperationException ignored) {

@@ -131,7 +131,7 @@ public final class DelayBenchmark {
     return Math.max(due, now) + interval.toNanos();
   }
 
-  private static void writeCsv(Path file, List<Reading> readings) throws IOException {
+  static void writeCsv(Path file, List<Reading> readings) throws IOException {
     StringBuilder sb = new StringBuilder("index,started_ms,delay_us,ok,path,error\n");
     for (Reading r : readings) {
       sb.append(r.index()).append(',').append(r.startedEpochMillis()).append(',').append(r.delayMicros()).append(',')

@@ -102,6 +102,39 @@ class ApiContractTest {
   }
 
   @Test
+  void responsesMatchTheDocumentedSchemas() {
+    OpenApiSchema schema = new OpenApiSchema(http.get("/api/openapi.json", VIEWER).json());
+    http.post("/api/meters/m1/read", OPERATOR, null);
+    String[][] calls = {
+        // method, documented path, concrete path, token, body
+        {"GET", "/health", "/health", null, null},
+        {"GET", "/api/me", "/api/me", VIEWER, null},
+        {"GET", "/api/meters", "/api/meters", VIEWER, null},
+        {"GET", "/api/meters/{id}", "/api/meters/m1", VIEWER, null},
+        {"POST", "/api/meters/{id}/read", "/api/meters/m1/read", VIEWER, null},
+        {"GET", "/api/meters/{id}/readings", "/api/meters/m1/readings?limit=5", VIEWER, null},
+        {"GET", "/api/meters/{id}/profile", "/api/meters/m1/profile", VIEWER, null},
+        {"POST", "/api/meters/{id}/message", "/api/meters/m1/message", OPERATOR, "{\"text\":\"Schema\"}"},
+        {"POST", "/api/meters/{id}/reconnect", "/api/meters/m1/reconnect", OPERATOR, null},
+        {"GET", "/api/audit", "/api/audit?limit=5", VIEWER, null},
+        {"GET", "/api/meters/{id}", "/api/meters/nope", VIEWER, null},
+        {"GET", "/api/meters", "/api/meters", "wrong-token", null},
+        {"POST", "/api/meters", "/api/meters", OPERATOR, "{\"id\":\"bad id!\",\"url\":\"x\"}"},
+        {"DELETE", "/api/meters/{id}", "/api/meters/m1", VIEWER, null},
+    };
+    for (String[] c : calls) {
+      Http.Response r = http.send(c[0], c[2], c[3], c[4]);
+      String what = c[0] + " " + c[2] + " -> " + r.status() + " " + r.body();
+      assertThat(schema.check(c[0], c[1], r.status(), r.body().isEmpty() ? null : r.json())).as(what).isEmpty();
+    }
+    // the checker itself notices an undocumented field and a wrong type
+    JsonNode meter = http.get("/api/meters/m1", VIEWER).json();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) meter).put("surprise", 1).put("connected", "yes");
+    assertThat(schema.check("GET", "/api/meters/{id}", 200, meter))
+        .containsExactlyInAnyOrder("$.surprise: not documented", "$.connected: \"yes\" is not a boolean");
+  }
+
+  @Test
   void invalidAndRevokedTokensAreRefused() {
     assertThat(http.get("/api/meters", "nonsense").status()).isEqualTo(401);
     assertThat(http.get("/api/meters", revokedToken).status()).isEqualTo(401);
@@ -239,6 +272,30 @@ class ApiContractTest {
     } finally {
       meters.meter("m1").reachable = true;
     }
+  }
+
+  @Test
+  void aCommandTheMeterDoesNotConfirmIs502AndAuditedAsFailed() {
+    FakeMeters.Fake m1 = meters.meter("m1");
+    m1.stuck = true;
+    try {
+      Http.Response off = http.post("/api/meters/m1/disconnect", OPERATOR, null);
+      assertThat(off.status()).as(off.body()).isEqualTo(502);
+      assertThat(off.json().get("confirmed").asBoolean()).isFalse();
+      assertThat(off.json().get("relay").asText()).isEqualTo("connected");
+      JsonNode entry = http.get("/api/audit?limit=1", VIEWER).json().get(0);
+      assertThat(entry.get("id").asLong()).isEqualTo(off.json().get("auditId").asLong());
+      assertThat(entry.get("result").asText()).isEqualTo("failed");
+      assertThat(entry.get("detail").asText()).isEqualTo("relay: connected");
+
+      Http.Response msg = http.post("/api/meters/m1/message", OPERATOR, "{\"text\":\"nie gezeigt\"}");
+      assertThat(msg.status()).as(msg.body()).isEqualTo(502);
+      assertThat(msg.json().get("confirmed").asBoolean()).isFalse();
+      assertThat(msg.json().get("text").asText()).isNotEqualTo("nie gezeigt");
+    } finally {
+      m1.stuck = false;
+    }
+    assertThat(m1.relayConnected).isTrue();
   }
 
   @Test

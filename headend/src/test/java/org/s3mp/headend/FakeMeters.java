@@ -24,6 +24,8 @@ public final class FakeMeters implements MeterConnector {
     public volatile boolean reachable = true;
     public volatile boolean relayConnected = true;
     public volatile String message = "";
+    /** A relay welded shut and a display that keeps its text: commands run but the meter reads back the old state. */
+    public volatile boolean stuck;
     public volatile CountDownLatch blockReads; // non-null: reads wait on it
     public final AtomicInteger opens = new AtomicInteger();
     public final AtomicInteger reads = new AtomicInteger();
@@ -72,21 +74,23 @@ public final class FakeMeters implements MeterConnector {
       @Override
       public String disconnect() throws IOException {
         check();
-        f.relayConnected = false;
-        return "disconnected";
+        f.relayConnected = f.stuck && f.relayConnected;
+        return f.relayConnected ? "connected" : "disconnected";
       }
 
       @Override
       public String reconnect() throws IOException {
         check();
-        f.relayConnected = true;
-        return "connected";
+        f.relayConnected = !f.stuck || f.relayConnected;
+        return f.relayConnected ? "connected" : "disconnected";
       }
 
       @Override
       public String showMessage(String text) throws IOException {
         check();
-        f.message = text;
+        if (!f.stuck) {
+          f.message = text;
+        }
         return f.message;
       }
 

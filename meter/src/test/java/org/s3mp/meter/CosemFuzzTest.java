@@ -96,13 +96,20 @@ class CosemFuzzTest {
       c.readClock();
       c.readLoadProfile(1, 0);
       c.readEventLog();
-      c.setMessage("seed");
+      // state-changing requests, so that an accepted replay would show: their effect is undone below
+      c.setMessage("recorded");
+      c.disconnect();
     }
     try (MeterClient c = MeterClient.open(new MeterUrl("rec", url.address()), ClientSecurity.publicClient(),
         Duration.ofSeconds(5))) {
       c.readSerialNumber();
     }
-    return new ArrayList<>(RecordingTransport.REQUESTS);
+    List<byte[]> session = new ArrayList<>(RecordingTransport.REQUESTS);
+    try (MeterClient c = MeterClient.open(url, ClientSecurity.management(keys), Duration.ofSeconds(5))) {
+      c.setMessage("seed");
+      c.reconnect();
+    }
+    return session;
   }
 
   byte[] mutate(List<byte[]> corpus) {
@@ -185,6 +192,12 @@ class CosemFuzzTest {
 
     CountingEndpoint endpoint = new CountingEndpoint();
     var handler = agent.pduHandler();
+    // the recorded sessions replayed whole and in order, as an eavesdropper would, from fresh peers
+    for (int p = 0; p < 3; p++) {
+      FakePeer peer = new FakePeer(1000 + p);
+      corpus.forEach(frame -> handler.received(peer, frame.clone(), endpoint));
+      handler.closed(peer);
+    }
     for (int i = 0; i < IN_PROCESS_FRAMES; i++) {
       FakePeer peer = new FakePeer(random.nextInt(24));
       handler.received(peer, mutate(corpus), endpoint);

@@ -2,7 +2,9 @@ package org.s3mp.meter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -79,13 +81,20 @@ class MeterAgentTest {
       assertThat(relay.state()).isFalse();
       assertThat(c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value()).isEqualByComparingTo("0");
       assertThat(c.readRegister(MeterObjects.CURRENT_L1).value()).isEqualByComparingTo("0");
+      // the simulated load integrates over the meter's clock: an hour later it would have used >= 100 Wh
       var energy = c.readRegister(MeterObjects.ACTIVE_ENERGY_IMPORT).value();
+      c.setClock(c.readClock().plus(Duration.ofHours(1)));
+      assertThat(c.readRegister(MeterObjects.ACTIVE_ENERGY_IMPORT).value()).as("no energy while disconnected")
+          .isEqualByComparingTo(energy);
       assertThat(c.readEventLog()).extracting(EventRecord::event).contains(MeterEvent.DISCONNECT);
       assertThat(c.reconnect()).isEqualTo(new RelayState(true, RelayState.Control.CONNECTED));
       assertThat(relay.state()).isTrue();
       assertThat(c.readEventLog()).extracting(EventRecord::event)
           .containsSubsequence(MeterEvent.AGENT_START, MeterEvent.DISCONNECT, MeterEvent.RECONNECT);
-      assertThat(c.readRegister(MeterObjects.ACTIVE_ENERGY_IMPORT).value()).isGreaterThanOrEqualTo(energy);
+      c.setClock(c.readClock().plus(Duration.ofHours(1)));
+      // base load alone is >= 106 W
+      assertThat(c.readRegister(MeterObjects.ACTIVE_ENERGY_IMPORT).value()).as("energy after an hour reconnected")
+          .isGreaterThan(energy.add(java.math.BigDecimal.valueOf(100)));
     }
   }
 
@@ -110,11 +119,8 @@ class MeterAgentTest {
     agent.close();
     agent = start(1);
     try (MeterClient c = management()) {
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (c.loadProfileEntries() < 5) {
-        assertThat(System.nanoTime()).as("5 captures within 20 s").isLessThan(deadline);
-        Thread.onSpinWait();
-      }
+      await("5 captures").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+          .until(() -> c.loadProfileEntries() >= 5);
       List<ProfileEntry> all = c.readLoadProfile(1, 0);
       assertThat(all.size()).isGreaterThanOrEqualTo(5);
       for (int i = 1; i < all.size(); i++) {
@@ -176,15 +182,102 @@ class MeterAgentTest {
         if (header.length < 8) {
           break;
         }
-        answers.add(in.readNBytes(((header[6] & 0xFF) << 8) | (header[7] & 0xFF)));
+        byte[] body = in.readNBytes(((header[6] & 0xFF) << 8) | (header[7] & 0xFF));
+        byte[] answer = java.util.Arrays.copyOf(header, 8 + body.length);
+        System.arraycopy(body, 0, answer, 8, body.length);
+        answers.add(answer);
       }
     } catch (java.net.SocketTimeoutException dropped) {
       // the meter may drop replayed frames without answering
     }
+    // the replayed AARQ may get an AARE (with a fresh challenge); nothing after it may decrypt and be answered
+    assertThat(recorded.size()).isGreaterThan(2);
+    assertThat(answers).isNotEmpty();
+    assertThat(answers).noneMatch(MeterAgentTest::isCipheredApdu);
     try (MeterClient c = management()) {
       assertThat(c.readRelay()).isEqualTo(new RelayState(true, RelayState.Control.CONNECTED));
       assertThat(c.readEventLog()).extracting(EventRecord::event).contains(MeterEvent.AUTHENTICATION_FAILED);
     }
+  }
+
+  @Test
+  void requestReplayedInsideTheLiveAssociationIsRefused() throws Exception {
+    RecordingTransport.REQUESTS.clear();
+    try (MeterClient c = MeterClient.open(new MeterUrl("rec", url.address()), ClientSecurity.management(keys),
+        Duration.ofSeconds(5))) {
+      int first = RecordingTransport.REQUESTS.size();
+      c.disconnect();
+      List<byte[]> disconnect = new ArrayList<>(RecordingTransport.REQUESTS.subList(first,
+          RecordingTransport.REQUESTS.size()));
+      c.reconnect();
+      byte[] last = RecordingTransport.REQUESTS.get(RecordingTransport.REQUESTS.size() - 1);
+      // an attacker on the path re-sends genuine ciphered frames on the same, authenticated association: older
+      // ones (the disconnect) and the very last one (counter equal to the floor Gurux alone would still accept)
+      List<byte[]> replays = new ArrayList<>(disconnect);
+      replays.add(last);
+      for (byte[] frame : replays) {
+        assertThat(isCipheredApdu(frame)).isTrue();
+        byte[] answer;
+        try {
+          answer = RecordingTransport.lastLink.exchange(frame, Duration.ofMillis(500));
+        } catch (IOException noAnswer) {
+          answer = null; // refused frames are dropped
+        }
+        // the meter drops the frame or answers with an error, never with the service's normal response
+        int service = answer == null || !isCipheredApdu(answer) ? -1 : decrypt(answer)[0] & 0xFF;
+        assertThat(service).as("answer to a replayed frame").isNotIn(GET_RESPONSE, SET_RESPONSE, ACTION_RESPONSE);
+      }
+      assertThat(relay.state()).as("the replayed disconnect did nothing").isTrue();
+      // the genuine client goes on with its next counter on the same association
+      assertThat(c.readRelay()).isEqualTo(new RelayState(true, RelayState.Control.CONNECTED));
+    }
+    try (MeterClient c = management()) {
+      assertThat(c.readEventLog()).extracting(EventRecord::event)
+          .containsSubsequence(MeterEvent.DISCONNECT, MeterEvent.RECONNECT, MeterEvent.AUTHENTICATION_FAILED)
+          .containsOnlyOnce(MeterEvent.DISCONNECT);
+    }
+  }
+
+  static final int GET_RESPONSE = 0xC4;
+  static final int SET_RESPONSE = 0xC5;
+  static final int ACTION_RESPONSE = 0xC7;
+
+  /** The plaintext APDU of a general-glo-ciphering answer from the meter (AES-GCM, authenticated, 96-bit tag). */
+  byte[] decrypt(byte[] wrapperPdu) throws Exception {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(wrapperPdu, 8, wrapperPdu.length - 8);
+    assertThat(b.get() & 0xFF).as("general-glo-ciphering").isEqualTo(0xDB);
+    byte[] title = new byte[b.get()];
+    b.get(title);
+    int len = b.get() & 0xFF;
+    if (len > 0x80) {
+      int n = len & 0x7F;
+      len = 0;
+      for (int i = 0; i < n; i++) {
+        len = (len << 8) | (b.get() & 0xFF);
+      }
+    }
+    byte sc = b.get();
+    byte[] ic = new byte[4];
+    b.get(ic);
+    byte[] body = new byte[len - 5];
+    b.get(body);
+    byte[] iv = java.util.Arrays.copyOf(title, 12);
+    System.arraycopy(ic, 0, iv, 8, 4);
+    var gcm = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+    gcm.init(javax.crypto.Cipher.DECRYPT_MODE, new javax.crypto.spec.SecretKeySpec(keys.encryptionKey(), "AES"),
+        new javax.crypto.spec.GCMParameterSpec(96, iv));
+    gcm.updateAAD(new byte[] {sc});
+    gcm.updateAAD(keys.authenticationKey());
+    return gcm.doFinal(body);
+  }
+
+  /** A wrapper PDU carrying a glo-/ded-ciphered APDU or general ciphering (what only a decrypting peer sends). */
+  static boolean isCipheredApdu(byte[] wrapperPdu) {
+    if (wrapperPdu.length <= 8) {
+      return false;
+    }
+    int tag = wrapperPdu[8] & 0xFF;
+    return (tag >= 0xC8 && tag <= 0xD7) || tag == 0xDB || tag == 0xDC || tag == 0xDD;
   }
 
   @Test

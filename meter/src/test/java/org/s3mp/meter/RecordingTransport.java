@@ -21,6 +21,8 @@ import org.s3mp.dlms.transport.Transports;
  */
 public abstract class RecordingTransport implements TransportProvider {
   static final List<byte[]> REQUESTS = new CopyOnWriteArrayList<>();
+  /** The real link under the last recording client, so a test can inject a frame into that live association. */
+  static volatile ClientLink lastLink;
 
   private final String scheme;
   private final String inner;
@@ -63,6 +65,7 @@ public abstract class RecordingTransport implements TransportProvider {
   public ClientLink connect(MeterUrl url, LinkOptions options) throws IOException {
     MeterUrl real = new MeterUrl(inner, url.address());
     ClientLink link = Transports.forUrl(real).connect(real, options);
+    lastLink = link;
     return new ClientLink() {
       @Override
       public byte[] exchange(byte[] request, Duration t) throws IOException {

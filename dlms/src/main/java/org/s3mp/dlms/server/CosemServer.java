@@ -214,6 +214,12 @@ public final class CosemServer implements PduHandler {
   private Attempt attempt(AssociationServer server, KeysFile k, byte[] pdu, int tag, boolean aarq) {
     String keyId = keyIds.computeIfAbsent(k, KeysFile::keyId);
     long floor = counters.clientFloor(keyId);
+    long counter = aarq ? -1 : requestInvocationCounter(pdu);
+    if (counter >= 0 && counter < floor) {
+      // refused before Gurux sees it: Gurux would not execute it either, but answers with a broken response and
+      // leaves the association unusable for the genuine client
+      return new Attempt(null, "replayed invocation counter " + counter + " (expected " + floor + " or more)");
+    }
     server.invocationCounterObject().setValue(floor);
     // set before every request: Gurux resets its own counter with the association
     server.getCiphering().setInvocationCounter(counters.serverCounter(keyId));
@@ -245,6 +251,37 @@ public final class CosemServer implements PduHandler {
       failure = "request could not be decrypted or was replayed";
     }
     return new Attempt(reply, failure);
+  }
+
+  /**
+   * The invocation counter of a glo-/ded- ciphered request or general-glo/ded-ciphering (the security header
+   * follows the length), or -1 for other APDUs and frames too short to say.
+   */
+  static long requestInvocationCounter(byte[] pdu) {
+    int pos = WrapperPdu.HEADER_LENGTH;
+    if (pdu.length <= pos) {
+      return -1;
+    }
+    int tag = pdu[pos++] & 0xFF;
+    if (tag == 0xDB || tag == 0xDC) {
+      if (pos >= pdu.length) {
+        return -1;
+      }
+      pos += 1 + (pdu[pos] & 0xFF); // system title
+    } else if (tag < 0xC8 || tag > 0xD7) {
+      return -1;
+    }
+    if (pos >= pdu.length) {
+      return -1;
+    }
+    int first = pdu[pos] & 0xFF;
+    pos += first < 0x80 ? 1 : 1 + (first & 0x7F); // A-XDR length
+    pos += 1; // security control
+    if (pos + 4 > pdu.length) {
+      return -1;
+    }
+    return ((pdu[pos] & 0xFFL) << 24) | ((pdu[pos + 1] & 0xFFL) << 16) | ((pdu[pos + 2] & 0xFFL) << 8)
+        | (pdu[pos + 3] & 0xFFL);
   }
 
   /** glo-/ded- ciphered xDLMS APDUs and general ciphering (IEC 62056-5-3 tags). */

@@ -166,6 +166,19 @@ class CosemServerTest {
   }
 
   @Test
+  void invocationCounterIsReadFromTheSecurityHeader() {
+    java.util.HexFormat hex = java.util.HexFormat.of();
+    // general-glo-ciphering as our client sends it (system title, length, SC 0x30, IC 2), and a glo-get-request
+    assertThat(CosemServer.requestInvocationCounter(
+        hex.parseHex("000100010001002bdb0853334d5048450001203000000002bebc397ee47faf09c84e74bcd16b69e6f5621630")))
+        .isEqualTo(2);
+    assertThat(CosemServer.requestInvocationCounter(hex.parseHex("0001000100010000c81030fffffffe00"))).isEqualTo(0xFFFFFFFEL);
+    assertThat(CosemServer.requestInvocationCounter(hex.parseHex("00010001000100006011"))).isEqualTo(-1);
+    assertThat(CosemServer.requestInvocationCounter(hex.parseHex("0001000100010000db08"))).isEqualTo(-1);
+    assertThat(CosemServer.requestInvocationCounter(hex.parseHex("0001000100010000"))).isEqualTo(-1);
+  }
+
+  @Test
   void serverCounterNeverRepeatsAcrossAssociations() throws Exception {
     long before = counters.serverCounter(keys.keyId());
     try (MeterClient c = management()) {

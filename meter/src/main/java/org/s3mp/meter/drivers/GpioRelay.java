@@ -42,7 +42,12 @@ public final class GpioRelay implements Relay {
         if (System.nanoTime() > deadline) {
           throw new IOException("GPIO line " + number + " did not appear after export under " + gpioRoot);
         }
-        Thread.onSpinWait();
+        try {
+          Thread.sleep(5); // udev takes milliseconds; do not spin the CPU it needs
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted waiting for GPIO line " + number, e);
+        }
       }
     }
     Files.writeString(line.resolve("direction"), "out");

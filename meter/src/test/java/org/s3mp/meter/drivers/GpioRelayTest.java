@@ -2,10 +2,14 @@ package org.s3mp.meter.drivers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,21 +44,20 @@ class GpioRelayTest {
   }
 
   @Test
-  void exportsALineThatIsNotThereYet() throws IOException {
+  void exportsALineThatIsNotThereYet() throws Exception {
     Files.writeString(sysfs.resolve("export"), "");
     // the kernel answers an export by creating the line's files; here the test plays the kernel
-    Thread kernel = new Thread(() -> {
+    CompletableFuture<Path> kernel = CompletableFuture.supplyAsync(() -> {
+      await("export written").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+          .until(() -> !Files.readString(sysfs.resolve("export")).isEmpty());
       try {
-        while (Files.readString(sysfs.resolve("export")).isEmpty()) {
-          Thread.onSpinWait();
-        }
-        exportedLine(Integer.parseInt(Files.readString(sysfs.resolve("export")).strip()));
+        return exportedLine(Integer.parseInt(Files.readString(sysfs.resolve("export")).strip()));
       } catch (IOException e) {
-        throw new RuntimeException(e);
+        throw new java.io.UncheckedIOException(e);
       }
     });
-    kernel.start();
     GpioRelay relay = GpioRelay.open(sysfs, 22, false);
+    assertThat(kernel.get(10, TimeUnit.SECONDS)).isEqualTo(sysfs.resolve("gpio22"));
     relay.set(true);
     assertThat(Files.readString(sysfs.resolve("gpio22").resolve("value"))).isEqualTo("1");
   }
