@@ -77,7 +77,8 @@ class DelayBenchmarkTest {
     for (int i = 1; i <= n; i++) {
       r.add(new Reading(mode, i, i, Math.round(i * 1000 * scale), true, null, null));
     }
-    return new DelayBenchmark.ModeResult(mode, DelayStats.of(r), cpu, rss, rss + 1, rtt, "tcp://x", List.of("agent"));
+    return new DelayBenchmark.ModeResult(mode, DelayStats.of(r), cpu, rss, rss + 1, rtt, "tcp://x", List.of("agent"),
+        new DelayBenchmark.ReadingCost(cpu * 100, 50, 80, 4096));
   }
 
   @Test
