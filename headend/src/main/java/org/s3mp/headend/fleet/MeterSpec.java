@@ -23,6 +23,10 @@ public record MeterSpec(
     if (url == null || url.isBlank()) {
       throw new IllegalArgumentException("url: required, e.g. tcp://127.0.0.1:4059");
     }
+    if (url.contains("@")) {
+      // a user:password@ part would be shown to every viewer of the fleet
+      throw new IllegalArgumentException("url: must not contain credentials (user@ or user:password@)");
+    }
     MeterUrl parsed;
     try {
       parsed = MeterUrl.parse(url);
@@ -31,18 +35,26 @@ public record MeterSpec(
     }
     switch (parsed.scheme()) {
       case "tcp" -> {
+        int port;
         try {
-          parsed.hostPort();
+          port = parsed.hostPort().port();
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("url: tcp URLs need a host and a port, e.g. tcp://127.0.0.1:4059");
         }
+        if (port == 0) {
+          throw new IllegalArgumentException("url: port 1 to 65535 required, got 0");
+        }
       }
       case "scion" -> {
+        ScionAddress address;
         try {
-          ScionAddress.parse(parsed.address());
+          address = ScionAddress.parse(parsed.address());
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("url: scion URLs are scion://ISD-AS,[IP]:PORT, e.g."
               + " scion://1-ff00:0:111,[127.0.111.1]:4059 (" + e.getMessage() + ")");
+        }
+        if (address.port() == 0) {
+          throw new IllegalArgumentException("url: port 1 to 65535 required, got 0");
         }
       }
       default -> throw new IllegalArgumentException("url: scheme must be tcp:// or scion://, got " + url);

@@ -13,6 +13,7 @@ import org.s3mp.dlms.client.RegisterReading;
 import org.s3mp.dlms.client.RelayState;
 import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.headend.fleet.KeysDirectory;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.scion.ScionTransport;
@@ -26,6 +27,8 @@ import org.s3mp.scion.daemon.DaemonClient;
  * the URL, the security (keys file or DRKey) and the path policy; the client picks the transport.
  */
 public final class DlmsMeterConnector implements MeterConnector, AutoCloseable {
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DlmsMeterConnector.class);
 
   private final Duration timeout;
   private final String daemon;
@@ -50,12 +53,22 @@ public final class DlmsMeterConnector implements MeterConnector, AutoCloseable {
   public MeterConnection open(MeterSpec spec) throws IOException {
     ClientSecurity security = spec.drkey()
         ? ClientSecurity.drkey(drkeySource())
-        : ClientSecurity.management(KeysFile.load(Path.of(spec.keysFile())));
+        : ClientSecurity.management(keys(spec));
     MeterUrl url = MeterUrl.parse(spec.url());
     LinkOptions options = LinkOptions.of(timeout)
         .with(ScionTransport.DAEMON, daemon)
         .with(ScionTransport.POLICY, spec.policy());
     return new Association(MeterClient.open(url, security, options));
+  }
+
+  /** The meter's keys; the reason of a failure goes to the log only (viewers see lastError). */
+  private static KeysFile keys(MeterSpec spec) throws IOException {
+    try {
+      return KeysDirectory.load(Path.of(spec.keysFile()));
+    } catch (IOException | RuntimeException e) {
+      log.warn("meter {}: {}", spec.id(), e.getMessage());
+      throw new IOException("the meter's keys file is not usable (see the head-end log)");
+    }
   }
 
   private synchronized DrkeyKeySource drkeySource() {
