@@ -27,7 +27,7 @@ final class MessageCommand implements Callable<Integer> {
       throw new S3mp.UsageError("TEXT is longer than " + org.s3mp.dlms.MeterObjects.MAX_MESSAGE_BYTES
           + " bytes of UTF-8");
     }
-    try (MeterClient c = target.open()) {
+    try (MeterClient c = target.openManagement("message")) {
       c.setMessage(text);
       spec.commandLine().getOut().println("message set");
     }

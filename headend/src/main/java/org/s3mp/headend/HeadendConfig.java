@@ -79,7 +79,12 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     try {
       raw = Files.size(file) == 0 ? empty() : yaml.readValue(file.toFile(), HeadendConfig.class);
     } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
-      String key = e.getPropertyName().length() > 40 ? e.getPropertyName().substring(0, 40) + "..." : e.getPropertyName();
+      String key = e.getPropertyName();
+      if (key == null || !key.matches("[A-Za-z][A-Za-z0-9_-]{0,39}")) {
+        // not a typo of a key but some other file (a line of /etc/shadow parses as a key): do not quote it
+        throw new IllegalArgumentException("config " + file + ": not a head-end config (a YAML mapping of the keys"
+            + " in headend/README-config.md)", null);
+      }
       throw new IllegalArgumentException("config " + file + ": unknown key '" + key + "'"
           + " (known here: " + e.getKnownPropertyIds() + ")"
           + (e.getLocation() == null ? "" : " near line " + e.getLocation().getLineNr()), e);
