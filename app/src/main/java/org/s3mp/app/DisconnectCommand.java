@@ -20,7 +20,7 @@ final class DisconnectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (MeterClient c = target.open()) {
+    try (MeterClient c = target.openManagement("disconnect")) {
       RelayState s = c.disconnect();
       spec.commandLine().getOut().println("relay " + s.control().name().toLowerCase());
     }

@@ -31,6 +31,11 @@ final class HeadendCommand implements Callable<Integer> {
           + " jdbc:postgresql://127.0.0.1/s3mp (overrides the config).")
   String db;
 
+  @Option(names = "--keys-dir", paramLabel = "DIR",
+      description = "The only directory meter keys files may be in (overrides the config; default"
+          + " run/headend/keys).")
+  Path keysDir;
+
   static HeadendConfig loadConfig(Path config, String db) {
     HeadendConfig c = config == null ? HeadendConfig.empty() : HeadendConfig.load(config);
     return db == null ? c : c.withDatabase(db);
@@ -41,6 +46,9 @@ final class HeadendCommand implements Callable<Integer> {
     HeadendConfig c = loadConfig(config, db);
     if (http != null) {
       c = c.withBind(http);
+    }
+    if (keysDir != null) {
+      c = c.withKeysDirectory(keysDir.toAbsolutePath().toString());
     }
     Headend headend = Headend.start(c, new DlmsMeterConnector(Duration.ofMillis(c.polling().timeoutMillis()),
         c.scion().daemon()));

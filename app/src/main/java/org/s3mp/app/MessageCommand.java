@@ -27,7 +27,7 @@ final class MessageCommand implements Callable<Integer> {
     if (problem != null) {
       throw new S3mp.UsageError("TEXT: " + problem);
     }
-    try (MeterClient c = target.open()) {
+    try (MeterClient c = target.openManagement("message")) {
       c.setMessage(text);
       spec.commandLine().getOut().println("message set");
     }

@@ -47,6 +47,18 @@ final class MeterTarget {
     return keys == null ? ClientSecurity.publicClient() : ClientSecurity.management(KeysFile.load(keys));
   }
 
+  /**
+   * For commands only the management client may send (disconnect, reconnect, message): without keys the meter
+   * would answer READ_WRITE_DENIED, so say what is missing instead.
+   */
+  MeterClient openManagement(String command) throws IOException {
+    if (!drkey && keys == null) {
+      throw new S3mp.UsageError(command + " needs the management client: give --keys FILE (or --drkey for a"
+          + " scion:// meter); without keys only the serial number and the clock can be read");
+    }
+    return open();
+  }
+
   MeterClient open() throws IOException {
     if (timeoutMs <= 0) {
       throw new S3mp.UsageError("--timeout must be positive");

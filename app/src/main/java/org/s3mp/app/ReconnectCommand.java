@@ -20,7 +20,7 @@ final class ReconnectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (MeterClient c = target.open()) {
+    try (MeterClient c = target.openManagement("reconnect")) {
       RelayState s = c.reconnect();
       spec.commandLine().getOut().println("relay " + s.control().name().toLowerCase());
     }

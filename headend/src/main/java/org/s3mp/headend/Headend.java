@@ -14,6 +14,8 @@ import org.s3mp.headend.auth.Role;
 import org.s3mp.headend.auth.TokenStore;
 import org.s3mp.headend.commands.AuditLog;
 import org.s3mp.headend.fleet.FleetRegistry;
+import org.s3mp.headend.fleet.KeysDirectory;
+import org.s3mp.headend.fleet.MeterSpec;
 import org.s3mp.headend.fleet.MeterInput;
 import org.s3mp.headend.live.LiveFeed;
 import org.s3mp.headend.polling.FleetPoller;
@@ -54,6 +56,8 @@ public final class Headend implements AutoCloseable {
    * the connector from then on (closes it when it is {@link AutoCloseable}).
    */
   public static Headend start(HeadendConfig config, MeterConnector connector) {
+    config.bindHost(); // a bad --http address fails here, before the database is opened
+    config.bindPort();
     HeadendConfig.Database dbConfig = config.database();
     Database db = Database.open(dbConfig.url(), dbConfig.user(), dbConfig.password());
     ReadingStore readings = null;
@@ -61,8 +65,15 @@ public final class Headend implements AutoCloseable {
     FleetPoller poller = null;
     try {
       FleetRegistry registry = new FleetRegistry(db);
+      KeysDirectory keys = keysDirectory(config);
       for (MeterInput m : config.meters()) {
-        registry.put(m.toSpec());
+        MeterSpec spec = m.toSpec();
+        try {
+          registry.put(keys.checked(spec));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("meter " + spec.id() + ": " + e.getMessage() + " " + keys.path()
+              + " (the log says why)", e);
+        }
       }
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       new JvmMemoryMetrics().bindTo(metrics);
@@ -77,11 +88,12 @@ public final class Headend implements AutoCloseable {
           .description("readings waiting to be committed").register(metrics);
       ProfileStore profiles = new ProfileStore(db);
       poller = new FleetPoller(connector, readings, profiles, registry, config.pollingSettings(), metrics);
-      TokenStore tokens = new TokenStore(db, configuredTokens(config));
+      TokenStore tokens = new TokenStore(db, configuredTokens(config),
+          java.time.Duration.ofHours(config.tokenLifetimeHours()));
       // sessions first: once the port is open, every configured meter can be asked for
       poller.start();
       ApiServer api = ApiServer.start(
-          new ApiServer.Services(registry, poller, readings, profiles, new AuditLog(db), tokens, live, metrics),
+          new ApiServer.Services(registry, poller, readings, profiles, new AuditLog(db), tokens, live, metrics, keys),
           config.http(), config.bindHost(), config.bindPort());
       Headend headend = new Headend(db, readings, live, poller, api, config.http().tls() != null, config.bindHost());
       headend.connector = connector;
@@ -100,6 +112,23 @@ public final class Headend implements AutoCloseable {
       db.close();
       throw e;
     }
+  }
+
+  /** The configured keys directory, created (owner-only) when missing. */
+  private static KeysDirectory keysDirectory(HeadendConfig config) {
+    java.nio.file.Path dir = java.nio.file.Path.of(config.keysDirectory());
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      try {
+        java.nio.file.Files.createDirectories(dir);
+        dir.toFile().setReadable(false, false);
+        dir.toFile().setReadable(true, true);
+        dir.toFile().setExecutable(false, false);
+        dir.toFile().setExecutable(true, true);
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("cannot create the keys directory " + dir + ": " + e.getMessage(), e);
+      }
+    }
+    return new KeysDirectory(dir);
   }
 
   private static Map<String, TokenStore.Principal> configuredTokens(HeadendConfig config) {

@@ -18,12 +18,20 @@ import org.s3mp.headend.polling.PollingSettings;
  * section is optional; {@link #withDefaults()} fills in what is missing.
  */
 public record HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters,
-    Scion scion) {
+    Scion scion, String keysDirectory, Integer tokenLifetimeHours) {
 
   /** A configuration without SCION settings (the SCION daemon then comes from SCION_DAEMON_ADDRESS). */
   public HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters) {
     this(http, database, polling, tokens, meters, null);
   }
+
+  public HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters,
+      Scion scion) {
+    this(http, database, polling, tokens, meters, scion, null, null);
+  }
+
+  /** Tokens created with {@code s3mp token create} stop working after this many hours unless configured. */
+  public static final int DEFAULT_TOKEN_LIFETIME_HOURS = 12;
 
   /**
    * SCION meters: the head-end AS's daemon ({@code IP:PORT}; default SCION_DAEMON_ADDRESS, then 127.0.0.1:30255)
@@ -34,8 +42,16 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
 
   public static final String DEFAULT_BIND = "127.0.0.1:8080";
 
-  /** {@code bind} is HOST:PORT (port 0 picks a free one); TLS is on when {@code tls} is given. */
-  public record Http(String bind, Tls tls) {}
+  /**
+   * {@code bind} is HOST:PORT (port 0 picks a free one); TLS is on when {@code tls} is given. Live streams get a
+   * heartbeat every {@code liveHeartbeatSeconds} (default 15; a vanished client is detected and its stream
+   * closed) and one token may hold at most {@code maxLiveStreamsPerToken} of them at once (default 8).
+   */
+  public record Http(String bind, Tls tls, Integer liveHeartbeatSeconds, Integer maxLiveStreamsPerToken) {
+    public Http(String bind, Tls tls) {
+      this(bind, tls, null, null);
+    }
+  }
 
   /** A PKCS#12 key store with the server's certificate and key. */
   public record Tls(String keystore, String password) {}
@@ -49,10 +65,13 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
   public record Token(String name, String role, String sha256) {}
 
   public static HeadendConfig empty() {
-    return new HeadendConfig(null, null, null, null, null, null).withDefaults();
+    return new HeadendConfig(null, null, null, null, null, null, null, null).withDefaults();
   }
 
-  /** Reads a config file; relative paths in it (keys files, key store, H2 file) are relative to the file. */
+  /**
+   * Reads a config file; relative paths in it (keys directory, policies, key store, H2 file) are relative to the
+   * file, meters' keys files relative to the keys directory.
+   */
   public static HeadendConfig load(Path file) {
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -60,12 +79,24 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     try {
       raw = Files.size(file) == 0 ? empty() : yaml.readValue(file.toFile(), HeadendConfig.class);
     } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
-      throw new IllegalArgumentException("config " + file + ": unknown key '" + e.getPropertyName() + "'"
+      String key = e.getPropertyName();
+      if (key == null || !key.matches("[A-Za-z][A-Za-z0-9_-]{0,39}")) {
+        // not a typo of a key but some other file (a line of /etc/shadow parses as a key): do not quote it
+        throw new IllegalArgumentException("config " + file + ": not a head-end config (a YAML mapping of the keys"
+            + " in headend/README-config.md)", null);
+      }
+      throw new IllegalArgumentException("config " + file + ": unknown key '" + key + "'"
           + " (known here: " + e.getKnownPropertyIds() + ")"
           + (e.getLocation() == null ? "" : " near line " + e.getLocation().getLineNr()), e);
+    } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+      // never the parser's message: it quotes the file's content (--config /etc/shadow must not print it)
+      throw new IllegalArgumentException("config " + file + ": not a head-end config (a YAML mapping of the keys"
+          + " in headend/README-config.md" + (e.getPath().isEmpty() ? "" : ", wrong value type at "
+          + e.getPathReference().replaceAll(".*\\[", "[")) + ")"
+          + (e.getLocation() == null ? "" : " near line " + e.getLocation().getLineNr()), null);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("config " + file + ": " + e.getOriginalMessage()
-          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"), e);
+      throw new IllegalArgumentException("config " + file + ": not valid YAML"
+          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"), null);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read config " + file + ": " + e.getMessage(), e);
     }
@@ -77,7 +108,12 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
 
   public HeadendConfig withDefaults() {
     Http h = http == null ? new Http(null, null) : http;
-    h = new Http(h.bind() == null ? DEFAULT_BIND : h.bind(), h.tls());
+    h = new Http(h.bind() == null ? DEFAULT_BIND : h.bind(), h.tls(),
+        h.liveHeartbeatSeconds() == null ? 15 : h.liveHeartbeatSeconds(),
+        h.maxLiveStreamsPerToken() == null ? 8 : h.maxLiveStreamsPerToken());
+    if (h.liveHeartbeatSeconds() < 1 || h.maxLiveStreamsPerToken() < 1) {
+      throw new IllegalArgumentException("http: liveHeartbeatSeconds and maxLiveStreamsPerToken must be >= 1");
+    }
     Database d = database == null ? new Database(null, null, null) : database;
     d = new Database(d.url() == null ? defaultDatabase() : d.url(), d.user(), d.password());
     Polling p = polling == null ? new Polling(null, null, null, null) : polling;
@@ -88,16 +124,29 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
         p.profileBackfillHours() == null ? 24 * 7 : p.profileBackfillHours());
     Scion sc = scion == null ? new Scion(null, null) : scion;
     sc = new Scion(sc.daemon(), sc.attemptTimeoutMillis() == null ? 500 : sc.attemptTimeoutMillis());
-    return new HeadendConfig(h, d, p, tokens == null ? List.of() : tokens, meters == null ? List.of() : meters, sc);
+    String keys = keysDirectory == null || keysDirectory.isBlank() ? defaultKeysDirectory() : keysDirectory;
+    int lifetime = tokenLifetimeHours == null ? DEFAULT_TOKEN_LIFETIME_HOURS : tokenLifetimeHours;
+    if (lifetime < 1) {
+      throw new IllegalArgumentException("tokenLifetimeHours: at least 1, got " + lifetime);
+    }
+    return new HeadendConfig(h, d, p, tokens == null ? List.of() : tokens, meters == null ? List.of() : meters, sc,
+        keys, lifetime);
   }
 
   public HeadendConfig withBind(String bind) {
-    return new HeadendConfig(new Http(bind, http.tls()), database, polling, tokens, meters, scion);
+    return new HeadendConfig(new Http(bind, http.tls(), http.liveHeartbeatSeconds(), http.maxLiveStreamsPerToken()),
+        database, polling, tokens, meters, scion, keysDirectory,
+        tokenLifetimeHours);
   }
 
   public HeadendConfig withDatabase(String url) {
     return new HeadendConfig(http, new Database(url, database.user(), database.password()), polling, tokens, meters,
-        scion);
+        scion, keysDirectory, tokenLifetimeHours);
+  }
+
+  /** The directory meter keys files must be in (see {@link org.s3mp.headend.fleet.KeysDirectory}). */
+  public HeadendConfig withKeysDirectory(String dir) {
+    return new HeadendConfig(http, database, polling, tokens, meters, scion, dir, tokenLifetimeHours);
   }
 
   public PollingSettings pollingSettings() {
@@ -127,6 +176,9 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     }
     String host = bind.substring(0, colon).replace("[", "").replace("]", "");
     String port = bind.substring(colon + 1);
+    if (!validHost(host)) {
+      throw new IllegalArgumentException("http bind: invalid address " + host + " in " + bind);
+    }
     try {
       int n = Integer.parseInt(port);
       if (n < 0 || n > 65535) {
@@ -138,26 +190,58 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     return new String[] {host, port};
   }
 
+  /** A dotted quad must be a real IPv4 address (999.1.1.1 is not); other names must resolve. */
+  private static boolean validHost(String host) {
+    if (host.matches("[0-9.]+")) {
+      String[] parts = host.split("\\.", -1);
+      if (parts.length != 4) {
+        return false;
+      }
+      for (String p : parts) {
+        if (p.isEmpty() || p.length() > 3 || Integer.parseInt(p) > 255) {
+          return false;
+        }
+      }
+      return true;
+    }
+    try {
+      java.net.InetAddress.getByName(host);
+      return true;
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
   static String defaultDatabase() {
+    return dataDirectory().resolve("headend").toString();
+  }
+
+  /** {@code keys} in the head-end's data directory (run/headend under S3MP_HOME). */
+  static String defaultKeysDirectory() {
+    return dataDirectory().resolve("keys").toString();
+  }
+
+  private static Path dataDirectory() {
     String home = System.getenv("S3MP_HOME");
-    return Path.of(home == null ? "." : home, "run", "headend", "headend").toString();
+    return Path.of(home == null ? "." : home, "run", "headend");
   }
 
   private HeadendConfig resolvedAgainst(Path dir) {
     List<MeterInput> resolved = new ArrayList<>();
     for (MeterInput m : meters == null ? List.<MeterInput>of() : meters) {
-      resolved.add(new MeterInput(m.id(), m.url(), resolve(dir, m.keysFile()), resolve(dir, m.policy()), m.drkey(),
+      resolved.add(new MeterInput(m.id(), m.url(), m.keysFile(), resolve(dir, m.policy()), m.drkey(),
           m.pollSeconds(), m.profile()));
     }
     Http h = http;
     if (h != null && h.tls() != null) {
-      h = new Http(h.bind(), new Tls(resolve(dir, h.tls().keystore()), h.tls().password()));
+      h = new Http(h.bind(), new Tls(resolve(dir, h.tls().keystore()), h.tls().password()), h.liveHeartbeatSeconds(),
+          h.maxLiveStreamsPerToken());
     }
     Database d = database;
     if (d != null && d.url() != null && !d.url().startsWith("jdbc:")) {
       d = new Database(resolve(dir, d.url()), d.user(), d.password());
     }
-    return new HeadendConfig(h, d, polling, tokens, resolved, scion);
+    return new HeadendConfig(h, d, polling, tokens, resolved, scion, resolve(dir, keysDirectory), tokenLifetimeHours);
   }
 
   private static String resolve(Path dir, String path) {

@@ -49,7 +49,9 @@ class ApiContractTest {
       revokedToken = revoked.secret();
       assertThat(tokens.revoke(revoked.token().id())).isTrue();
     }
-    Files.writeString(dir.resolve("m1.keys"), "not read by the fake connector\n");
+    // real keys files in the keys directory (the head-end checks them; the fake connector does not use them)
+    Files.writeString(dir.resolve("m1.keys"), org.s3mp.dlms.security.KeysFile.generate(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, new byte[] {8, 7, 6, 5, 4, 3, 2, 1}).format());
+    Files.writeString(dir.resolve("k"), org.s3mp.dlms.security.KeysFile.generate(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, new byte[] {8, 7, 6, 5, 4, 3, 2, 1}).format());
     HeadendConfig config = new HeadendConfig(
         new HeadendConfig.Http("127.0.0.1:0", null),
         new HeadendConfig.Database(db, null, null),
@@ -57,7 +59,7 @@ class ApiContractTest {
         List.of(new HeadendConfig.Token("alice", "viewer", TokenStore.sha256(VIEWER)),
             new HeadendConfig.Token("olga", "operator", TokenStore.sha256(OPERATOR))),
         List.of(new MeterInput("m1", "tcp://127.0.0.1:4059", dir.resolve("m1.keys").toString(), null, null, 0, false)))
-        .withDefaults();
+        .withKeysDirectory(dir.toString()).withDefaults();
     headend = Headend.start(config, meters);
     http = new Http(headend.baseUri());
   }

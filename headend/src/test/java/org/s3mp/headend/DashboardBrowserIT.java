@@ -50,7 +50,7 @@ class DashboardBrowserIT {
         List.of(new HeadendConfig.Token("olga", "operator", TokenStore.sha256(OPERATOR)),
             new HeadendConfig.Token("vera", "viewer", TokenStore.sha256(VIEWER))),
         List.of(new MeterInput("m1", meter.url(), keys.toString(), null, false, 0, false)))
-        .withDefaults();
+        .withKeysDirectory(dir.toString()).withDefaults();
     headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5)));
 
     driverService = new ChromeDriverService.Builder()

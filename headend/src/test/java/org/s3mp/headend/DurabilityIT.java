@@ -49,6 +49,7 @@ class DurabilityIT {
     Files.writeString(config, """
         http:
           bind: 127.0.0.1:0
+        keysDirectory: .
         database:
           url: db/headend
         polling:

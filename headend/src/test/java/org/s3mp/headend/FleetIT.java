@@ -78,7 +78,7 @@ class FleetIT {
         new HeadendConfig.Database(dir.resolve("db/headend").toString(), null, null),
         new HeadendConfig.Polling(0, 2000, 900, 1),
         List.of(new HeadendConfig.Token("fleet", "operator", TokenStore.sha256(TOKEN))),
-        meters).withDefaults();
+        meters).withKeysDirectory(dir.toString()).withDefaults();
     headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(2)));
     Http http = new Http(headend.baseUri());
     for (MeterInput m : meters) {

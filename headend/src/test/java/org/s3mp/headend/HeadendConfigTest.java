@@ -38,7 +38,8 @@ class HeadendConfigTest {
     });
     MeterSpec first = c.meters().get(0).toSpec();
     assertThat(first.id()).isEqualTo("house-17");
-    assertThat(first.keysFile()).isEqualTo(dir.resolve("conf/house-17.keys").toString());
+    assertThat(first.keysFile()).isEqualTo("house-17.keys");
+    assertThat(c.keysDirectory()).isEqualTo(dir.resolve("conf/keys").toString());
     assertThat(first.pollSeconds()).isEqualTo(60);
     assertThat(first.profile()).isTrue();
     assertThat(c.scion().daemon()).isEqualTo("127.0.0.1:30255");

@@ -49,7 +49,7 @@ class PostgresIT {
         new HeadendConfig.Polling(1, 5000, 2, 1),
         List.of(),
         List.of(new MeterInput("m1", meter.url(), keys.toString(), null, false, 0, true)))
-        .withDefaults();
+        .withKeysDirectory(dir.toString()).withDefaults();
     headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5)));
     Http http = new Http(headend.baseUri());
 

@@ -34,7 +34,7 @@ class RealMeterIT {
         new HeadendConfig.Polling(1, 5000, 3, 1),
         List.of(new HeadendConfig.Token("olga", "operator", TokenStore.sha256(OPERATOR))),
         List.of(new MeterInput("m1", meter.url(), keys.toString(), null, false, 0, true)))
-        .withDefaults();
+        .withKeysDirectory(dir.toString()).withDefaults();
     headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5)));
     http = new Http(headend.baseUri());
   }

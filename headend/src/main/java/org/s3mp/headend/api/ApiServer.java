@@ -27,6 +27,14 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import io.javalin.http.BadRequestResponse;
+import io.javalin.http.HandlerType;
+import io.javalin.http.sse.SseClient;
+import org.s3mp.headend.fleet.KeysDirectory;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
@@ -61,13 +69,27 @@ public final class ApiServer implements AutoCloseable {
   /** Everything the API works on. */
   public record Services(
       FleetRegistry registry, FleetPoller poller, ReadingStore readings, ProfileStore profiles, AuditLog audit,
-      TokenStore tokens, LiveFeed live, PrometheusMeterRegistry metrics) {}
+      TokenStore tokens, LiveFeed live, PrometheusMeterRegistry metrics, KeysDirectory keys) {}
 
   private final Services s;
   private final Javalin app;
+  private final int maxLiveStreamsPerToken;
+  private final Map<String, AtomicInteger> liveStreamsByToken = new ConcurrentHashMap<>();
+  private final Set<SseClient> liveClients = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService heartbeat;
+  private final RefusalAudit refusals;
 
   private ApiServer(Services services, HeadendConfig.Http http, String host, int port) {
     this.s = services;
+    this.maxLiveStreamsPerToken = http.maxLiveStreamsPerToken() == null ? 8 : http.maxLiveStreamsPerToken();
+    this.refusals = new RefusalAudit(services.audit(), Duration.ofSeconds(10));
+    this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "live-heartbeat");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = http.liveHeartbeatSeconds() == null ? 15 : http.liveHeartbeatSeconds();
+    heartbeat.scheduleWithFixedDelay(this::sendHeartbeats, every, every, TimeUnit.SECONDS);
     this.app = Javalin.create(config -> {
       config.showJavalinBanner = false;
       config.startupWatcherEnabled = false;
@@ -98,10 +120,21 @@ public final class ApiServer implements AutoCloseable {
   /** Starts serving on HOST:PORT of the config (port 0: any free port). */
   public static ApiServer start(Services services, HeadendConfig.Http http, String host, int port) {
     ApiServer server = new ApiServer(services, http, host, port);
-    if (http.tls() != null) {
-      server.app.start();
-    } else {
-      server.app.start(host, port);
+    try {
+      if (http.tls() != null) {
+        server.app.start();
+      } else {
+        server.app.start(host, port);
+      }
+    } catch (RuntimeException e) {
+      server.heartbeat.shutdownNow();
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      // Javalin says "Port already in use" for every bind failure, also for an address this host does not have
+      throw new IllegalStateException("cannot serve HTTP on " + host + ":" + port + ": "
+          + (root instanceof java.net.BindException ? root.getMessage() : e.getMessage()), e);
     }
     return server;
   }
@@ -112,11 +145,32 @@ public final class ApiServer implements AutoCloseable {
 
   @Override
   public void close() {
+    heartbeat.shutdownNow();
     app.stop();
   }
 
+  /**
+   * An event on every live stream: writing to a client that went away fails, and its stream is closed (without
+   * it, streams of vanished clients stayed open in CLOSE-WAIT for good).
+   */
+  private void sendHeartbeats() {
+    for (SseClient client : liveClients) {
+      try {
+        client.sendEvent("heartbeat", "{}");
+      } catch (RuntimeException e) {
+        log.debug("live client gone: {}", e.toString());
+      }
+      if (client.terminated()) {
+        liveClients.remove(client);
+        client.close();
+      }
+    }
+  }
+
   private void routes() {
+    app.before(this::screen);
     app.beforeMatched(this::authorize);
+    app.beforeMatched("/api/meters/{id}/live", this::reserveLiveStream);
 
     app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "meters", s.registry().all().size())));
     app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(s.metrics().scrape()),
@@ -164,7 +218,16 @@ public final class ApiServer implements AutoCloseable {
       command(ctx, "message", t);
     }, Role.OPERATOR);
     app.sse("/api/meters/{id}/live", client -> {
-      String id = meterId(client.ctx());
+      Runnable release = client.ctx().attribute(LIVE_SLOT);
+      String id;
+      try {
+        id = meterId(client.ctx());
+      } catch (RuntimeException e) {
+        if (release != null) {
+          release.run();
+        }
+        throw e;
+      }
       client.keepAlive();
       Runnable unsubscribe = s.live().subscribe(id, (event, data) -> {
         if (client.terminated()) {
@@ -172,33 +235,96 @@ public final class ApiServer implements AutoCloseable {
         }
         client.sendEvent(event, data);
       });
-      client.onClose(unsubscribe);
+      liveClients.add(client);
+      client.onClose(() -> {
+        liveClients.remove(client);
+        unsubscribe.run();
+        if (release != null) {
+          release.run();
+        }
+      });
       // an event (comments are not flushed) tells the client that it is subscribed
       client.sendEvent("subscribed", Json.write(Map.of("meterId", id)));
     }, Role.VIEWER);
     app.get("/api/audit", ctx -> ctx.json(s.audit().newest(limit(ctx, 100))), Role.VIEWER);
   }
 
+  /**
+   * Before any route: security headers on every answer; no method override (a POST must not become a DELETE
+   * behind the role checks); HEAD on the API and /metrics needs a token like GET; a body must be JSON.
+   */
+  private void screen(Context ctx) {
+    ctx.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none';"
+        + " frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    ctx.header("X-Frame-Options", "DENY");
+    ctx.header("X-Content-Type-Options", "nosniff");
+    ctx.header("Referrer-Policy", "no-referrer");
+    if (ctx.header("X-HTTP-Method-Override") != null || ctx.header("X-HTTP-Method") != null
+        || ctx.header("X-Method-Override") != null) {
+      throw new BadRequestResponse("method override headers are not accepted: send the method itself");
+    }
+    String path = ctx.path();
+    boolean protectedPath = path.startsWith("/api/") || path.equals("/api") || path.equals("/metrics");
+    if (ctx.method() == HandlerType.HEAD && protectedPath) {
+      authorize(ctx, Set.of(Role.VIEWER));
+    }
+    if (protectedPath && ctx.method() != HandlerType.GET && ctx.method() != HandlerType.HEAD
+        && ctx.bodyAsBytes().length > 0) {
+      String type = ctx.contentType();
+      if (type == null || !type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
+        throw new HttpResponseException(415, "request bodies must be Content-Type: application/json");
+      }
+    }
+  }
+
   private void authorize(Context ctx) {
-    Set<RouteRole> roles = ctx.routeRoles();
+    authorize(ctx, ctx.routeRoles());
+  }
+
+  private void authorize(Context ctx, Set<RouteRole> roles) {
     if (roles.isEmpty()) {
       return; // public: /health and the dashboard's files
     }
     String header = ctx.header(Header.AUTHORIZATION);
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       ctx.header(Header.WWW_AUTHENTICATE, "Bearer");
+      refusals.refused(ctx, "anonymous", 401);
       throw new UnauthorizedResponse("missing bearer token (Authorization: Bearer TOKEN)");
     }
     TokenStore.Principal principal = s.tokens().authenticate(header.substring(7).trim())
         .orElseThrow(() -> {
           ctx.header(Header.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
-          return new UnauthorizedResponse("invalid or revoked token");
+          refusals.refused(ctx, "invalid-token", 401);
+          return new UnauthorizedResponse("invalid, expired or revoked token");
         });
     Role required = (Role) roles.iterator().next();
     if (!principal.role().includes(required)) {
+      refusals.refused(ctx, principal.name(), 403);
       throw new ForbiddenResponse("this needs a " + required.label() + " token; yours is " + principal.role().label());
     }
     ctx.attribute(PRINCIPAL, principal);
+  }
+
+  private static final String LIVE_SLOT = "s3mp.liveSlot";
+
+  /** At most {@code maxLiveStreamsPerToken} live streams per token: 429 beyond (each holds a socket). */
+  private void reserveLiveStream(Context ctx) {
+    TokenStore.Principal p = ctx.attribute(PRINCIPAL);
+    if (p == null) {
+      return;
+    }
+    AtomicInteger open = liveStreamsByToken.computeIfAbsent(p.name(), n -> new AtomicInteger());
+    if (open.incrementAndGet() > maxLiveStreamsPerToken) {
+      open.decrementAndGet();
+      throw new HttpResponseException(429, "at most " + maxLiveStreamsPerToken + " live streams per token");
+    }
+    java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable release = () -> {
+      if (released.compareAndSet(false, true)) {
+        open.decrementAndGet();
+      }
+    };
+    ctx.attribute(LIVE_SLOT, release);
   }
 
   private void errors() {
@@ -229,7 +355,7 @@ public final class ApiServer implements AutoCloseable {
     if (input == null) {
       throw new IllegalArgumentException("body must be a meter object");
     }
-    MeterSpec spec = input.toSpec();
+    MeterSpec spec = s.keys().checked(input.toSpec());
     if (!s.registry().add(spec)) {
       throw new HttpResponseException(409, "meter " + spec.id() + " already exists");
     }
@@ -385,7 +511,7 @@ public final class ApiServer implements AutoCloseable {
     Map<String, Object> json = new LinkedHashMap<>();
     MeterSpec spec = m.spec();
     json.put("id", spec.id());
-    json.put("url", spec.url());
+    json.put("url", spec.url().replaceAll("//[^/@]*@", "//"));
     json.put("keysFile", spec.keysFile());
     json.put("policy", spec.policy());
     json.put("drkey", spec.drkey());

@@ -33,11 +33,21 @@ public final class TokenStore {
 
   private final Database db;
   private final Map<String, Principal> configured;
+  private final java.time.Duration lifetime;
 
-  /** {@code configuredHashes}: SHA-256 hex of a token mapped to who it is. */
+  /** {@code configuredHashes}: SHA-256 hex of a token mapped to who it is; database tokens live 12 hours. */
   public TokenStore(Database db, Map<String, Principal> configuredHashes) {
+    this(db, configuredHashes, java.time.Duration.ofHours(12));
+  }
+
+  /**
+   * {@code lifetime}: how long a database token works after its creation (a leaked token stops working by
+   * itself). Tokens of the config file are the operator's to rotate and do not expire.
+   */
+  public TokenStore(Database db, Map<String, Principal> configuredHashes, java.time.Duration lifetime) {
     this.db = db;
     this.configured = Map.copyOf(configuredHashes);
+    this.lifetime = lifetime;
   }
 
   public Created create(String name, Role role) {
@@ -49,7 +59,7 @@ public final class TokenStore {
     String id = HexFormat.of().formatHex(idBytes);
     Instant now = Database.truncate(Instant.now());
     String label = name == null || name.isBlank() ? role.label() + "-" + id : name.trim();
-    try (Connection c = db.connection();
+    try (Connection c = db.writeConnection();
         PreparedStatement ps = c.prepareStatement(
             "INSERT INTO api_token (id, name, role, token_sha256, created_at) VALUES (?, ?, ?, ?, ?)")) {
       ps.setString(1, id);
@@ -58,6 +68,7 @@ public final class TokenStore {
       ps.setString(4, sha256(secret));
       ps.setObject(5, Database.toDb(now));
       ps.executeUpdate();
+      db.makeDurable(c);
     } catch (SQLException e) {
       throw new IllegalStateException("storing the token: " + e.getMessage(), e);
     }
@@ -81,12 +92,14 @@ public final class TokenStore {
 
   /** Revokes a token by id; false when there is no such valid token. */
   public boolean revoke(String id) {
-    try (Connection c = db.connection();
+    try (Connection c = db.writeConnection();
         PreparedStatement ps = c.prepareStatement(
             "UPDATE api_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")) {
       ps.setObject(1, Database.toDb(Instant.now()));
       ps.setString(2, id);
-      return ps.executeUpdate() > 0;
+      boolean revoked = ps.executeUpdate() > 0;
+      db.makeDurable(c);
+      return revoked;
     } catch (SQLException e) {
       throw new IllegalStateException("revoking token " + id + ": " + e.getMessage(), e);
     }
@@ -104,8 +117,9 @@ public final class TokenStore {
     }
     try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(
-            "SELECT name, role FROM api_token WHERE token_sha256 = ? AND revoked_at IS NULL")) {
+            "SELECT name, role FROM api_token WHERE token_sha256 = ? AND revoked_at IS NULL AND created_at > ?")) {
       ps.setString(1, hash);
+      ps.setObject(2, Database.toDb(Instant.now().minus(lifetime)));
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(new Principal(rs.getString("name"), Role.parse(rs.getString("role")))) : Optional.empty();
       }

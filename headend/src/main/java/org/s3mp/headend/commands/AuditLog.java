@@ -23,7 +23,7 @@ public final class AuditLog {
   }
 
   public long begin(String actor, String action, String meterId, String argument) {
-    try (Connection c = db.connection();
+    try (Connection c = db.writeConnection();
         PreparedStatement ps = c.prepareStatement(
             "INSERT INTO audit_log (requested_at, actor, action, meter_id, argument, result) VALUES (?, ?, ?, ?, ?, 'pending')",
             Statement.RETURN_GENERATED_KEYS)) {
@@ -33,6 +33,7 @@ public final class AuditLog {
       ps.setString(4, meterId);
       ps.setString(5, truncate(argument, 1024));
       ps.executeUpdate();
+      db.makeDurable(c);
       try (ResultSet keys = ps.getGeneratedKeys()) {
         keys.next();
         return keys.getLong(1);
@@ -43,7 +44,7 @@ public final class AuditLog {
   }
 
   public void finish(long id, boolean ok, String detail) {
-    try (Connection c = db.connection();
+    try (Connection c = db.writeConnection();
         PreparedStatement ps = c.prepareStatement(
             "UPDATE audit_log SET finished_at = ?, result = ?, detail = ? WHERE id = ?")) {
       ps.setObject(1, Database.toDb(Instant.now()));
@@ -51,6 +52,7 @@ public final class AuditLog {
       ps.setString(3, truncate(detail, 2048));
       ps.setLong(4, id);
       ps.executeUpdate();
+      db.makeDurable(c);
     } catch (SQLException e) {
       throw new IllegalStateException("writing the audit log: " + e.getMessage(), e);
     }

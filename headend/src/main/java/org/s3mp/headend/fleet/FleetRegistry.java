@@ -22,7 +22,7 @@ public final class FleetRegistry {
   /** Adds a meter; false when one with that id already exists. */
   public boolean add(MeterSpec spec) {
     spec.validated();
-    try (Connection c = db.connection();
+    try (Connection c = db.writeConnection();
         PreparedStatement ps = c.prepareStatement(
             "INSERT INTO meter (id, url, keys_file, policy, drkey, poll_seconds, profile, continuous, created_at)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?)")) {
@@ -32,6 +32,7 @@ public final class FleetRegistry {
       bind(ps, spec);
       ps.setObject(8, Database.toDb(Instant.now()));
       ps.executeUpdate();
+      db.makeDurable(c);
       return true;
     } catch (SQLException e) {
       throw new IllegalStateException("storing meter " + spec.id() + ": " + e.getMessage(), e);
@@ -44,7 +45,7 @@ public final class FleetRegistry {
     if (add(spec)) {
       return;
     }
-    try (Connection c = db.connection();
+    try (Connection c = db.writeConnection();
         PreparedStatement ps = c.prepareStatement(
             "UPDATE meter SET url = ?, keys_file = ?, policy = ?, drkey = ?, poll_seconds = ?, profile = ? WHERE id = ?")) {
       ps.setString(1, spec.url());
@@ -55,16 +56,19 @@ public final class FleetRegistry {
       ps.setBoolean(6, spec.profile());
       ps.setString(7, spec.id());
       ps.executeUpdate();
+      db.makeDurable(c);
     } catch (SQLException e) {
       throw new IllegalStateException("updating meter " + spec.id() + ": " + e.getMessage(), e);
     }
   }
 
   public boolean remove(String id) {
-    try (Connection c = db.connection();
+    try (Connection c = db.writeConnection();
         PreparedStatement ps = c.prepareStatement("DELETE FROM meter WHERE id = ?")) {
       ps.setString(1, id);
-      return ps.executeUpdate() > 0;
+      boolean removed = ps.executeUpdate() > 0;
+      db.makeDurable(c);
+      return removed;
     } catch (SQLException e) {
       throw new IllegalStateException("removing meter " + id + ": " + e.getMessage(), e);
     }
@@ -106,11 +110,12 @@ public final class FleetRegistry {
   }
 
   public void setContinuous(String id, boolean enabled) {
-    try (Connection c = db.connection();
+    try (Connection c = db.writeConnection();
         PreparedStatement ps = c.prepareStatement("UPDATE meter SET continuous = ? WHERE id = ?")) {
       ps.setBoolean(1, enabled);
       ps.setString(2, id);
       ps.executeUpdate();
+      db.makeDurable(c);
     } catch (SQLException e) {
       throw new IllegalStateException("updating meter " + id + ": " + e.getMessage(), e);
     }

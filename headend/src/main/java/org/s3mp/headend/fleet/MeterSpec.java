@@ -24,6 +24,10 @@ public record MeterSpec(
     if (url == null || url.isBlank()) {
       throw new IllegalArgumentException("url: required, e.g. tcp://127.0.0.1:4059");
     }
+    if (url.contains("@")) {
+      // a user:password@ part would be shown to every viewer of the fleet
+      throw new IllegalArgumentException("url: must not contain credentials (user@ or user:password@)");
+    }
     MeterUrl parsed;
     try {
       parsed = MeterUrl.parse(url);

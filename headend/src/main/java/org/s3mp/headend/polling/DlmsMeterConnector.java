@@ -11,6 +11,7 @@ import org.s3mp.dlms.client.MeterClient;
 import org.s3mp.dlms.client.RegisterReading;
 import org.s3mp.dlms.client.RelayState;
 import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.headend.fleet.KeysDirectory;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.headend.fleet.MeterSpec;
@@ -22,6 +23,8 @@ import org.s3mp.headend.fleet.RegisterValue;
  * the URL, the security (keys file or keys from the network) and the path policy; the client picks the transport.
  */
 public final class DlmsMeterConnector implements MeterConnector {
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DlmsMeterConnector.class);
 
   private final Duration timeout;
   private final String daemon;
@@ -45,7 +48,7 @@ public final class DlmsMeterConnector implements MeterConnector {
   public MeterConnection open(MeterSpec spec) throws IOException {
     ClientSecurity security = spec.drkey()
         ? ClientSecurity.fromNetwork()
-        : ClientSecurity.management(KeysFile.load(Path.of(spec.keysFile())));
+        : ClientSecurity.management(keys(spec));
     MeterUrl url = MeterUrl.parse(spec.url());
     LinkOptions options = LinkOptions.of(timeout)
         .with(LinkOptions.SCION_DAEMON, daemon)
@@ -53,6 +56,15 @@ public final class DlmsMeterConnector implements MeterConnector {
     return new Association(MeterClient.open(url, security, options));
   }
 
+  /** The meter's keys; the reason of a failure goes to the log only (viewers see lastError). */
+  private static KeysFile keys(MeterSpec spec) throws IOException {
+    try {
+      return KeysDirectory.load(Path.of(spec.keysFile()));
+    } catch (IOException | RuntimeException e) {
+      log.warn("meter {}: {}", spec.id(), e.getMessage());
+      throw new IOException("the meter's keys file is not usable (see the head-end log)");
+    }
+  }
 
   private static final class Association implements MeterConnection {
     private final MeterClient client;

@@ -21,10 +21,12 @@ public final class Database implements AutoCloseable {
 
   private final HikariDataSource dataSource;
   private final String description;
+  private final boolean h2;
 
-  private Database(HikariDataSource dataSource, String description) {
+  private Database(HikariDataSource dataSource, String description, boolean h2) {
     this.dataSource = dataSource;
     this.description = description;
+    this.h2 = h2;
   }
 
   /**
@@ -62,7 +64,8 @@ public final class Database implements AutoCloseable {
       ds.close();
       throw new IllegalStateException("database migration failed for " + location + ": " + e.getMessage(), e);
     }
-    return new Database(ds, url.startsWith("jdbc:h2:") ? "H2 " + location : location.replaceAll("password=[^&]*", "password=***"));
+    boolean h2 = url.startsWith("jdbc:h2:");
+    return new Database(ds, h2 ? "H2 " + location : location.replaceAll("password=[^&]*", "password=***"), h2);
   }
 
   static String jdbcUrl(String location) {
@@ -89,6 +92,61 @@ public final class Database implements AutoCloseable {
           + " or use PostgreSQL for shared access";
     }
     return "cannot open the database " + location + ": " + message.lines().findFirst().orElse("");
+  }
+
+  /**
+   * Call after a commit whose result is acknowledged (returned by the API, streamed): on H2 a CHECKPOINT writes
+   * the store to its file before the caller goes on. WRITE_DELAY=0 alone lost the last seconds of acknowledged
+   * readings and audit entries on kill -9 (AuditDurabilityIT); PostgreSQL's commit is durable by itself.
+   */
+  public void makeDurable(Connection c) throws SQLException {
+    if (h2) {
+      try (java.sql.Statement s = c.createStatement()) {
+        s.execute("CHECKPOINT");
+      }
+    }
+  }
+
+  /** Held by every writing connection: one writer at a time (see {@link #writeConnection()}). */
+  private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock();
+
+  /**
+   * A connection for writes: only one is handed out at a time, and it is released by {@code close()}. With
+   * concurrent committing sessions H2 lost acknowledged commits on kill -9 (AuditDurabilityIT: audit entries of
+   * the API lost while the reading writer committed); one writer at a time, each write checkpointed, does not.
+   * Reads use {@link #connection()} and are not held up.
+   */
+  public Connection writeConnection() throws SQLException {
+    if (!h2) {
+      return connection();
+    }
+    writeLock.lock();
+    Connection c;
+    try {
+      c = dataSource.getConnection();
+    } catch (SQLException | RuntimeException e) {
+      writeLock.unlock();
+      throw e;
+    }
+    java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+    return (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
+        new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+          if (method.getName().equals("close") && method.getParameterCount() == 0) {
+            try {
+              c.close();
+            } finally {
+              if (released.compareAndSet(false, true)) {
+                writeLock.unlock();
+              }
+            }
+            return null;
+          }
+          try {
+            return method.invoke(c, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 
   public DataSource dataSource() {

@@ -30,7 +30,7 @@ public final class ProfileStore {
         + " ON t.meter_id = s.meter_id AND t.captured_at = s.captured_at AND t.obis = s.obis"
         + " WHEN NOT MATCHED THEN INSERT (meter_id, captured_at, obis, scaled_value, unit_symbol)"
         + " VALUES (s.meter_id, s.captured_at, s.obis, s.scaled_value, s.unit_symbol)";
-    try (Connection c = db.connection()) {
+    try (Connection c = db.writeConnection()) {
       c.setAutoCommit(false);
       int added = 0;
       try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -45,6 +45,7 @@ public final class ProfileStore {
           }
         }
         c.commit();
+        db.makeDurable(c);
         return added;
       } catch (SQLException e) {
         c.rollback();

@@ -115,7 +115,7 @@ public final class ReadingStore implements AutoCloseable {
   }
 
   private void insert(List<Reading> readings) throws SQLException {
-    try (Connection c = db.connection()) {
+    try (Connection c = db.writeConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement r = c.prepareStatement(
               "INSERT INTO reading (meter_id, read_at, kind, relay, latency_ms, path) VALUES (?, ?, ?, ?, ?, ?)");
@@ -141,6 +141,7 @@ public final class ReadingStore implements AutoCloseable {
         r.executeBatch();
         v.executeBatch();
         c.commit();
+        db.makeDurable(c);
       } catch (SQLException e) {
         c.rollback();
         throw e;

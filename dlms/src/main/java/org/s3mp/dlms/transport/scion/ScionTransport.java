@@ -42,7 +42,9 @@ public final class ScionTransport implements TransportProvider {
 
   @Override
   public void checkUrl(MeterUrl url) {
-    address(url);
+    if (address(url).port() == 0) {
+      throw new IllegalArgumentException("port 1 to 65535 required, got 0"); // 0 means "any" when listening only
+    }
   }
 
   @Override

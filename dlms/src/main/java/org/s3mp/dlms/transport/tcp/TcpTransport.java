@@ -33,10 +33,14 @@ public final class TcpTransport implements TransportProvider {
 
   @Override
   public void checkUrl(MeterUrl url) {
+    InetSocketAddress a;
     try {
-      address(url);
+      a = address(url);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("tcp URLs need a host and a port, e.g. tcp://127.0.0.1:4059", e);
+    }
+    if (a.getPort() == 0) {
+      throw new IllegalArgumentException("port 1 to 65535 required, got 0"); // 0 means "any" when listening only
     }
   }
 
