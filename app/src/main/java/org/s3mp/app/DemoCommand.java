@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.s3mp.testbed.S3mpHome;
 import org.s3mp.testbed.Testbed;
+import org.s3mp.testbed.TopologySpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,6 +39,14 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
   @Option(names = "--dir", paramLabel = "DIR", description = "Working folder (default: run/demo; recreated).")
   Path dir;
+
+  @Option(names = "--testbed-dir", paramLabel = "DIR",
+      description = "Run folder of the SCION testbed (default: run/testbed; one that is running is used).")
+  Path testbedDir;
+
+  @Option(names = "--topology", paramLabel = "FILE", description = "Topology of a testbed the demo starts (YAML,"
+      + " as for testbed up; e.g. another loopback block when another testbed uses the default one).")
+  Path topology;
 
   private final List<Process> children = new ArrayList<>();
   private Testbed startedTestbed;
@@ -116,14 +125,19 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
   }
 
   private Testbed testbed() throws IOException {
-    var running = Testbed.attach(Testbed.defaultRunDir());
+    Path runDir = testbedDir != null ? testbedDir : Testbed.defaultRunDir();
+    var running = Testbed.attach(runDir);
     if (running.isPresent() && running.get().processes().stream().allMatch(Testbed.ProcessStatus::running)) {
-      say("using the SCION testbed that is already running (" + Testbed.defaultRunDir() + ")");
+      say("using the SCION testbed that is already running (" + runDir + ")");
       return running.get();
     }
     say("starting the local SCION network (the first run builds scionproto " + org.s3mp.testbed.ScionBinaries.VERSION
         + ", a few minutes)");
-    startedTestbed = Testbed.start(Testbed.options(Testbed.defaultRunDir()).withProgress(line -> say("  " + line)));
+    Testbed.Options options = Testbed.options(runDir).withProgress(line -> say("  " + line));
+    if (topology != null) {
+      options = options.withTopology(TopologySpec.load(topology));
+    }
+    startedTestbed = Testbed.start(options);
     return startedTestbed;
   }
 

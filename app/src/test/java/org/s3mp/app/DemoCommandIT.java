@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
@@ -21,6 +22,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.s3mp.testbed.LoopbackBlock;
 
 /** {@code s3mp demo} as a user runs it: comes up, the head-end reads the meter over SCION, Ctrl-C stops all. */
 class DemoCommandIT {
@@ -32,9 +34,14 @@ class DemoCommandIT {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
+    // a loopback block of its own: a developer's testbed on the default block must not collide
+    LoopbackBlock block = LoopbackBlock.claim();
+    Path topology = dir.resolve("topology.yaml");
+    new ObjectMapper(new YAMLFactory()).writeValue(topology.toFile(), block.topology());
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "-Ds3mp.home=" + System.getProperty("s3mp.home", ""),
-        S3mp.class.getName(), "demo", "--http", "127.0.0.1:" + port, "--dir", dir.toString()));
+        S3mp.class.getName(), "demo", "--http", "127.0.0.1:" + port, "--dir", dir.resolve("demo").toString(),
+        "--testbed-dir", dir.resolve("testbed").toString(), "--topology", topology.toString()));
     Process demo = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
     CompletableFuture.runAsync(() -> {
@@ -85,6 +92,7 @@ class DemoCommandIT {
         c.onExit().get(30, TimeUnit.SECONDS);
         assertThat(c.isAlive()).as("pid %d", c.pid()).isFalse();
       }
+      block.close();
     }
   }
 }

@@ -157,14 +157,14 @@ class SigModeIT {
         .map(Testbed.ProcessStatus::pid).toList();
     Cli.Result r = Cli.run("testbed", "down", "--dir", runDir.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).contains("stopped 31 processes");
+    assertThat(r.out()).contains("stopped " + pids.size() + " processes");
     assertThat(run("ip", "netns", "list")).doesNotContain(sig.namespaces().toArray(String[]::new));
     for (String dev : sig.rootDevices()) {
       assertThat(Path.of("/sys/class/net", dev)).doesNotExist();
     }
     assertThat(run("ip", "route", "show")).doesNotContain("198.19." + b + ".", "198.18." + b + ".");
     assertThat(run("ip", "addr", "show")).doesNotContain("198.19." + b + ".", "198.18." + b + ".");
-    assertThat(pids).hasSize(31).noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    assertThat(pids).hasSize(36).noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
     // the meter was in the concentrator's namespace: down stopped it too rather than leave the namespace alive
     assertThat(meter.waitFor(10, TimeUnit.SECONDS)).isTrue();
   }

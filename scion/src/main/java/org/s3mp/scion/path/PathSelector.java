@@ -260,14 +260,36 @@ public final class PathSelector implements Consumer<ScmpMessage> {
     return e;
   }
 
+  /**
+   * The first usable path in preference order, but while some paths are faulty the first one that shares no
+   * interface with any of them: a timeout does not say which link broke, and the next path in order often runs
+   * over the same one (the same uplink through another core), which would cost another timeout.
+   */
   private ScionPath firstUsable(Entry e, Instant now) {
+    java.util.Set<PathInterface> failed = new java.util.HashSet<>();
     for (ScionPath p : e.paths) {
-      Instant until = faultyUntil.get(p.fingerprint());
-      if (p.expiry().isAfter(now) && (until == null || !until.isAfter(now))) {
-        return p;
+      if (faultyAt(p, now)) {
+        failed.addAll(p.interfaces());
       }
     }
-    return null;
+    ScionPath first = null;
+    for (ScionPath p : e.paths) {
+      if (!p.expiry().isAfter(now) || faultyAt(p, now)) {
+        continue;
+      }
+      if (failed.isEmpty() || p.interfaces().stream().noneMatch(failed::contains)) {
+        return p;
+      }
+      if (first == null) {
+        first = p;
+      }
+    }
+    return first;
+  }
+
+  private boolean faultyAt(ScionPath p, Instant now) {
+    Instant until = faultyUntil.get(p.fingerprint());
+    return until != null && until.isAfter(now);
   }
 
   private ScionPath leastRecentlyFailed(Entry e, Instant now) throws IOException {

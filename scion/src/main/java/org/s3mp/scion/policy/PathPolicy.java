@@ -28,7 +28,7 @@ import org.s3mp.scion.ScionPath;
  * allowed_isds:      [1]                               # every AS on the path in one of these ISDs
  * allowed_ases:      ["1-ff00:0:110", ...]             # every AS on the path one of these (besides ends)
  * allowed_countries: ["DE", "CH"]                      # every hop's geo address one of these; unknown = out
- * order:             hops | latency                    # preference; ties keep the daemon's order
+ * order:             hops | latency                    # preference; ties by hop sequence
  * </pre>
  * A path is used only if it passes every rule that is present. {@link #apply} fails closed.
  */
@@ -326,12 +326,14 @@ public final class PathPolicy {
     }
     Comparator<ScionPath> c = switch (order) {
       case DAEMON -> null;
-      case HOPS -> Comparator.comparingInt(ScionPath::hopCount);
+      case HOPS -> Comparator.comparingInt(ScionPath::hopCount).thenComparing(ScionPath::hops);
       case LATENCY -> Comparator.comparing((ScionPath p) -> p.totalLatency().orElse(Duration.ofDays(365)))
-          .thenComparingInt(ScionPath::hopCount);
+          .thenComparingInt(ScionPath::hopCount).thenComparing(ScionPath::hops);
     };
     if (c != null) {
-      out.sort(c); // stable: ties keep the daemon's order
+      // ties by the hop sequence, not the daemon's order, which changes between lookups: a client must come back
+      // to the same path after a repair, and every client of a policy prefers the same one
+      out.sort(c);
     }
     return out;
   }

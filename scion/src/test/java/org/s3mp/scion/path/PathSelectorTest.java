@@ -69,6 +69,25 @@ class PathSelectorTest {
   }
 
   @Test
+  void afterATimeoutThePathThatSharesNoLinkWithTheFailedOneIsNext() throws IOException {
+    // the failed uplink 110#3 > 112 is also used by the second path in order; the third is disjoint
+    ScionPath via110 = p("1-ff00:0:111 1>2 1-ff00:0:110 3>4 1-ff00:0:112", Duration.ofHours(6));
+    ScionPath via120to110 = p("1-ff00:0:111 5>6 1-ff00:0:120 7>8 1-ff00:0:110 3>4 1-ff00:0:112", Duration.ofHours(6));
+    ScionPath via130 = p("1-ff00:0:111 9>10 1-ff00:0:130 11>12 1-ff00:0:112", Duration.ofHours(6));
+    PathSelector s = selector(PathPolicy.allowAll(), List.of(via110, via120to110, via130));
+    assertThat(s.select(DST)).isEqualTo(via110);
+    s.reportTimeout(via110);
+    assertThat(s.select(DST)).isEqualTo(via130);
+    // when the disjoint one fails too, the remaining path in order is still used
+    s.reportTimeout(via130);
+    assertThat(s.select(DST)).isEqualTo(via120to110);
+    // repaired: back to the preferred path
+    s.reportSuccess(via110);
+    s.reportSuccess(via130);
+    assertThat(s.select(DST)).isEqualTo(via110);
+  }
+
+  @Test
   void scmpForAnotherLinkChangesNothing() throws IOException {
     ScionPath via110 = p("1-ff00:0:111 1>2 1-ff00:0:110 3>4 1-ff00:0:112", Duration.ofHours(6));
     PathSelector s = selector(PathPolicy.allowAll(), List.of(via110));
