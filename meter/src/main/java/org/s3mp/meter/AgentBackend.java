@@ -238,11 +238,14 @@ final class AgentBackend implements MeterBackend {
     persistEnergy();
   }
 
-  /** Saves the simulated energy register (a real meter keeps its own). */
+  /**
+   * Saves the simulated energy register exactly (a real meter keeps its own): the register only grows, so its
+   * value now is at least every value served, and a clean stop leaves no reserve behind.
+   */
   synchronized void persistEnergy() {
     if (source instanceof SimulatedMeter sim) {
       BigDecimal now = sim.energyImportWh();
-      if (now.compareTo(persistedEnergyWh) > 0) {
+      if (now.compareTo(persistedEnergyWh) != 0) {
         saveEnergy(now);
       }
     }
