@@ -32,6 +32,9 @@ public final class ScionPath {
   private final List<LinkType> linkTypes;
   private final List<Integer> internalHops;
   private final List<String> notes;
+  /** Computed once: selection looks paths up by fingerprint several times per request (a racy init is benign). */
+  private String hops;
+  private String fingerprint;
 
   public ScionPath(IsdAs source, IsdAs destination, byte[] raw, InetSocketAddress nextHop,
       List<PathInterface> interfaces, int mtu, Instant expiry, List<Duration> latencies, List<Long> bandwidths,
@@ -158,6 +161,14 @@ public final class ScionPath {
 
   /** The interface sequence in scionproto's notation: {@code [1-ff00:0:111 1>2 1-ff00:0:110 3>1 1-ff00:0:112]}. */
   public String hops() {
+    String h = hops;
+    if (h == null) {
+      hops = h = formatHops();
+    }
+    return h;
+  }
+
+  private String formatHops() {
     if (interfaces.isEmpty()) {
       return "[]";
     }
@@ -175,7 +186,11 @@ public final class ScionPath {
 
   /** Identifies the path by its interfaces (stable across refreshes, unlike the raw bytes). */
   public String fingerprint() {
-    return source + ">" + destination + " " + hops();
+    String f = fingerprint;
+    if (f == null) {
+      fingerprint = f = source + ">" + destination + " " + hops();
+    }
+    return f;
   }
 
   @Override
