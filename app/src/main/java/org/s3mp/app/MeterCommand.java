@@ -2,7 +2,6 @@ package org.s3mp.app;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -317,17 +316,7 @@ final class MeterCommand implements Callable<Integer> {
       }
       KeysFile k = KeysFile.generate(
           new byte[] {'S', '3', 'M', 'P', 'H', 'E', 0, 1}, randomTitle());
-      Path parent = keys.toAbsolutePath().getParent();
-      Files.createDirectories(parent);
-      // written whole under a temporary name (owner-only on POSIX), then renamed: no reader sees half a file
-      Path tmp = Files.createTempFile(parent, ".keys-", ".tmp");
-      Files.writeString(tmp, k.format());
-      Files.move(tmp, keys, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      try {
-        Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException ignored) {
-        // not a POSIX file system
-      }
+      k.save(keys);
       spec.commandLine().getErr().println("meter: created keys file " + keys);
       return k;
     }

@@ -74,7 +74,7 @@ public final class DelayBenchmark {
     Path keys = s.out().resolve("bench.keys");
     KeysFile k = KeysFile.generate(new byte[] {'S', '3', 'M', 'B', 'E', 'N', 'C', 'H'},
         new byte[] {'S', '3', 'M', 'M', 'E', 'T', 'E', 'R'});
-    writeKeys(keys, k);
+    k.save(keys);
     List<ModeRun> runs = new ArrayList<>();
     try {
       for (String mode : s.modes()) {
@@ -118,15 +118,7 @@ public final class DelayBenchmark {
   }
 
   /** Waits until the next reading is due: the interval is the experiment's pacing, not a synchronisation. */
-  /** The bench's throw-away keys, readable by this user only (as the head-end expects of keys files). */
-  static void writeKeys(Path file, KeysFile keys) throws IOException {
-    Files.writeString(file, keys.format());
-    try {
-      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException notPosix) {
-      // nothing to restrict
-    }
-  }
+
 
   static long pace(long due, Duration interval) {
     long now = System.nanoTime();

@@ -71,7 +71,7 @@ public final class FailoverBenchmark {
     Path keysFile = s.out().resolve("bench.keys");
     KeysFile keys = KeysFile.generate(new byte[] {'S', '3', 'M', 'B', 'E', 'N', 'C', 'H'},
         new byte[] {'S', '3', 'M', 'M', 'E', 'T', 'E', 'R'});
-    DelayBenchmark.writeKeys(keysFile, keys);
+    keys.save(keysFile);
     String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
     int port;
     try (DatagramSocket ds = new DatagramSocket(new InetSocketAddress(ip, 0))) {

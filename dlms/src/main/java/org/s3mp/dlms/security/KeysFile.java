@@ -93,6 +93,28 @@ public record KeysFile(
     return new KeysFile(ak, ek, clientSystemTitle, serverSystemTitle);
   }
 
+  /**
+   * Writes the keys to {@code file}, readable by its owner only (on POSIX), whole under a temporary name and then
+   * renamed: no reader ever sees half a keys file.
+   */
+  public void save(Path file) throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Path tmp = Files.createTempFile(parent, ".keys-", ".tmp");
+    try {
+      Files.writeString(tmp, format());
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    try {
+      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException notPosix) {
+      // nothing to restrict
+    }
+  }
+
   /** The file form, as {@link #parse} reads it. */
   public String format() {
     HexFormat hex = HexFormat.of().withUpperCase();
