@@ -108,6 +108,11 @@ final class MeterCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   double preAssociationTimeout;
 
+  @Option(names = "--clock-offset", paramLabel = "SECONDS",
+      description = "Start the meter's clock this many seconds ahead of the host clock (negative: behind), e.g."
+          + " to see the head-end correct the drift; without it the clock keeps the offset a client last set.")
+  Double clockOffset;
+
   @picocli.CommandLine.Mixin ScionClientOptions scionOptions;
 
   @Option(names = "--relay-gpio", paramLabel = "LINE",
@@ -210,8 +215,11 @@ final class MeterCommand implements Callable<Integer> {
       Relay relay = relayGpio == null ? new LoggingRelay() : GpioRelay.open(gpioRoot, relayGpio, relayActiveLow);
       Display display = displayBus == null ? new LoggingDisplay()
           : new Ssd1306Display("i2ctransfer", displayBus, Integer.decode(displayAddress));
+      if (clockOffset != null && !(Math.abs(clockOffset) <= 10L * 365 * 86_400)) {
+        throw new IllegalArgumentException("--clock-offset: at most ten years either way, in seconds");
+      }
       config = new AgentConfig(dir, urls, associationKeys, factory, capturePeriod, relay, display, serialNumber,
-          transport);
+          transport, clockOffset == null ? null : Duration.ofMillis(Math.round(clockOffset * 1000)));
     } catch (IllegalArgumentException e) {
       throw new S3mp.UsageError(e.getMessage());
     }

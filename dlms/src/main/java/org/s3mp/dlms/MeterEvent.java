@@ -6,10 +6,18 @@ package org.s3mp.dlms;
  */
 public enum MeterEvent {
   AGENT_START(1),
+  /** A client set the clock (logged by agents before the old/new pair below; still in older logs). */
   CLOCK_SET(2),
   DISCONNECT(3),
   RECONNECT(4),
-  AUTHENTICATION_FAILED(5);
+  AUTHENTICATION_FAILED(5),
+  /**
+   * The clock was set: logged with the time before the set (IDIS/DSMR standard event 4, "clock adjusted (old
+   * date/time)"), always followed by {@link #CLOCK_ADJUSTED_NEW_TIME}. Codes 4 and 5 were taken here already.
+   */
+  CLOCK_ADJUSTED_OLD_TIME(21),
+  /** The clock was set: logged with the time after the set (IDIS/DSMR standard event 5). */
+  CLOCK_ADJUSTED_NEW_TIME(22);
 
   private final int code;
 

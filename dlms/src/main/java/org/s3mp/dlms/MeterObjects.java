@@ -30,6 +30,16 @@ public final class MeterObjects {
   public static final ObisCode CONSUMER_MESSAGE = ObisCode.parse("0.0.96.13.0.255");
   public static final ObisCode SERIAL_NUMBER = ObisCode.parse("0.0.96.1.0.255");
   public static final ObisCode FIRMWARE_ID = ObisCode.parse("1.0.0.2.0.255");
+  /**
+   * AMR profile status of the load profile (Data, unsigned8): the last column of each load profile row, with the
+   * status bits of IDIS/DSMR, of which the meter sets {@link #STATUS_CLOCK_ADJUSTED}.
+   */
+  public static final ObisCode PROFILE_STATUS = ObisCode.parse("0.0.96.10.1.255");
+  /**
+   * Status bit 5, "clock adjusted": the row's interval is not one regular capture period long because the clock
+   * was set during it, or the row fills a capture time that a forward set skipped.
+   */
+  public static final int STATUS_CLOCK_ADJUSTED = 0x20;
 
   /** Association of the public client (SAP 16, no authentication). */
   public static final ObisCode PUBLIC_ASSOCIATION = ObisCode.parse("0.0.40.0.1.255");

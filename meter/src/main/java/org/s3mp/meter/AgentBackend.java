@@ -47,6 +47,8 @@ final class AgentBackend implements MeterBackend {
    */
   private BigDecimal persistedEnergyWh;
   static final BigDecimal ENERGY_RESERVE_WH = BigDecimal.ONE;
+  private Runnable clockSetListener = () -> {};
+  private Instant expectedCapture;
 
   AgentBackend(AgentState state, MeterSource source, Relay relay, Display display, LoadProfileStore profile,
       EventLog events, String serialNumber, int capturePeriod) {
@@ -104,11 +106,46 @@ final class AgentBackend implements MeterBackend {
     return Instant.now().plusMillis(state.clockOffsetMillis());
   }
 
+  /**
+   * A client sets the clock. The load profile stays consistent (see README, "Clock"): a capture that was due
+   * before the set is taken first; capture times skipped by a forward set are filled with the registers at the
+   * set, marked clock-adjusted; after a backward set no capture time already in the profile is captured again;
+   * the first regular row after the set is marked clock-adjusted. The event log gets the old and the new time.
+   */
   @Override
   public synchronized void setClock(Instant time) {
+    Instant old = now();
+    if (expectedCapture != null && !expectedCapture.isAfter(old)) {
+      capture(expectedCapture); // its task is late; after a forward set it would be out of order
+    }
+    source.clockSet(time);
     state.clockOffsetMillis(time.toEpochMilli() - System.currentTimeMillis());
-    log.info("clock set to {}", time);
-    event(MeterEvent.CLOCK_SET);
+    eventAt(old, MeterEvent.CLOCK_ADJUSTED_OLD_TIME);
+    eventAt(time, MeterEvent.CLOCK_ADJUSTED_NEW_TIME);
+    List<Instant> skipped = ProfileCalendar.skippedByForwardSet(profile.lastTime(), old, time, capturePeriod,
+        profile.capacity());
+    if (!skipped.isEmpty()) {
+      try {
+        profile.appendAll(skipped, captureValues(), MeterObjects.STATUS_CLOCK_ADJUSTED);
+      } catch (TemporaryFailureException | IOException e) {
+        log.warn("load profile: {} capture times skipped by the clock set not filled: {}", skipped.size(),
+            e.getMessage());
+      }
+    }
+    state.profileClockAdjusted(true);
+    log.info("clock set from {} to {} ({} ms); {} skipped capture times filled", old, time,
+        time.toEpochMilli() - old.toEpochMilli(), skipped.size());
+    clockSetListener.run();
+  }
+
+  /** Told after every clock set (the agent re-plans its captures on the new clock). */
+  void onClockSet(Runnable listener) {
+    this.clockSetListener = listener;
+  }
+
+  /** The capture time the agent's scheduler waits for next. */
+  synchronized void expectCapture(Instant time) {
+    this.expectedCapture = time;
   }
 
   @Override
@@ -212,30 +249,51 @@ final class AgentBackend implements MeterBackend {
   }
 
   private void event(MeterEvent e) {
+    eventAt(now(), e);
+  }
+
+  private void eventAt(Instant time, MeterEvent e) {
     try {
-      events.add(now(), e);
+      events.add(time, e);
     } catch (IOException ex) {
       log.error("cannot store event {}: {}", e, ex.getMessage());
     }
   }
 
-  /** One load profile capture at the given (period-aligned) time. */
+  /**
+   * One load profile capture at the given (period-aligned) time, unless that time is already in the profile or
+   * not reached yet (both only after the clock was set back).
+   */
   synchronized void capture(Instant time) {
-    List<BigDecimal> values = new ArrayList<>();
-    for (ObisCode column : MeterObjects.LOAD_PROFILE_COLUMNS) {
-      try {
-        values.add(registerValue(column));
-      } catch (TemporaryFailureException e) {
-        log.warn("load profile capture at {} skipped: {}", time, e.getMessage());
-        return;
-      }
+    if (!ProfileCalendar.due(time, profile.lastTime(), now())) {
+      log.debug("load profile capture at {} skipped: captured already or not due (clock set back)", time);
+      return;
     }
+    List<BigDecimal> values;
     try {
-      profile.append(time, values);
+      values = captureValues();
+    } catch (TemporaryFailureException e) {
+      log.warn("load profile capture at {} skipped: {}", time, e.getMessage());
+      return;
+    }
+    boolean adjusted = state.profileClockAdjusted();
+    try {
+      profile.append(time, values, adjusted ? MeterObjects.STATUS_CLOCK_ADJUSTED : 0);
+      if (adjusted) {
+        state.profileClockAdjusted(false);
+      }
     } catch (IOException e) {
       log.error("cannot store load profile entry: {}", e.getMessage());
     }
     persistEnergy();
+  }
+
+  private List<BigDecimal> captureValues() throws TemporaryFailureException {
+    List<BigDecimal> values = new ArrayList<>();
+    for (ObisCode column : MeterObjects.LOAD_PROFILE_COLUMNS) {
+      values.add(registerValue(column));
+    }
+    return values;
   }
 
   /**

@@ -20,6 +20,8 @@ import org.s3mp.meter.source.MeterSource;
  * @param capturePeriodSeconds load profile capture period (900 by default)
  * @param serialNumber the meter's serial number 0.0.96.1.0.255
  * @param transportOptions options for the listening transports (for SCION: the daemon)
+ * @param clockOffset null: the meter's clock keeps its stored offset from the host clock; else the clock starts
+ *     this far from the host clock (labs and tests: a meter with drift)
  */
 public record AgentConfig(
     Path dataDir,
@@ -30,7 +32,20 @@ public record AgentConfig(
     Relay relay,
     Display display,
     String serialNumber,
-    LinkOptions transportOptions) {
+    LinkOptions transportOptions,
+    java.time.Duration clockOffset) {
+
+  /** A configuration whose clock keeps its stored offset. */
+  public AgentConfig(Path dataDir, List<MeterUrl> listen, AssociationKeys keys, SourceFactory source,
+      int capturePeriodSeconds, Relay relay, Display display, String serialNumber, LinkOptions transportOptions) {
+    this(dataDir, listen, keys, source, capturePeriodSeconds, relay, display, serialNumber, transportOptions, null);
+  }
+
+  /** The same configuration with the clock starting {@code offset} from the host clock. */
+  public AgentConfig withClockOffset(java.time.Duration offset) {
+    return new AgentConfig(dataDir, listen, keys, source, capturePeriodSeconds, relay, display, serialNumber,
+        transportOptions, offset);
+  }
 
   public static final int DEFAULT_CAPTURE_PERIOD = 900;
 

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.s3mp.dlms.server.CosemServer;
 import org.s3mp.dlms.server.InMemoryRequestPath;
@@ -69,6 +70,11 @@ public final class MeterAgent implements AutoCloseable {
 
   private static MeterAgent start(AgentConfig config, DataDirectoryLock lock) throws IOException {
     AgentState state = new AgentState(config.dataDir().resolve("state.properties"));
+    if (config.clockOffset() != null) {
+      // a lab setting: the meter's clock starts this far from the host's, e.g. to see the head-end correct it
+      state.clockOffsetMillis(config.clockOffset().toMillis());
+      log.info("meter clock offset {} s from the host clock", config.clockOffset().toMillis() / 1000.0);
+    }
     AgentConfig.MeterClock clock = () -> Instant.now().plusMillis(state.clockOffsetMillis());
     MeterSource source = config.source().create(clock, state.simulatedEnergyWh());
     LoadProfileStore profile =
@@ -87,6 +93,7 @@ public final class MeterAgent implements AutoCloseable {
         agent.endpoints.add(ep);
         log.info("meter {} serving DLMS on {} ({})", config.serialNumber(), ep.localUrl(), source.describe());
       }
+      backend.onClockSet(agent::rescheduleCapture);
       agent.scheduleCapture();
       // the simulated energy register is also saved between captures, so a crash loses at most a minute
       agent.scheduler.scheduleWithFixedDelay(() -> {
@@ -145,21 +152,52 @@ public final class MeterAgent implements AutoCloseable {
     return endpoints.stream().mapToLong(ServerEndpoint::droppedUntrusted).sum();
   }
 
+  /** The next capture's task; only touched on the scheduler's one thread (and at start, before it runs). */
+  private ScheduledFuture<?> captureTask;
+
   private void scheduleCapture() {
     long period = config.capturePeriodSeconds() * 1000L;
+    scheduleCapture((Math.floorDiv(backend.now().toEpochMilli(), period) + 1) * period);
+  }
+
+  /**
+   * Plans the capture at {@code next} (ms on the meter's clock), then the one a period later: a capture that ran
+   * late (a loaded host) does not lose the next capture time. More than a period behind (the host was suspended),
+   * it continues from the clock.
+   */
+  private void scheduleCapture(long next) {
+    long period = config.capturePeriodSeconds() * 1000L;
     long now = backend.now().toEpochMilli();
-    long next = (now / period + 1) * period;
-    scheduler.schedule(() -> {
+    if (next <= now - period) {
+      scheduleCapture();
+      return;
+    }
+    backend.expectCapture(Instant.ofEpochMilli(next));
+    captureTask = scheduler.schedule(() -> {
       try {
         backend.capture(Instant.ofEpochMilli(next));
       } catch (RuntimeException e) {
         log.error("load profile capture failed", e);
       } finally {
         if (!scheduler.isShutdown()) {
-          scheduleCapture();
+          scheduleCapture(next + period);
         }
       }
-    }, next - now, TimeUnit.MILLISECONDS);
+    }, Math.max(0, next - now), TimeUnit.MILLISECONDS);
+  }
+
+  /** After a clock set: the pending capture was planned on the old clock. */
+  private void rescheduleCapture() {
+    try {
+      scheduler.execute(() -> {
+        if (captureTask != null) {
+          captureTask.cancel(false);
+        }
+        scheduleCapture();
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // stopping
+    }
   }
 
   @Override

@@ -16,7 +16,7 @@ import org.s3mp.meter.drivers.LoggingRelay;
 /**
  * A plain entry point for the agent as its own process (tests, service managers without the s3mp jar's CLI):
  * {@code --data DIR --listen URL... --keys FILE [--simulated [--seed N] | --modbus-tcp HOST:PORT --map NAME
- * [--slave N]] [--capture-period S] [--pre-association-timeout S]}. Prints {@code listening URL} per endpoint on stdout, runs until
+ * [--slave N]] [--capture-period S] [--pre-association-timeout S] [--clock-offset S]}. Prints {@code listening URL} per endpoint on stdout, runs until
  * terminated; exits with status 2 and one line on stderr when it cannot start. The user-facing command is {@code ./s3mp meter}.
  */
 public final class MeterAgentMain {
@@ -32,6 +32,7 @@ public final class MeterAgentMain {
     String map = null;
     int slave = 1;
     String preAssociationTimeout = null;
+    Duration clockOffset = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--simulated")) {
@@ -51,6 +52,7 @@ public final class MeterAgentMain {
         case "--map" -> map = v;
         case "--slave" -> slave = Integer.parseInt(v);
         case "--pre-association-timeout" -> preAssociationTimeout = v;
+        case "--clock-offset" -> clockOffset = Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
         default -> fail("unknown option " + a);
       }
     }
@@ -65,7 +67,7 @@ public final class MeterAgentMain {
     MeterAgent agent = null;
     try {
       agent = MeterAgent.start(new AgentConfig(data, listen, k, source, period, new LoggingRelay(),
-          new LoggingDisplay(), Sources.serialNumber(k), transport));
+          new LoggingDisplay(), Sources.serialNumber(k), transport).withClockOffset(clockOffset));
     } catch (IOException | IllegalArgumentException e) {
       fail(e.getMessage());
     }

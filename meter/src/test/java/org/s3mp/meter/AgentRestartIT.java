@@ -80,10 +80,9 @@ class AgentRestartIT {
       await("3 captures").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
           .until(() -> c.loadProfileEntries() >= 3);
       before = c.readLoadProfile(1, 0);
-      // the simulated load integrates over the meter clock: an hour on it is >= 106 Wh of base load, if connected
       energy = c.readRegister(MeterObjects.ACTIVE_ENERGY_IMPORT).value();
       c.setClock(c.readClock().plus(Duration.ofHours(1)));
-      assertThat(c.readRegister(MeterObjects.ACTIVE_ENERGY_IMPORT).value()).as("energy an hour after the disconnect")
+      assertThat(c.readRegister(MeterObjects.ACTIVE_ENERGY_IMPORT).value()).as("energy after a clock set")
           .isEqualByComparingTo(energy);
     }
     stopAgent();
@@ -102,8 +101,9 @@ class AgentRestartIT {
       assertThat(c.reconnect()).isEqualTo(new RelayState(true, RelayState.Control.CONNECTED));
       assertThat(c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value().signum()).isPositive();
       c.setClock(c.readClock().plus(Duration.ofHours(1)));
-      assertThat(c.readRegister(MeterObjects.ACTIVE_ENERGY_IMPORT).value()).as("energy an hour after the reconnect")
-          .isGreaterThan(stored.add(BigDecimal.valueOf(100)));
+      // a clock set is no elapsed time: the register moves by the seconds that passed only (< 1 Wh)
+      assertThat(c.readRegister(MeterObjects.ACTIVE_ENERGY_IMPORT).value()).as("energy after a clock set")
+          .isBetween(stored, stored.add(BigDecimal.ONE));
     }
     stopAgent();
     url = startAgent();

@@ -152,7 +152,7 @@ class JdlmsConformanceIT {
     assertThat(((Number) su.get(0).getValue()).intValue()).isEqualTo(-1);
     assertThat(((Number) su.get(1).getValue()).intValue()).as("unit V").isEqualTo(35);
 
-    // whole load profile: ~96 rows of 4 columns, several ciphered blocks
+    // whole load profile: ~96 rows of 5 columns, several ciphered blocks
     List<DataObject> all = get(c, 7, MeterObjects.LOAD_PROFILE.toString(), 2).getValue();
     assertThat(all.size()).isBetween(PROFILE_ROWS, PROFILE_ROWS + 2);
     assertThat(dataBlocks()).as("GET-Response-With-Datablock PDUs").isGreaterThan(1);
@@ -298,10 +298,11 @@ class JdlmsConformanceIT {
     return new String((byte[]) d.getValue(), StandardCharsets.US_ASCII);
   }
 
-  /** A load profile row as written before the agent started: time, energy import, export, power (0.1 W). */
+  /** A load profile row as written before the agent started: time, energy import, export, power (0.1 W), status. */
   static void assertRow(DataObject row, int i) {
     List<DataObject> cols = row.getValue();
-    assertThat(cols).hasSize(4);
+    assertThat(cols).hasSize(5);
+    assertThat(((Number) cols.get(4).getValue()).intValue()).as("status of row " + i).isZero();
     assertThat(instant(cols.get(0))).as("time of row " + i).isEqualTo(row(i));
     assertThat(((Number) cols.get(1).getValue()).longValue()).as("energy of row " + i).isEqualTo(10_000 + 25L * i);
     assertThat(((Number) cols.get(2).getValue()).longValue()).isZero();

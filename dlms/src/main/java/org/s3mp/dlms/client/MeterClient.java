@@ -443,7 +443,10 @@ public final class MeterClient implements AutoCloseable {
         values.add(new RegisterReading(
             obis, new BigDecimal(unsigned(n)).scaleByPowerOfTen(def.scaler()), def.unit().symbol()));
       }
-      out.add(new ProfileEntry(toDateTime(row[0]).getMeterCalendar().toInstant(), values));
+      int n = MeterObjects.LOAD_PROFILE_COLUMNS.size();
+      // a meter without the status column (older agents) has regular rows only
+      int status = row.length > n + 1 && row[n + 1] instanceof Number st ? st.intValue() & 0xFF : 0;
+      out.add(new ProfileEntry(toDateTime(row[0]).getMeterCalendar().toInstant(), values, status));
     }
     return out;
   }

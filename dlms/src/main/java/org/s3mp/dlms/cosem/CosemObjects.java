@@ -60,7 +60,18 @@ public final class CosemObjects {
     return d;
   }
 
-  /** The load profile with its capture objects: the clock, then {@link MeterObjects#LOAD_PROFILE_COLUMNS}. */
+  /** The AMR profile status, the load profile's last column. */
+  public static GXDLMSData profileStatus() {
+    GXDLMSData d = new GXDLMSData(MeterObjects.PROFILE_STATUS.toString());
+    d.setDataType(2, DataType.UINT8);
+    d.setValue(0);
+    return d;
+  }
+
+  /**
+   * The load profile with its capture objects: the clock, then {@link MeterObjects#LOAD_PROFILE_COLUMNS}, then the
+   * {@link MeterObjects#PROFILE_STATUS} (last, so that the register columns keep their positions).
+   */
   public static GXDLMSProfileGeneric loadProfile(GXDLMSClock clock, List<GXDLMSRegister> registers) {
     GXDLMSProfileGeneric pg = new GXDLMSProfileGeneric(MeterObjects.LOAD_PROFILE.toString());
     pg.setSortMethod(SortMethod.FIFO);
@@ -73,6 +84,7 @@ public final class CosemObjects {
           .orElseThrow();
       pg.addCaptureObject(r, 2, 0);
     }
+    pg.addCaptureObject(profileStatus(), 2, 0);
     return pg;
   }
 

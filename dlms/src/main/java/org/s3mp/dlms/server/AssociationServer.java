@@ -386,11 +386,12 @@ final class AssociationServer extends GXDLMSSecureServer2 {
         .map(o -> MeterObjects.register(o).orElseThrow())
         .toList();
     return rows.stream().map(r -> {
-      Object[] row = new Object[1 + defs.size()];
+      Object[] row = new Object[2 + defs.size()];
       row[0] = new GXDateTime(Date.from(r.time()));
       for (int i = 0; i < defs.size(); i++) {
         row[i + 1] = raw(defs.get(i), r.values().get(i));
       }
+      row[1 + defs.size()] = (short) (r.status() & 0xFF);
       return row;
     }).toList();
   }

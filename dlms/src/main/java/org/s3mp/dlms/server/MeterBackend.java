@@ -73,8 +73,16 @@ public interface MeterBackend {
    */
   record RelayStatus(boolean outputConnected, int controlState) {}
 
-  /** One load profile row: values in the order of {@link org.s3mp.dlms.MeterObjects#LOAD_PROFILE_COLUMNS}. */
-  record ProfileRow(Instant time, List<BigDecimal> values) {}
+  /**
+   * One load profile row: values in the order of {@link org.s3mp.dlms.MeterObjects#LOAD_PROFILE_COLUMNS}, and the
+   * row's status (bits of {@link org.s3mp.dlms.MeterObjects#PROFILE_STATUS}).
+   */
+  record ProfileRow(Instant time, List<BigDecimal> values, int status) {
+    /** A row of a regular interval (status 0). */
+    public ProfileRow(Instant time, List<BigDecimal> values) {
+      this(time, values, 0);
+    }
+  }
 
   /** One event log row. */
   record EventRow(Instant time, int code) {}

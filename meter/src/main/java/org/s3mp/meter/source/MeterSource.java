@@ -16,6 +16,12 @@ public interface MeterSource extends AutoCloseable {
    */
   BigDecimal read(ObisCode register) throws SourceUnavailableException;
 
+  /**
+   * The meter's clock is about to be set to {@code newTime} (it still shows the old time): a simulated load
+   * integrates its energy up to now and continues from the new time, so a set neither adds nor loses energy.
+   */
+  default void clockSet(java.time.Instant newTime) {}
+
   /** The relay connected or disconnected the load; a simulated load stops consuming. */
   default void loadConnected(boolean connected) {}
 

@@ -10,7 +10,8 @@ import org.s3mp.dlms.ObisCode;
 /**
  * A deterministic household: base load, a day/night shape with an evening peak, a fridge cycling every 15
  * minutes and short appliance spikes (kettle, oven) picked per minute from the seed; 230 V ± a few volts, 50 Hz.
- * Energy is integrated from the power in one-second steps. The same seed and times give the same values.
+ * Energy is integrated from the power in one-second steps of elapsed time (a clock set is no elapsed time, see
+ * {@link #clockSet}). The same seed and times give the same values.
  */
 public final class SimulatedMeter implements MeterSource {
   private final long seed;
@@ -38,6 +39,14 @@ public final class SimulatedMeter implements MeterSource {
   public synchronized void loadConnected(boolean connected) {
     integrate();
     loadConnected = connected;
+  }
+
+  @Override
+  public synchronized void clockSet(Instant newTime) {
+    integrate();
+    // energy flows with elapsed time, not with the clock: without this a set forward by an hour added an hour's
+    // consumption, and a set back stopped the register until the clock caught up again
+    integratedTo = newTime.getEpochSecond();
   }
 
   /** The import energy register now. */

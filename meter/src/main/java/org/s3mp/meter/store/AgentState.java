@@ -14,7 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 
 /**
- * The agent's small persistent state (relay, consumer message, clock offset, simulated energy register) in a
+ * The agent's small persistent state (relay, consumer message, clock offset and whether it changed since the last capture, simulated
+ * energy register) in a
  * properties file replaced atomically on every change, so a restart or crash never loses a switch.
  */
 public final class AgentState {
@@ -52,6 +53,16 @@ public final class AgentState {
 
   public synchronized void clockOffsetMillis(long offset) {
     p.setProperty("clock.offset.ms", Long.toString(offset));
+    save();
+  }
+
+  /** Whether the clock was set since the last load profile capture (that capture's row is marked). */
+  public synchronized boolean profileClockAdjusted() {
+    return "true".equals(p.getProperty("profile.clock.adjusted"));
+  }
+
+  public synchronized void profileClockAdjusted(boolean adjusted) {
+    p.setProperty("profile.clock.adjusted", Boolean.toString(adjusted));
     save();
   }
 

@@ -53,22 +53,36 @@ final class RecordFile implements AutoCloseable {
   }
 
   synchronized void append(long[] record) throws IOException {
-    if (record.length != longs) {
-      throw new IllegalArgumentException("record of " + record.length + " longs, want " + longs);
+    appendAll(List.of(record));
+  }
+
+  /** Appends records with one sync (a forward clock set fills many at once). */
+  synchronized void appendAll(List<long[]> batch) throws IOException {
+    for (long[] record : batch) {
+      if (record.length != longs) {
+        throw new IllegalArgumentException("record of " + record.length + " longs, want " + longs);
+      }
     }
-    ByteBuffer b = ByteBuffer.allocate(longs * Long.BYTES);
-    for (long v : record) {
-      b.putLong(v);
+    if (batch.isEmpty()) {
+      return;
+    }
+    ByteBuffer b = ByteBuffer.allocate(batch.size() * longs * Long.BYTES);
+    for (long[] record : batch) {
+      for (long v : record) {
+        b.putLong(v);
+      }
     }
     b.flip();
     while (b.hasRemaining()) {
       channel.write(b);
     }
     channel.force(false);
-    records.add(record.clone());
-    recordsInFile++;
+    for (long[] record : batch) {
+      records.add(record.clone());
+    }
+    recordsInFile += batch.size();
     if (records.size() > capacity) {
-      records.remove(0);
+      records.subList(0, records.size() - capacity).clear();
     }
     if (recordsInFile > capacity + capacity / 10 + 1) {
       compact();
