@@ -9,7 +9,12 @@ public enum MeterEvent {
   CLOCK_SET(2),
   DISCONNECT(3),
   RECONNECT(4),
-  AUTHENTICATION_FAILED(5);
+  AUTHENTICATION_FAILED(5),
+  /** A new consumer message is on the display. */
+  MESSAGE_SHOWN(6),
+  /** Mains lost: the meter's "last gasp" before it goes dark. */
+  POWER_FAILURE(7),
+  POWER_RESTORED(8);
 
   private final int code;
 
