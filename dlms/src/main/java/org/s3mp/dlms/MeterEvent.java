@@ -11,6 +11,11 @@ public enum MeterEvent {
   DISCONNECT(3),
   RECONNECT(4),
   AUTHENTICATION_FAILED(5),
+  /** A new consumer message is on the display. */
+  MESSAGE_SHOWN(6),
+  /** Mains lost: the meter's "last gasp" before it goes dark. */
+  POWER_FAILURE(7),
+  POWER_RESTORED(8),
   /**
    * The clock was set: logged with the time before the set (IDIS/DSMR standard event 4, "clock adjusted (old
    * date/time)"), always followed by {@link #CLOCK_ADJUSTED_NEW_TIME}. Codes 4 and 5 were taken here already.

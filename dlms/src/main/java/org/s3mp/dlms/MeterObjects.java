@@ -41,6 +41,18 @@ public final class MeterObjects {
    */
   public static final int STATUS_CLOCK_ADJUSTED = 0x20;
 
+  /** Push setup (class 40) of the instantaneous registers, pushed every {@link #PUSH_PERIOD} seconds. */
+  public static final ObisCode PUSH_REGISTERS = ObisCode.parse("0.1.25.9.0.255");
+  /** Push setup (class 40) of the events (relay, message, power), pushed at once. */
+  public static final ObisCode PUSH_EVENTS = ObisCode.parse("0.2.25.9.0.255");
+  /**
+   * Seconds between two pushes of {@link #PUSH_REGISTERS} (Data, long-unsigned, 0 = none). DLMS leaves the push
+   * trigger to a schedule object; one manufacturer-specific (C = 128) number is all this meter needs.
+   */
+  public static final ObisCode PUSH_PERIOD = ObisCode.parse("0.1.128.25.9.255");
+  /** Wrapper port Data-Notifications are addressed to (the head-end's push client). */
+  public static final int PUSH_CLIENT = 102;
+
   /** Association of the public client (SAP 16, no authentication). */
   public static final ObisCode PUBLIC_ASSOCIATION = ObisCode.parse("0.0.40.0.1.255");
   /** Association of the management client (SAP 1, HLS-GMAC). */

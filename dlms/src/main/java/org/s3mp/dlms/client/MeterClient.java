@@ -341,6 +341,52 @@ public final class MeterClient implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- push
+
+  /** Where and how often the meter pushes: its push setups' destinations and the registers' period. */
+  public org.s3mp.dlms.server.PushSettings readPushSettings() throws IOException {
+    String registers = pushDestination(read(ObjectType.PUSH_SETUP, MeterObjects.PUSH_REGISTERS, 3));
+    long period = readLong(ObjectType.DATA, MeterObjects.PUSH_PERIOD, 2);
+    String events = pushDestination(read(ObjectType.PUSH_SETUP, MeterObjects.PUSH_EVENTS, 3));
+    return new org.s3mp.dlms.server.PushSettings(registers, period, events);
+  }
+
+  /**
+   * Sets the destination (a push listener URL, e.g. tcp://127.0.0.1:4065, or empty for none) of a push setup
+   * ({@link MeterObjects#PUSH_REGISTERS} or {@link MeterObjects#PUSH_EVENTS}); management client only.
+   */
+  public void setPushDestination(ObisCode pushSetup, String url) throws IOException {
+    if (!pushSetup.equals(MeterObjects.PUSH_REGISTERS) && !pushSetup.equals(MeterObjects.PUSH_EVENTS)) {
+      throw new IllegalArgumentException("not a push setup of the meter: " + pushSetup);
+    }
+    org.s3mp.dlms.server.PushSettings.checkDestination(url);
+    gurux.dlms.objects.GXDLMSPushSetup p = new gurux.dlms.objects.GXDLMSPushSetup(pushSetup.toString());
+    p.setService(url.startsWith("scion:") ? gurux.dlms.objects.enums.ServiceType.UDP
+        : gurux.dlms.objects.enums.ServiceType.TCP);
+    p.setMessage(gurux.dlms.objects.enums.MessageType.COSEM_APDU);
+    p.setDestination(url);
+    write(p, 3);
+  }
+
+  /** Sets the seconds between two pushes of the registers (0: none); management client only. */
+  public void setPushPeriod(long seconds) throws IOException {
+    if (seconds < 0 || seconds > org.s3mp.dlms.server.PushSettings.MAX_PERIOD) {
+      throw new IllegalArgumentException("push period must be 0 to " + org.s3mp.dlms.server.PushSettings.MAX_PERIOD
+          + " s, got " + seconds);
+    }
+    GXDLMSData d = org.s3mp.dlms.cosem.PushObjects.pushPeriod();
+    d.setValue(seconds);
+    write(d, 2);
+  }
+
+  private static String pushDestination(Object v) throws MeterException {
+    if (v instanceof List<?> l && l.size() >= 2) {
+      Object d = l.get(1);
+      return d instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : d == null ? "" : d.toString();
+    }
+    throw new MeterException("push setup destination is not a structure: " + v);
+  }
+
   private static String text(Object v) {
     if (v instanceof byte[] b) {
       return new String(b, StandardCharsets.UTF_8);

@@ -23,6 +23,11 @@ public interface AssociationKeys {
   /** Keys for the sessions of peers that have not associated yet (their public-client requests need none). */
   KeysFile placeholder();
 
+  /** The keys when they are the same for every peer (static keys): the meter pushes with them. */
+  default java.util.Optional<KeysFile> fixedKeys() {
+    return java.util.Optional.empty();
+  }
+
   /** The same keys for every peer, forever: the static-key mode of a keys file. */
   static AssociationKeys fixed(KeysFile keys) {
     return new AssociationKeys() {
@@ -39,6 +44,11 @@ public interface AssociationKeys {
       @Override
       public KeysFile placeholder() {
         return keys;
+      }
+
+      @Override
+      public java.util.Optional<KeysFile> fixedKeys() {
+        return java.util.Optional.of(keys);
       }
     };
   }

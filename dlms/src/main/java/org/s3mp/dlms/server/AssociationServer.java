@@ -17,6 +17,7 @@ import gurux.dlms.objects.GXDLMSData;
 import gurux.dlms.objects.GXDLMSDisconnectControl;
 import gurux.dlms.objects.GXDLMSObject;
 import gurux.dlms.objects.GXDLMSProfileGeneric;
+import gurux.dlms.objects.GXDLMSPushSetup;
 import gurux.dlms.objects.GXDLMSRegister;
 import gurux.dlms.objects.GXDLMSSecuritySetup;
 import gurux.dlms.objects.GXDLMSTcpUdpSetup;
@@ -40,6 +41,7 @@ import org.s3mp.dlms.MeterObjects;
 import org.s3mp.dlms.MeterObjects.RegisterDef;
 import org.s3mp.dlms.ObisCode;
 import org.s3mp.dlms.cosem.CosemObjects;
+import org.s3mp.dlms.cosem.PushObjects;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.server.MeterBackend.EventRow;
 import org.s3mp.dlms.server.MeterBackend.ProfileRow;
@@ -63,6 +65,9 @@ final class AssociationServer extends GXDLMSSecureServer2 {
   private final GXDLMSData message;
   private final GXDLMSData serial;
   private final GXDLMSData firmware;
+  private final GXDLMSPushSetup pushRegisters;
+  private final GXDLMSPushSetup pushEvents;
+  private final GXDLMSData pushPeriod;
   /** The definition behind each register object, looked up once instead of parsing its OBIS code per read. */
   private final Map<GXDLMSRegister, RegisterDef> registerDefs = new IdentityHashMap<>();
   /** Set when an HLS authentication failed during the current request. */
@@ -125,6 +130,12 @@ final class AssociationServer extends GXDLMSSecureServer2 {
     getItems().add(message);
     getItems().add(serial);
     getItems().add(firmware);
+    pushRegisters = PushObjects.registersPush(clock, registers);
+    pushEvents = PushObjects.eventsPush(clock, eventCode, disconnectControl);
+    pushPeriod = PushObjects.pushPeriod();
+    getItems().add(pushRegisters);
+    getItems().add(pushEvents);
+    getItems().add(pushPeriod);
     initialize();
     // only after initialize(): Gurux starts a capture thread for every profile with a period at that moment, one
     // per association and never stopped; the agent captures the profile itself
@@ -209,8 +220,11 @@ final class AssociationServer extends GXDLMSSecureServer2 {
           || target == getAssignedAssociation();
       return publicObject ? AccessMode.READ : AccessMode.NO_ACCESS;
     }
-    if ((target == clock || target == message) && arg.getIndex() == 2) {
+    if ((target == clock || target == message || target == pushPeriod) && arg.getIndex() == 2) {
       return AccessMode.READ_WRITE;
+    }
+    if ((target == pushRegisters || target == pushEvents) && arg.getIndex() == 3) {
+      return AccessMode.READ_WRITE; // send_destination_and_method
     }
     return AccessMode.READ;
   }
@@ -290,6 +304,12 @@ final class AssociationServer extends GXDLMSSecureServer2 {
       serial.setValue(backend.serialNumber().getBytes(StandardCharsets.US_ASCII));
     } else if (target == firmware && index == 2) {
       firmware.setValue(backend.firmwareId().getBytes(StandardCharsets.US_ASCII));
+    } else if (target == pushRegisters && index == 3) {
+      pushRegisters.setDestination(backend.pushSettings().registersDestination());
+    } else if (target == pushEvents && index == 3) {
+      pushEvents.setDestination(backend.pushSettings().eventsDestination());
+    } else if (target == pushPeriod && index == 2) {
+      pushPeriod.setValue(backend.pushSettings().periodSeconds());
     } else if (target == loadProfile) {
       loadProfile.setCapturePeriod(backend.capturePeriodSeconds());
       loadProfile.setEntriesInUse(backend.loadProfileEntries());
@@ -425,6 +445,10 @@ final class AssociationServer extends GXDLMSSecureServer2 {
           }
         }
         e.setHandled(true);
+      } else if ((e.getTarget() == pushRegisters || e.getTarget() == pushEvents || e.getTarget() == pushPeriod)
+          && e.getIndex() == (e.getTarget() == pushPeriod ? 2 : 3)) {
+        writePush(e);
+        e.setHandled(true);
       } else if (e.getTarget() == clock && e.getIndex() == 2) {
         Instant t = instant(e.getValue());
         if (t == null) {
@@ -434,6 +458,39 @@ final class AssociationServer extends GXDLMSSecureServer2 {
         }
         e.setHandled(true);
       }
+    }
+  }
+
+  /** A push destination (send_destination_and_method: {service, destination, message}) or the push period. */
+  private void writePush(ValueEventArgs e) {
+    PushSettings current = backend.pushSettings();
+    PushSettings next;
+    try {
+      if (e.getTarget() == pushPeriod) {
+        if (!(e.getValue() instanceof Number n)) {
+          e.setError(ErrorCode.UNMATCHED_TYPE);
+          return;
+        }
+        next = current.withPeriod(n.longValue());
+      } else {
+        if (!(e.getValue() instanceof List<?> l) || l.size() < 2 || !(l.get(1) instanceof byte[] b)) {
+          e.setError(ErrorCode.UNMATCHED_TYPE);
+          return;
+        }
+        String url = strictUtf8(b);
+        if (url == null) {
+          e.setError(ErrorCode.OTHER_REASON);
+          return;
+        }
+        next = e.getTarget() == pushRegisters ? current.withRegistersDestination(url)
+            : current.withEventsDestination(url);
+      }
+      backend.setPushSettings(next);
+    } catch (IllegalArgumentException ex) {
+      log.info("push setting refused: {}", ex.getMessage());
+      e.setError(ErrorCode.OTHER_REASON);
+    } catch (UnsupportedOperationException ex) {
+      e.setError(ErrorCode.READ_WRITE_DENIED);
     }
   }
 

@@ -1,6 +1,10 @@
 package org.s3mp.dlms.server;
 
 import gurux.dlms.GXServerReply;
+import gurux.dlms.enums.InterfaceType;
+import gurux.dlms.enums.Security;
+import gurux.dlms.objects.GXDLMSPushSetup;
+import gurux.dlms.secure.GXDLMSSecureNotify;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -72,6 +76,29 @@ public final class CosemServer implements PduHandler {
     this.backend = backend;
     this.keys = keys;
     this.counters = counters;
+  }
+
+  /**
+   * The Data-Notification frames of a push setup, ciphered with {@code k} and the meter's own next invocation
+   * counters (the counters of its responses under the same keys: a counter is never used twice, across pushes,
+   * responses and restarts). {@code fill} sets the pushed objects' values; it runs under the request lock, like
+   * every other use of the backend.
+   */
+  byte[][] notification(KeysFile k, GXDLMSPushSetup push, Runnable fill) throws Exception {
+    synchronized (lock) {
+      fill.run();
+      String keyId = keyIds.computeIfAbsent(k, KeysFile::keyId);
+      GXDLMSSecureNotify notify = new GXDLMSSecureNotify(true, MeterObjects.PUSH_CLIENT,
+          MeterObjects.LOGICAL_DEVICE, InterfaceType.WRAPPER);
+      notify.getCiphering().setSecurity(Security.AUTHENTICATION_ENCRYPTION);
+      notify.getCiphering().setSystemTitle(k.serverSystemTitle());
+      notify.getCiphering().setAuthenticationKey(k.authenticationKey());
+      notify.getCiphering().setBlockCipherKey(k.encryptionKey());
+      notify.getCiphering().setInvocationCounter(counters.serverCounter(keyId));
+      byte[][] frames = notify.generatePushSetupMessages(null, push);
+      counters.serverCounterAdvanced(keyId, notify.getCiphering().getInvocationCounter());
+      return frames;
+    }
   }
 
   /** Number of peers with an association state. */

@@ -63,6 +63,20 @@ public interface MeterBackend {
 
   int eventCapacity();
 
+  /** Where and how often the meter pushes (as last set, persisted). */
+  default PushSettings pushSettings() {
+    return PushSettings.NONE;
+  }
+
+  /**
+   * A client set where or how often the meter pushes: persist, and push accordingly from now on.
+   *
+   * @throws UnsupportedOperationException when this meter does not push
+   */
+  default void setPushSettings(PushSettings settings) {
+    throw new UnsupportedOperationException("this meter does not push");
+  }
+
   /** A client failed to authenticate (wrong keys, failed HLS, undecryptable request). */
   void authenticationFailed(String peer, String reason);
 

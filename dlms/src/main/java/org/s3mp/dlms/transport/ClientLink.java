@@ -15,6 +15,15 @@ public interface ClientLink extends AutoCloseable {
    */
   byte[] exchange(byte[] request, Duration timeout) throws IOException;
 
+  /**
+   * Sends one wrapper PDU that gets no answer (a push: DLMS Data-Notification). Connection-oriented links
+   * first check that the peer has not closed the connection, so that the caller can reconnect instead of
+   * losing the PDU; datagram links send it once.
+   */
+  default void send(byte[] pdu) throws IOException {
+    throw new IOException(remote() + ": this transport cannot push");
+  }
+
   /** Whether this link loses PDUs (see {@link TransportProvider#datagram()}). */
   boolean datagram();
 

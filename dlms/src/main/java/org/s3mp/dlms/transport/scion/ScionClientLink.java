@@ -111,6 +111,15 @@ final class ScionClientLink implements ClientLink {
   }
 
   @Override
+  public void send(byte[] pdu) throws IOException {
+    try {
+      lastPath = client.send(meter, pdu);
+    } catch (NoCompliantPathException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  @Override
   public boolean datagram() {
     return true;
   }

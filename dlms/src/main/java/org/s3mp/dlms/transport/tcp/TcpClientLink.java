@@ -49,6 +49,22 @@ final class TcpClientLink implements ClientLink {
   }
 
   @Override
+  public void send(byte[] pdu) throws IOException {
+    // a listener never writes on a push connection: readable means it closed (EOF) or reset it
+    socket.setSoTimeout(1);
+    try {
+      if (in.read() < 0) {
+        throw new EOFException(url + " closed the connection");
+      }
+      throw new IOException(url + " sent data on a push connection");
+    } catch (java.net.SocketTimeoutException alive) {
+      // nothing to read: the connection is open
+    }
+    out.write(pdu);
+    out.flush();
+  }
+
+  @Override
   public boolean datagram() {
     return false;
   }
