@@ -87,7 +87,7 @@ final class ReadCommand implements Callable<Integer> {
         lines.forEach(out::println);
         failures.forEach(f -> spec.commandLine().getErr().println("read: " + f));
         if (showPath) {
-          out.println("# path: " + client.lastPath().map(p -> p.hops() + " ISDs " + p.isds() + " countries "
+          out.println("# path: " + client.lastPath().map(p -> p.notation() + " ISDs " + p.isds() + " countries "
               + p.countries()).orElse("(not path-aware: " + client.url().scheme() + ")"));
         }
         if (count > 1) {

@@ -264,7 +264,7 @@ public final class DelayBenchmark {
         client.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
         long us = (System.nanoTime() - t0) / 1000;
         readings.add(new Reading(mode, index, started, us, true,
-            client.lastPath().map(LinkPath::hops).orElse(unseenPath), null));
+            client.lastPath().map(LinkPath::notation).orElse(unseenPath), null));
       } catch (IOException e) {
         readings.add(new Reading(mode, index, started, (System.nanoTime() - t0) / 1000, false, null, e.getMessage()));
       }

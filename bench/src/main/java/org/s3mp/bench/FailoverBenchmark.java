@@ -118,7 +118,7 @@ public final class FailoverBenchmark {
       @Override
       public String read() throws IOException {
         c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
-        return c.lastPath().map(LinkPath::hops).orElse(null);
+        return c.lastPath().map(LinkPath::notation).orElse(null);
       }
 
       @Override

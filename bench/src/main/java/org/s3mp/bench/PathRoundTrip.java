@@ -38,7 +38,7 @@ final class PathRoundTrip {
       ScionPath path = daemon.paths(local, dst.isdAs(), false).stream()
           .filter(p -> p.interfaces().stream().map(Object::toString).toList().equals(used.get().interfaces()))
           .findFirst()
-          .orElseThrow(() -> new IOException("the daemon no longer offers the path " + used.get().hops()));
+          .orElseThrow(() -> new IOException("the daemon no longer offers the path " + used.get().notation()));
       List<Duration> rtts = new ArrayList<>();
       for (int i = 0; i < 21; i++) {
         if (i > 0) {

@@ -27,6 +27,8 @@ public final class FakeMeters implements MeterConnector {
     /** A relay welded shut and a display that keeps its text: commands run but the meter reads back the old state. */
     public volatile boolean stuck;
     public volatile CountDownLatch blockReads; // non-null: reads wait on it
+    /** The network path its reads report (null: not path-aware). */
+    public volatile org.s3mp.headend.fleet.NetworkPath path;
     public final AtomicInteger opens = new AtomicInteger();
     public final AtomicInteger reads = new AtomicInteger();
     public final List<ProfileEntry> profile = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -68,7 +70,7 @@ public final class FakeMeters implements MeterConnector {
         }
         check();
         f.reads.incrementAndGet();
-        return new MeterSnapshot(f.registers(), f.relayConnected ? "connected" : "disconnected", null);
+        return new MeterSnapshot(f.registers(), f.relayConnected ? "connected" : "disconnected", f.path);
       }
 
       @Override

@@ -35,6 +35,16 @@ public interface TransportProvider {
     return false;
   }
 
+  /**
+   * The geofence of the path policy in {@code options} (path-aware transports; a fence without rules when there is
+   * no policy); empty for transports that do not choose paths.
+   *
+   * @throws IOException when the policy cannot be read
+   */
+  default java.util.Optional<Geofence> geofence(LinkOptions options) throws IOException {
+    return java.util.Optional.empty();
+  }
+
   /** Opens a client link to a meter. */
   ClientLink connect(MeterUrl url, Duration timeout) throws IOException;
 

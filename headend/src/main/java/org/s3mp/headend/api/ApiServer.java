@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
@@ -34,6 +35,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.javalin.http.BadRequestResponse;
 import io.javalin.http.HandlerType;
 import io.javalin.http.sse.SseClient;
+import org.s3mp.dlms.transport.Geofence;
+import org.s3mp.dlms.transport.LinkOptions;
+import org.s3mp.dlms.transport.MeterUrl;
+import org.s3mp.dlms.transport.Transports;
 import org.s3mp.headend.fleet.KeysDirectory;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SslConnectionFactory;
@@ -247,6 +252,9 @@ public final class ApiServer implements AutoCloseable {
       client.sendEvent("subscribed", Json.write(Map.of("meterId", id)));
     }, Role.VIEWER);
     app.get("/api/audit", ctx -> ctx.json(s.audit().newest(limit(ctx, 100))), Role.VIEWER);
+    app.get("/api/obis", ctx -> ctx.json(OBIS), Role.VIEWER);
+    app.get("/api/meters/{id}/paths", this::pathHistory, Role.VIEWER);
+    app.get("/api/topology", ctx -> ctx.json(Topology.of(s.readings().paths().all().values())), Role.VIEWER);
   }
 
   /**
@@ -409,6 +417,27 @@ public final class ApiServer implements AutoCloseable {
     json.put("message".equals(action) ? "text" : "relay", confirmed);
     json.put("auditId", auditId);
     ctx.status(ok ? 200 : 502).json(json);
+  }
+
+  /** The meter's registers as the dashboard shows them: OBIS code, name, unit symbol and the wire's scaler. */
+  private static final List<Map<String, Object>> OBIS = org.s3mp.dlms.MeterObjects.REGISTERS.stream()
+      .map(r -> Map.<String, Object>of("obis", r.obis().toString(), "name", r.name(), "unit", r.unit().symbol(),
+          "scaler", r.scaler()))
+      .toList();
+
+  private void pathHistory(Context ctx) throws IOException {
+    String id = meterIdOrHistory(ctx);
+    Range r = range(ctx, Duration.ofDays(1));
+    Geofence fence = null;
+    java.util.Optional<MeterStatus> status = s.poller().status(id);
+    if (status.isPresent()) {
+      MeterSpec spec = status.get().spec();
+      MeterUrl url = MeterUrl.parse(spec.url());
+      fence = Transports.forUrl(url).geofence(LinkOptions.of(Duration.ofSeconds(5))
+          .with(LinkOptions.PATH_POLICY, spec.policy())).orElse(null);
+    }
+    ctx.json(PathReport.of(id, r.from, r.to, s.readings().paths().history(id, r.from, r.to), s.readings().paths(),
+        fence));
   }
 
   // --- helpers ---

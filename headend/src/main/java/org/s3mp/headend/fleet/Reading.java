@@ -11,4 +11,4 @@ import java.util.List;
  * @param path the network path the DLMS client reported (SCION meters), else null
  */
 public record Reading(
-    String meterId, Instant readAt, String kind, String relay, double latencyMs, String path, List<RegisterValue> values) {}
+    String meterId, Instant readAt, String kind, String relay, double latencyMs, NetworkPath path, List<RegisterValue> values) {}

@@ -15,6 +15,7 @@ import org.s3mp.headend.fleet.KeysDirectory;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.headend.fleet.MeterSpec;
+import org.s3mp.headend.fleet.NetworkPath;
 import org.s3mp.headend.fleet.ProfileEntry;
 import org.s3mp.headend.fleet.RegisterValue;
 
@@ -77,9 +78,8 @@ public final class DlmsMeterConnector implements MeterConnector {
     public MeterSnapshot read() throws IOException {
       List<RegisterValue> registers = values(client.readRegisters());
       RelayState relay = client.readRelay();
-      // recorded with the reading: the AS/interface sequence, and the ISDs and countries it crossed (geofence)
-      return new MeterSnapshot(registers, relay(relay), client.lastPath()
-          .map(p -> p.hops() + " ISDs " + p.isds() + " countries " + p.countries()).orElse(null));
+      // recorded with the reading: the ASes with their interfaces, countries and latencies (geofence, history)
+      return new MeterSnapshot(registers, relay(relay), client.lastPath().map(NetworkPath::of).orElse(null));
     }
 
     @Override

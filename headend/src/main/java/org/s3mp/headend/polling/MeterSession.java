@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.s3mp.headend.fleet.MeterSpec;
+import org.s3mp.headend.fleet.NetworkPath;
 import org.s3mp.headend.fleet.ProfileEntry;
 import org.s3mp.headend.fleet.Reading;
 import org.s3mp.headend.storage.ProfileStore;
@@ -48,7 +49,7 @@ final class MeterSession {
   private volatile String relay;
   private volatile Instant lastReadingAt;
   private volatile String lastError;
-  private volatile String path;
+  private volatile NetworkPath path;
 
   MeterSession(MeterSpec spec, MeterConnector connector, ReadingStore readings, ProfileStore profiles,
       PollingSettings settings, MeterRegistry metrics, java.util.concurrent.Semaphore associationSlots) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import org.s3mp.headend.fleet.MeterSpec;
+import org.s3mp.headend.fleet.NetworkPath;
 
 /**
  * A meter as the dashboard lists it: its settings and what the head-end currently knows about it.
@@ -13,7 +14,7 @@ import org.s3mp.headend.fleet.MeterSpec;
  */
 public record MeterStatus(
     MeterSpec spec, String transport, boolean connected, boolean continuous, String relay,
-    Instant lastReadingAt, String lastError, String path) {
+    Instant lastReadingAt, String lastError, NetworkPath path) {
 
   /** Slack on top of two poll intervals before a meter counts as late (a loaded head-end or a slow path). */
   static final Duration LATE_SLACK = Duration.ofSeconds(5);

@@ -58,6 +58,7 @@ public final class Database implements AutoCloseable {
       Flyway.configure()
           .dataSource(ds)
           .locations("classpath:org/s3mp/headend/storage/migration")
+          .javaMigrations(new V3__Structured_paths())
           .load()
           .migrate();
     } catch (RuntimeException e) {

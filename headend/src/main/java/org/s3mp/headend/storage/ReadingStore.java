@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.s3mp.headend.fleet.NetworkPath;
 import org.s3mp.headend.fleet.Reading;
 import org.s3mp.headend.fleet.RegisterValue;
 import org.slf4j.Logger;
@@ -32,6 +33,7 @@ public final class ReadingStore implements AutoCloseable {
   private record Pending(Reading reading, CompletableFuture<Reading> done) {}
 
   private final Database db;
+  private final PathStore paths;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final List<Consumer<Reading>> committedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Thread writer;
@@ -39,9 +41,15 @@ public final class ReadingStore implements AutoCloseable {
 
   public ReadingStore(Database db) {
     this.db = db;
+    this.paths = new PathStore(db);
     this.writer = new Thread(this::writeLoop, "reading-writer");
     writer.setDaemon(true);
     writer.start();
+  }
+
+  /** The network paths the stored readings took. */
+  public PathStore paths() {
+    return paths;
   }
 
   /** Called on the writer thread after each committed reading; keep it quick. */
@@ -115,10 +123,16 @@ public final class ReadingStore implements AutoCloseable {
   }
 
   private void insert(List<Reading> readings) throws SQLException {
+    Map<Reading, Long> pathIds = new java.util.IdentityHashMap<>();
+    for (Reading reading : readings) {
+      if (reading.path() != null) {
+        pathIds.put(reading, paths.idFor(reading.path()));
+      }
+    }
     try (Connection c = db.writeConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement r = c.prepareStatement(
-              "INSERT INTO reading (meter_id, read_at, kind, relay, latency_ms, path) VALUES (?, ?, ?, ?, ?, ?)");
+              "INSERT INTO reading (meter_id, read_at, kind, relay, latency_ms, path_id) VALUES (?, ?, ?, ?, ?, ?)");
           PreparedStatement v = c.prepareStatement(
               "INSERT INTO reading_value (meter_id, read_at, obis, scaled_value, unit_symbol) VALUES (?, ?, ?, ?, ?)")) {
         for (Reading reading : readings) {
@@ -127,7 +141,12 @@ public final class ReadingStore implements AutoCloseable {
           r.setString(3, reading.kind());
           r.setString(4, reading.relay());
           r.setDouble(5, reading.latencyMs());
-          r.setString(6, reading.path());
+          Long pathId = pathIds.get(reading);
+          if (pathId == null) {
+            r.setNull(6, java.sql.Types.BIGINT);
+          } else {
+            r.setLong(6, pathId);
+          }
           r.addBatch();
           for (RegisterValue value : reading.values()) {
             v.setString(1, reading.meterId());
@@ -151,7 +170,7 @@ public final class ReadingStore implements AutoCloseable {
 
   /** Readings of one meter in [from, to), oldest first, at most {@code limit} (the newest ones if more). */
   public List<Reading> between(String meterId, Instant from, Instant to, int limit) {
-    String sql = "SELECT r.read_at, r.kind, r.relay, r.latency_ms, r.path, v.obis, v.scaled_value, v.unit_symbol"
+    String sql = "SELECT r.read_at, r.kind, r.relay, r.latency_ms, r.path_id, v.obis, v.scaled_value, v.unit_symbol"
         + " FROM (SELECT * FROM reading WHERE meter_id = ? AND read_at >= ? AND read_at < ?"
         + " ORDER BY read_at DESC LIMIT ?) r"
         + " LEFT JOIN reading_value v ON v.meter_id = r.meter_id AND v.read_at = r.read_at"
@@ -169,7 +188,7 @@ public final class ReadingStore implements AutoCloseable {
           Reading reading = byTime.computeIfAbsent(at, t -> {
             try {
               return new Reading(meterId, t, rs.getString("kind"), rs.getString("relay"), rs.getDouble("latency_ms"),
-                  rs.getString("path"), new ArrayList<>());
+                  path(rs), new ArrayList<>());
             } catch (SQLException e) {
               throw new IllegalStateException(e);
             }
@@ -212,6 +231,11 @@ public final class ReadingStore implements AutoCloseable {
     if (dropped > 0) {
       log.warn("{} queued readings were not stored (not acknowledged) at shutdown", dropped);
     }
+  }
+
+  private NetworkPath path(ResultSet rs) throws SQLException {
+    long id = rs.getLong("path_id");
+    return rs.wasNull() ? null : paths.byId(id);
   }
 
   private static java.math.BigDecimal plain(java.math.BigDecimal v) {

@@ -266,6 +266,21 @@ public final class PathPolicy {
     return name;
   }
 
+  /** The geofence's ISDs, null when the policy has no such rule. */
+  public Set<Integer> allowedIsds() {
+    return allowedIsds;
+  }
+
+  /** The ASes allowed between the two ends, null when the policy has no such rule. */
+  public Set<IsdAs> allowedAses() {
+    return allowedAses;
+  }
+
+  /** The countries allowed (upper case), null when the policy has no such rule. */
+  public Set<String> allowedCountries() {
+    return allowedCountries;
+  }
+
   /** Whether one path complies with every rule of this policy. */
   public boolean allows(ScionPath path) {
     return aclAllows(path) && fenceAllows(path) && (sequence == null || sequence.matches(path));

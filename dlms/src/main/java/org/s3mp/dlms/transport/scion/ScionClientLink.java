@@ -14,6 +14,7 @@ import org.s3mp.dlms.transport.NetworkKeys;
 import org.s3mp.dlms.drkey.DlmsKeys;
 import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.scion.IsdAs;
+import org.s3mp.scion.PathInterface;
 import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.ScionPath;
 import org.s3mp.scion.daemon.DaemonException;
@@ -127,19 +128,49 @@ final class ScionClientLink implements ClientLink {
   @Override
   public Optional<LinkPath> path() {
     ScionPath p = lastPath;
-    if (p == null) {
-      return Optional.empty();
+    return p == null ? Optional.empty() : Optional.of(linkPath(p, meter.isdAs()));
+  }
+
+  /**
+   * The path as the layers above see it. scionproto indexes the metadata by interface: latency {@code i} lies
+   * between interfaces {@code i} and {@code i+1} (alternately a link and the inside of an AS), geo {@code i} is
+   * the router of interface {@code i}.
+   */
+  static LinkPath linkPath(ScionPath p, IsdAs local) {
+    if (p.isLocal()) {
+      return new LinkPath(List.of(new LinkPath.Hop(local.toString(), 0, 0, null, null, null)));
     }
-    List<String> ases = new ArrayList<>();
-    List<Integer> isds = new ArrayList<>();
-    for (IsdAs ia : p.isdAses()) {
-      ases.add(ia.toString());
-      if (!isds.contains(ia.isd())) {
-        isds.add(ia.isd());
+    List<PathInterface> ifs = p.interfaces();
+    int last = ifs.size() / 2; // index of the last AS
+    List<LinkPath.Hop> hops = new ArrayList<>();
+    for (int k = 0; k <= last; k++) {
+      int in = 2 * k - 1; // interface index of the ingress, -1 at the first AS
+      int out = k < last ? 2 * k : -1;
+      IsdAs ia = ifs.get(k == 0 ? 0 : in).isdAs();
+      String country = country(p, out);
+      if (country == null) {
+        country = country(p, in);
       }
+      hops.add(new LinkPath.Hop(ia.toString(), in < 0 ? 0 : ifs.get(in).id(), out < 0 ? 0 : ifs.get(out).id(),
+          country, in >= 0 && out >= 0 ? latency(p, in) : null, out >= 0 ? latency(p, out) : null));
     }
-    return Optional.of(new LinkPath(p.isLocal() ? "(inside " + meter.isdAs() + ")" : p.hops(),
-        p.interfaces().stream().map(Object::toString).toList(), ases, isds, List.copyOf(p.geoAddresses())));
+    return new LinkPath(hops);
+  }
+
+  private static String country(ScionPath p, int index) {
+    if (index < 0 || index >= p.geo().size()) {
+      return null;
+    }
+    String a = p.geo().get(index).address().trim();
+    return a.isEmpty() ? null : a;
+  }
+
+  private static Duration latency(ScionPath p, int index) {
+    if (index >= p.latencies().size()) {
+      return null;
+    }
+    Duration d = p.latencies().get(index);
+    return d.isNegative() ? null : d;
   }
 
   @Override

@@ -5,7 +5,10 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.stream.Collectors;
 import org.s3mp.dlms.transport.ClientLink;
+import org.s3mp.dlms.transport.Geofence;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.PduHandler;
@@ -50,6 +53,14 @@ public final class ScionTransport implements TransportProvider {
   @Override
   public boolean pathAware() {
     return true;
+  }
+
+  @Override
+  public Optional<Geofence> geofence(LinkOptions options) throws IOException {
+    PathPolicy p = policy(options);
+    return Optional.of(new Geofence(p.name(), p.allowedIsds(),
+        p.allowedAses() == null ? null : p.allowedAses().stream().map(Object::toString).collect(Collectors.toSet()),
+        p.allowedCountries()));
   }
 
   @Override
