@@ -22,6 +22,7 @@ import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.headend.fleet.MeterSpec;
+import org.s3mp.headend.fleet.NetworkPath;
 import org.s3mp.headend.polling.DlmsMeterConnector;
 import org.s3mp.headend.polling.MeterConnection;
 import org.s3mp.testbed.Testbed;
@@ -135,8 +136,8 @@ public final class FailoverBenchmark {
     return new Reader() {
       @Override
       public String read() throws IOException {
-        String path = c.read().path();
-        return path == null ? null : path.replaceFirst(" ISDs .*", "");
+        NetworkPath path = c.read().path();
+        return path == null ? null : path.notation();
       }
 
       @Override

@@ -90,7 +90,7 @@ async function refreshMeters() {
     tr.dataset.state = m.state;
     tr.classList.toggle('selected', m.id === state.meter);
     for (const text of [m.id, STATES[m.state] || m.state, m.transport, m.connected ? 'open' : 'closed', m.relay || '-',
-      fmtTime(m.lastReadingAt), m.path || '-', m.lastError || '']) {
+      fmtTime(m.lastReadingAt), m.path ? m.path.notation : '-', m.lastError || '']) {
       const td = document.createElement('td');
       td.textContent = text;
       tr.appendChild(td);
@@ -186,7 +186,7 @@ function showValues(r) {
   $('relay').textContent = r.relay || '-';
   $('relay').className = r.relay ? 'relay-' + r.relay : '';
   $('v-time').textContent = new Date(r.readAt).toLocaleTimeString();
-  $('v-latency').textContent = r.latencyMs.toFixed(1) + ' ms' + (r.path ? ' via ' + r.path : '');
+  $('v-latency').textContent = r.latencyMs.toFixed(1) + ' ms' + (r.path ? ' via ' + r.path.notation : '');
 }
 
 function addPoint(r) {
