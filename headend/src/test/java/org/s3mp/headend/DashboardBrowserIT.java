@@ -104,7 +104,7 @@ class DashboardBrowserIT {
 
     browser.findElement(By.id("disconnect")).click();
     wait.until(d -> d.findElement(By.id("relay")).getText().equals("disconnected"));
-    wait.until(d -> d.findElement(By.id("v-power")).getText().equals("0 W"));
+    wait.until(d -> watts() == 0);
     // the chart keeps growing with 0 W points from the meter
     int afterDisconnect = points();
     wait.until(d -> points() >= afterDisconnect + 2);
@@ -133,7 +133,10 @@ class DashboardBrowserIT {
     wait.until(d -> d.findElement(By.id("meter-id")).getText().equals("m1"));
     assertThat(browser.findElement(By.id("disconnect")).isDisplayed()).isFalse();
     browser.findElement(By.id("read-once")).click();
-    wait.until(d -> d.findElement(By.id("v-voltage")).getText().endsWith(" V"));
+    // names and units from GET /api/obis
+    wait.until(d -> register("1.0.32.7.0.255").getText().matches("2[0-9]{2}\\.[0-9] V"));
+    assertThat(browser.findElement(By.cssSelector("#registers th[title='1.0.32.7.0.255']")).getText())
+        .isEqualTo("Voltage L1");
   }
 
   @Test
@@ -204,7 +207,11 @@ class DashboardBrowserIT {
   }
 
   private double watts() {
-    String text = browser.findElement(By.id("v-power")).getText();
-    return Double.parseDouble(text.replace(" W", ""));
+    String text = register("1.0.1.7.0.255").getText();
+    return text.endsWith(" W") ? Double.parseDouble(text.replace(" W", "")) : Double.NaN;
+  }
+
+  private org.openqa.selenium.WebElement register(String obis) {
+    return browser.findElement(By.cssSelector("#registers td[data-obis='" + obis + "']"));
   }
 }

@@ -1,15 +1,13 @@
 // S3MP head-end dashboard: plain JS against the REST API; the token stays in this tab's sessionStorage.
 'use strict';
 
-const OBIS = {
-  voltage: '1.0.32.7.0.255', current: '1.0.31.7.0.255', power: '1.0.1.7.0.255', powerExport: '1.0.2.7.0.255',
-  reactive: '1.0.3.7.0.255', apparent: '1.0.9.7.0.255', energy: '1.0.1.8.0.255', energyExport: '1.0.2.8.0.255',
-  frequency: '1.0.14.7.0.255', pf: '1.0.13.7.0.255',
-};
+// the registers the charts draw; names, units and scalers of all registers come from GET /api/obis
+const POWER_OBIS = '1.0.1.7.0.255';
+const ENERGY_OBIS = '1.0.1.8.0.255';
 const LIVE_POINTS = 300;
 
 const state = { token: sessionStorage.getItem('s3mp.token'), role: null, meter: null, live: null, chart: null,
-  profileChart: null, xs: [], ys: [], continuous: false };
+  profileChart: null, xs: [], ys: [], continuous: false, registers: [] };
 const $ = (id) => document.getElementById(id);
 
 async function api(method, path, body) {
@@ -33,6 +31,7 @@ async function login(token) {
   $('logout').hidden = false;
   $('login-view').hidden = true;
   $('app-view').hidden = false;
+  await loadRegisters();
   await refreshMeters();
   await refreshAudit();
 }
@@ -161,6 +160,25 @@ async function selectMeter(id) {
   drawLive();
   startLive(id);
   loadProfile(id);
+  showPaths(id, m.path).catch((e) => setStatus('paths: ' + e.message, true));
+}
+
+// One row per register of the meter's OBIS table, in its order, with the head-end's names and units.
+async function loadRegisters() {
+  state.registers = await api('GET', '/api/obis');
+  const body = $('registers');
+  body.replaceChildren();
+  for (const reg of state.registers) {
+    const tr = document.createElement('tr');
+    const th = document.createElement('th');
+    th.textContent = reg.name.charAt(0).toUpperCase() + reg.name.slice(1);
+    th.title = reg.obis;
+    const td = document.createElement('td');
+    td.dataset.obis = reg.obis;
+    td.textContent = '-';
+    tr.append(th, td);
+    body.appendChild(tr);
+  }
 }
 
 function value(reading, obis) {
@@ -169,20 +187,12 @@ function value(reading, obis) {
 }
 
 function showValues(r) {
-  const set = (id, obis, unit, scale, digits) => {
-    const v = value(r, obis);
-    $(id).textContent = v === null ? '-' : (v / (scale || 1)).toFixed(digits) + (unit ? ' ' + unit : '');
-  };
-  set('v-voltage', OBIS.voltage, 'V', 1, 1);
-  set('v-current', OBIS.current, 'A', 1, 3);
-  set('v-power', OBIS.power, 'W', 1, 0);
-  set('v-power-export', OBIS.powerExport, 'W', 1, 0);
-  set('v-reactive', OBIS.reactive, 'var', 1, 0);
-  set('v-apparent', OBIS.apparent, 'VA', 1, 0);
-  set('v-energy', OBIS.energy, 'kWh', 1000, 3);
-  set('v-energy-export', OBIS.energyExport, 'kWh', 1000, 3);
-  set('v-frequency', OBIS.frequency, 'Hz', 1, 2);
-  set('v-pf', OBIS.pf, '', 1, 3);
+  for (const reg of state.registers) {
+    const v = value(r, reg.obis);
+    // as many decimals as the register's resolution (10^scaler) has
+    const text = v === null ? '-' : v.toFixed(Math.max(0, -reg.scaler)) + (reg.unit ? ' ' + reg.unit : '');
+    document.querySelector('#registers td[data-obis="' + reg.obis + '"]').textContent = text;
+  }
   $('relay').textContent = r.relay || '-';
   $('relay').className = r.relay ? 'relay-' + r.relay : '';
   $('v-time').textContent = new Date(r.readAt).toLocaleTimeString();
@@ -190,7 +200,7 @@ function showValues(r) {
 }
 
 function addPoint(r) {
-  const w = value(r, OBIS.power);
+  const w = value(r, POWER_OBIS);
   if (w === null) return;
   state.xs.push(new Date(r.readAt).getTime() / 1000);
   state.ys.push(w);
@@ -253,6 +263,7 @@ function onReading(r) {
   addPoint(r);
   drawLive();
   showValues(r);
+  onReadingPath(r);
   if (!meterRefreshPending) {
     meterRefreshPending = true;
     setTimeout(() => { meterRefreshPending = false; refreshMeters().catch(() => {}); }, 1000);
@@ -267,7 +278,7 @@ async function loadProfile(id) {
   const xs = []; const ys = [];
   let previous = null;
   for (const e of entries) {
-    const v = e.values.find((x) => x.obis === OBIS.energy);
+    const v = e.values.find((x) => x.obis === ENERGY_OBIS);
     if (!v) continue;
     if (previous !== null) {
       xs.push(new Date(e.capturedAt).getTime() / 1000);
@@ -282,6 +293,158 @@ async function loadProfile(id) {
     scales: { x: { time: true } } }, [xs, ys], el);
   el.dataset.points = String(xs.length);
 }
+
+// --- Paths: the SCION topology the head-end's readings crossed, the path of this meter's latest reading
+// highlighted on it, the meter's path history (shares, failovers) and the check of its geofence.
+const paths = { cy: null, meter: null, notation: null, historyTimer: null };
+
+const TOPOLOGY_STYLE = [
+  { selector: 'node', style: { label: 'data(label)', 'text-wrap': 'wrap', 'font-size': 10, 'text-valign': 'center',
+    'text-halign': 'center', shape: 'round-rectangle', width: 96, height: 34, 'background-color': '#eceff1',
+    'border-width': 1, 'border-color': '#90a4ae' } },
+  { selector: 'node.isd', style: { 'text-valign': 'top', 'font-weight': 'bold', 'background-color': '#fafafa',
+    'border-style': 'dashed', padding: 12 } },
+  { selector: 'edge', style: { width: 2, 'line-color': '#b0bec5', 'curve-style': 'bezier', label: 'data(label)',
+    'font-size': 8, 'text-rotation': 'autorotate', 'text-background-color': '#fff', 'text-background-opacity': 1 } },
+  { selector: 'node.on-path', style: { 'background-color': '#ffe0b2', 'border-color': '#e65100', 'border-width': 3 } },
+  { selector: 'edge.on-path', style: { width: 5, 'line-color': '#e65100' } },
+];
+
+/** The id of an inter-AS link by its two ends, in the order GET /api/topology gives them (the smaller end first). */
+function linkId(ia1, if1, ia2, if2) {
+  const one = ia1 + '#' + if1; const two = ia2 + '#' + if2;
+  return one <= two ? one + ' ' + two : two + ' ' + one;
+}
+
+async function drawTopology() {
+  const topology = await api('GET', '/api/topology');
+  const elements = [];
+  for (const isd of topology.isds) {
+    elements.push({ data: { id: 'ISD ' + isd.isd, label: 'ISD ' + isd.isd }, classes: 'isd' });
+    for (const as of isd.ases) {
+      elements.push({ data: { id: as.isdAs, parent: 'ISD ' + isd.isd,
+        label: as.isdAs + (as.countries.length ? '\n' + as.countries.join(', ') : '') }, classes: 'as' });
+    }
+  }
+  for (const l of topology.links) {
+    elements.push({ data: { id: linkId(l.a, l.aInterface, l.b, l.bInterface), source: l.a, target: l.b,
+      label: l.aInterface + ' \u2013 ' + l.bInterface } });
+  }
+  if (paths.cy) paths.cy.destroy();
+  paths.cy = cytoscape({ container: $('topology'), elements, style: TOPOLOGY_STYLE, wheelSensitivity: 0.3,
+    layout: { name: 'cose', animate: false, nodeDimensionsIncludeLabels: true, padding: 20 } });
+  $('topology').dataset.ases = String(paths.cy.nodes('.as').length);
+  $('topology').dataset.links = String(paths.cy.edges().length);
+}
+
+/** Marks the path's ASes and links; false when the drawing lacks one of them (a path new since it was drawn). */
+function markPath(path) {
+  const cy = paths.cy;
+  cy.elements().removeClass('on-path');
+  if (!path) return true;
+  let complete = true;
+  const mark = (el) => { if (el.empty()) complete = false; else el.addClass('on-path'); };
+  path.hops.forEach((h, i) => {
+    mark(cy.getElementById(h.isdAs));
+    const next = path.hops[i + 1];
+    if (next) mark(cy.getElementById(linkId(h.isdAs, h.egress ?? 0, next.isdAs, next.ingress ?? 0)));
+  });
+  return complete;
+}
+
+async function highlightPath(path) {
+  if (!paths.cy || !markPath(path)) {
+    await drawTopology();
+    markPath(path);
+  }
+  paths.notation = path ? path.notation : null;
+  $('active-path').textContent = path ? path.notation : 'no SCION path (plain TCP/IP)';
+  // what the drawing shows, for tests and scripts: the notation and the marked links
+  $('paths-panel').dataset.activePath = paths.notation || '';
+  $('paths-panel').dataset.onPathLinks = String(paths.cy.edges('.on-path').length);
+}
+
+async function showPaths(id, path) {
+  paths.meter = id;
+  paths.notation = undefined;
+  await highlightPath(path || null);
+  await refreshPathHistory();
+}
+
+function onReadingPath(r) {
+  const notation = r.path ? r.path.notation : null;
+  if (paths.meter === r.meterId && notation !== paths.notation) {
+    highlightPath(r.path || null).catch(() => {});
+    refreshPathHistory().catch(() => {});
+  } else if (!paths.historyTimer) { // the counts follow the readings, at most every 2 s
+    paths.historyTimer = setTimeout(() => { paths.historyTimer = null; refreshPathHistory().catch(() => {}); }, 2000);
+  }
+}
+
+function cells(tr, texts) {
+  for (const text of texts) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    tr.appendChild(td);
+  }
+  return tr;
+}
+
+async function refreshPathHistory() {
+  const id = paths.meter;
+  if (!id) return;
+  const from = new Date(Date.now() - Number($('paths-range').value) * 1000).toISOString();
+  const h = await api('GET', '/api/meters/' + encodeURIComponent(id) + '/paths?from=' + encodeURIComponent(from));
+  if (paths.meter !== id) return;
+  const shares = $('path-shares').tBodies[0];
+  shares.replaceChildren();
+  for (const p of h.paths) {
+    const tr = cells(document.createElement('tr'), [p.path.notation, (p.share * 100).toFixed(1) + ' %',
+      String(p.readings)]);
+    tr.classList.toggle('selected', p.path.notation === paths.notation);
+    shares.appendChild(tr);
+  }
+  if (!h.paths.length) shares.appendChild(cells(document.createElement('tr'), ['no readings with a SCION path', '', '']));
+  const failovers = $('failovers').tBodies[0];
+  failovers.replaceChildren();
+  for (const f of [...h.failovers].reverse()) { // newest first
+    const tr = cells(document.createElement('tr'), [new Date(f.at).toLocaleString(), f.from, f.to, f.reason || '-']);
+    tr.dataset.to = f.to;
+    failovers.appendChild(tr);
+  }
+  if (!h.failovers.length) failovers.appendChild(cells(document.createElement('tr'), ['none in this range', '', '', '']));
+  showGeofence(h);
+}
+
+/** The policy's geofence and the API's count of readings whose stored path left it: a checked fact, or an alarm. */
+function showGeofence(h) {
+  const el = $('geofence');
+  const fence = h.geofence;
+  if (!fence) {
+    el.textContent = 'No geofence: this meter has no SCION path policy with allowed ISDs, ASes or countries.';
+    el.className = '';
+    delete el.dataset.outside;
+    return;
+  }
+  const rules = [];
+  if (fence.isds) rules.push('ISDs ' + fence.isds.join(', '));
+  if (fence.ases) rules.push('ASes ' + fence.ases.join(', '));
+  if (fence.countries) rules.push('countries ' + fence.countries.join(', '));
+  const outside = h.outsideGeofence;
+  el.dataset.outside = String(outside.readings);
+  const checked = ' (' + outside.checkedReadings + ' readings over ' + outside.checkedPaths + ' paths checked)';
+  let text = 'Geofence of policy ' + (fence.policy || '-') + ': ' + (rules.join('; ') || 'none') + '. ';
+  if (outside.readings === 0) {
+    text += 'Readings outside: 0 \u2713' + checked;
+  } else {
+    text += '\u26a0 Readings outside: ' + outside.readings + checked + ': '
+      + outside.paths.map((v) => v.path + ' (' + v.readings + ': ' + v.reasons.join(', ') + ')').join('; ');
+  }
+  el.textContent = text;
+  el.className = outside.readings === 0 ? 'ok' : 'alarm';
+}
+
+$('paths-range').addEventListener('change', () => refreshPathHistory().catch(() => {}));
 
 function setStatus(text, error) {
   $('action-status').textContent = text;
