@@ -28,6 +28,11 @@ public final class RealMeters {
 
   /** A running meter process and the URL it serves. */
   public record Meter(ChildProcess process, String url, Path keys, Path data) implements AutoCloseable {
+    /** Every URL the meter listens on, in the order of its {@code --listen} options. */
+    public List<String> urls() {
+      return process.stdout().stream().filter(l -> l.startsWith("listening ")).map(l -> l.substring(10).trim()).toList();
+    }
+
     @Override
     public void close() {
       process.close();
@@ -42,14 +47,24 @@ public final class RealMeters {
   /** Starts one simulated meter; {@code port} 0 picks a free one. */
   public static Meter start(Path dir, String name, Path keys, int capturePeriodSeconds, long seed, int port)
       throws IOException {
+    return start(dir, name, keys, capturePeriodSeconds, seed, List.of("--listen", "tcp://127.0.0.1:" + port));
+  }
+
+  /**
+   * Starts one simulated meter with its {@code --listen} options and any others, e.g. {@code --listen
+   * scion://IA,[IP]:0 --daemon ADDR}; {@link Meter#url()} is the first URL it listens on, {@link Meter#urls()} all.
+   */
+  public static Meter start(Path dir, String name, Path keys, int capturePeriodSeconds, long seed, List<String> more)
+      throws IOException {
     Path data = dir.resolve(name + "-data");
     List<String> args = new ArrayList<>(List.of("--simulated", "--seed", Long.toString(seed), "--data", data.toString(),
-        "--keys", keys.toString(), "--listen", "tcp://127.0.0.1:" + port,
-        "--capture-period", Integer.toString(capturePeriodSeconds)));
+        "--keys", keys.toString(), "--capture-period", Integer.toString(capturePeriodSeconds)));
+    args.addAll(more);
+    long listeners = more.stream().filter("--listen"::equals).count();
     ChildProcess p = ChildProcess.java("meter-" + name, dir.resolve(name + ".log"), List.of("-Xmx64m"),
         "org.s3mp.meter.MeterAgentMain", args);
     try {
-      String line = p.awaitLines("listening ", 1, Duration.ofSeconds(60)).get(0);
+      String line = p.awaitLines("listening ", (int) listeners, Duration.ofSeconds(60)).get(0);
       return new Meter(p, line.substring("listening ".length()).trim(), keys, data);
     } catch (RuntimeException | Error e) {
       p.close();

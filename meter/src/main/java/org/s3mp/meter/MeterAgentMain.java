@@ -16,7 +16,7 @@ import org.s3mp.meter.drivers.LoggingRelay;
 /**
  * A plain entry point for the agent as its own process (tests, service managers without the s3mp jar's CLI):
  * {@code --data DIR --listen URL... --keys FILE [--simulated [--seed N] | --modbus-tcp HOST:PORT --map NAME
- * [--slave N]] [--capture-period S] [--pre-association-timeout S] [--clock-offset S]}. Prints {@code listening URL} per endpoint on stdout, runs until
+ * [--slave N]] [--capture-period S] [--pre-association-timeout S] [--clock-offset S] [--daemon HOST:PORT]}. Prints {@code listening URL} per endpoint on stdout, runs until
  * terminated; exits with status 2 and one line on stderr when it cannot start. The user-facing command is {@code ./s3mp meter}.
  */
 public final class MeterAgentMain {
@@ -33,6 +33,7 @@ public final class MeterAgentMain {
     int slave = 1;
     String preAssociationTimeout = null;
     Duration clockOffset = null;
+    String daemon = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--simulated")) {
@@ -52,6 +53,7 @@ public final class MeterAgentMain {
         case "--map" -> map = v;
         case "--slave" -> slave = Integer.parseInt(v);
         case "--pre-association-timeout" -> preAssociationTimeout = v;
+        case "--daemon" -> daemon = v;
         case "--clock-offset" -> clockOffset = Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
         default -> fail("unknown option " + a);
       }
@@ -63,7 +65,8 @@ public final class MeterAgentMain {
     AgentConfig.SourceFactory source = modbusTcp == null ? Sources.simulated(seed)
         : Sources.modbusTcp(modbusTcp, map == null ? "or-we-514" : map, slave);
     LinkOptions transport = LinkOptions.of(Duration.ofSeconds(5))
-        .with(TcpTransport.PRE_ASSOCIATION_TIMEOUT, preAssociationTimeout);
+        .with(TcpTransport.PRE_ASSOCIATION_TIMEOUT, preAssociationTimeout)
+        .with(LinkOptions.SCION_DAEMON, daemon);
     MeterAgent agent = null;
     try {
       agent = MeterAgent.start(new AgentConfig(data, listen, k, source, period, new LoggingRelay(),
