@@ -15,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -30,7 +29,8 @@ import org.s3mp.testbed.TopologySpec.Interface;
 /**
  * The dashboard's paths panel on the real SCION testbed: a meter process in the concentrator AS read natively over
  * SCION by the head-end, the topology drawn in headless Chromium with the path of the latest reading highlighted;
- * cutting that path's uplink moves the highlight to the other uplink and lists the failover in the history.
+ * cutting that path's uplink moves the highlight to the other uplink and lists the failover in the history. And,
+ * without the testbed, the geofence alarm for a reading whose recorded path left the fence.
  */
 class DashboardPathsIT {
 
@@ -45,25 +45,7 @@ class DashboardPathsIT {
   Interface cut;
 
   @BeforeEach
-  void start() throws Exception {
-    tb = Testbed.shared();
-    Path keys = RealMeters.keys(dir, "s1");
-    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
-    meter = RealMeters.start(dir, "s1", keys, 900, 5, List.of("--listen",
-        "scion://" + tb.concentrator() + ",[" + ip + "]:0", "--daemon", daemon(tb.concentrator())));
-    Path policy = dir.resolve("isd1-only.json");
-    Files.writeString(policy, "{\"name\": \"isd1-only\", \"acl\": [\"- 2\", \"+\"], \"allowed_isds\": [1],"
-        + " \"order\": \"hops\"}");
-    String scionUrl = meter.urls().stream().filter(u -> u.startsWith("scion://")).findFirst().orElseThrow();
-    HeadendConfig config = new HeadendConfig(
-        new HeadendConfig.Http("127.0.0.1:0", null),
-        new HeadendConfig.Database(dir.resolve("db/headend").toString(), null, null),
-        new HeadendConfig.Polling(1, 3000, 3600, 1),
-        List.of(new HeadendConfig.Token("vera", "viewer", TokenStore.sha256(VIEWER))),
-        List.of(new MeterInput("s1", scionUrl, keys.toString(), policy.toString(), false, 1, false)))
-        .withKeysDirectory(dir.toString()).withDefaults();
-    headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5), daemon(tb.headEnd())));
-
+  void startBrowser() throws Exception {
     driverService = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File("/usr/bin/chromedriver"))
         .usingAnyFreePort()
@@ -73,8 +55,32 @@ class DashboardPathsIT {
     options.setBinary("/usr/bin/chromium");
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--window-size=1280,1600", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium-profile")));
+        "--window-size=1280,2400", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium-profile")));
     browser = new ChromeDriver(driverService, options);
+  }
+
+  /** A meter process in the concentrator AS, read natively over SCION by the head-end (ISD 1 only, fewest hops). */
+  void startScionMeterAndHeadend() throws Exception {
+    tb = Testbed.shared();
+    Path keys = RealMeters.keys(dir, "s1");
+    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
+    meter = RealMeters.start(dir, "s1", keys, 900, 5, List.of("--listen",
+        "scion://" + tb.concentrator() + ",[" + ip + "]:0", "--daemon", daemon(tb.concentrator())));
+    Path policy = dir.resolve("isd1-only.json");
+    Files.writeString(policy, "{\"name\": \"isd1-only\", \"acl\": [\"- 2\", \"+\"], \"allowed_isds\": [1],"
+        + " \"order\": \"hops\"}");
+    headend = Headend.start(config(new MeterInput("s1", meter.url(), keys.toString(), policy.toString(), false, 1,
+        false)), new DlmsMeterConnector(Duration.ofSeconds(5), daemon(tb.headEnd())));
+  }
+
+  HeadendConfig config(MeterInput meter) {
+    return new HeadendConfig(
+        new HeadendConfig.Http("127.0.0.1:0", null),
+        new HeadendConfig.Database(dir.resolve("db/headend").toString(), null, null),
+        new HeadendConfig.Polling(1, 3000, 3600, 1),
+        List.of(new HeadendConfig.Token("vera", "viewer", TokenStore.sha256(VIEWER))),
+        List.of(meter))
+        .withKeysDirectory(dir.toString()).withDefaults();
   }
 
   @AfterEach
@@ -104,6 +110,7 @@ class DashboardPathsIT {
 
   @Test
   void cuttingTheActiveUplinkMovesTheHighlightedPathAndListsTheFailover() throws Exception {
+    startScionMeterAndHeadend();
     WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
     browser.get(headend.baseUri() + "/");
     browser.findElement(By.id("token")).sendKeys(VIEWER);
@@ -132,10 +139,51 @@ class DashboardPathsIT {
     wait.until(d -> !d.findElements(By.cssSelector("#failovers tbody tr[data-to='" + after + "']")).isEmpty());
     String failover = browser.findElement(By.cssSelector("#failovers tbody tr[data-to='" + after + "']")).getText();
     assertThat(failover).contains(before, after);
-    wait.until(d -> d.findElement(By.cssSelector("#path-shares tbody")).getText().contains(after));
+    // the history's row of the path now taken is marked
+    wait.until(d -> d.findElements(By.cssSelector("#path-shares tbody tr.selected")).stream()
+        .anyMatch(tr -> tr.getText().contains(after)));
     assertThat(browser.findElement(By.id("geofence")).getText()).contains("Readings outside: 0 \u2713");
     Files.createDirectories(Path.of("target"));
-    Files.write(Path.of("target", "dashboard-paths.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    Files.write(Path.of("target", "dashboard-paths.png"),
+        browser.findElement(By.id("paths-panel")).getScreenshotAs(OutputType.BYTES));
+  }
+
+  /**
+   * Paths a fake meter reports (PathApiTest's): a reading through ISD 2 is drawn on a topology that did not have
+   * that AS yet, and the geofence line turns into an alarm with the API's count and reasons.
+   */
+  @Test
+  void aReadingOutsideTheGeofenceIsShownAsAnAlarm() throws Exception {
+    Path keys = RealMeters.keys(dir, "p1");
+    Files.writeString(dir.resolve("fence.json"),
+        "{\"name\": \"isd1-ch\", \"allowed_isds\": [1], \"allowed_countries\": [\"CH\"]}");
+    FakeMeters meters = new FakeMeters();
+    meters.meter("p1").path = PathApiTest.VIA_110;
+    headend = Headend.start(config(new MeterInput("p1", "scion://1-ff00:0:111,[127.0.111.1]:4059",
+        keys.toString(), dir.resolve("fence.json").toString(), false, 3600, false)), meters);
+    Http http = new Http(headend.baseUri());
+    assertThat(http.post("/api/meters/p1/read", VIEWER, null).status()).isEqualTo(200);
+
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    browser.get(headend.baseUri() + "/");
+    browser.findElement(By.id("token")).sendKeys(VIEWER);
+    browser.findElement(By.id("login")).click();
+    wait.until(d -> activePath().equals(PathApiTest.VIA_110.notation()));
+    wait.until(d -> "0".equals(d.findElement(By.id("geofence")).getAttribute("data-outside")));
+    assertThat(browser.findElement(By.id("geofence")).getAttribute("class")).isEqualTo("ok");
+    assertThat(script("return paths.cy.getElementById('2-ff00:0:210').length")).isEqualTo(0L);
+
+    meters.meter("p1").path = PathApiTest.VIA_210;
+    assertThat(http.post("/api/meters/p1/read", VIEWER, null).status()).isEqualTo(200);
+    wait.until(d -> activePath().equals(PathApiTest.VIA_210.notation()));
+    assertThat(script("return paths.cy.getElementById('2-ff00:0:210').hasClass('on-path')")).isEqualTo(true);
+    assertThat(script("return paths.cy.getElementById('1-ff00:0:110').hasClass('on-path')")).isEqualTo(false);
+    wait.until(d -> "1".equals(d.findElement(By.id("geofence")).getAttribute("data-outside")));
+    assertThat(browser.findElement(By.id("geofence")).getAttribute("class")).isEqualTo("alarm");
+    assertThat(browser.findElement(By.id("geofence")).getText())
+        .contains("Readings outside: 1", "ISD 2 not in [1]", "country DE not in [CH]");
+    assertThat(browser.findElement(By.cssSelector("#failovers tbody tr")).getText())
+        .contains(PathApiTest.VIA_110.notation(), PathApiTest.VIA_210.notation());
   }
 
   private String activePath() {

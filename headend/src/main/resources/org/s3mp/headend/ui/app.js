@@ -299,15 +299,15 @@ async function loadProfile(id) {
 const paths = { cy: null, meter: null, notation: null, historyTimer: null };
 
 const TOPOLOGY_STYLE = [
-  { selector: 'node', style: { label: 'data(label)', 'text-wrap': 'wrap', 'font-size': 10, 'text-valign': 'center',
-    'text-halign': 'center', shape: 'round-rectangle', width: 96, height: 34, 'background-color': '#eceff1',
+  { selector: 'node', style: { label: 'data(label)', 'text-wrap': 'wrap', 'font-size': 12, 'text-valign': 'center',
+    'text-halign': 'center', shape: 'round-rectangle', width: 112, height: 40, 'background-color': '#eceff1',
     'border-width': 1, 'border-color': '#90a4ae' } },
-  { selector: 'node.isd', style: { 'text-valign': 'top', 'font-weight': 'bold', 'background-color': '#fafafa',
-    'border-style': 'dashed', padding: 12 } },
+  { selector: 'node.isd', style: { 'text-valign': 'top', 'text-halign': 'center', 'font-size': 13, 'font-weight': 'bold',
+    'background-color': '#f5f9ff', 'border-style': 'dashed', 'border-color': '#64b5f6', padding: 16 } },
   { selector: 'edge', style: { width: 2, 'line-color': '#b0bec5', 'curve-style': 'bezier', label: 'data(label)',
-    'font-size': 8, 'text-rotation': 'autorotate', 'text-background-color': '#fff', 'text-background-opacity': 1 } },
+    'font-size': 10, 'text-rotation': 'autorotate', 'text-background-color': '#fff', 'text-background-opacity': 1 } },
   { selector: 'node.on-path', style: { 'background-color': '#ffe0b2', 'border-color': '#e65100', 'border-width': 3 } },
-  { selector: 'edge.on-path', style: { width: 5, 'line-color': '#e65100' } },
+  { selector: 'edge.on-path', style: { width: 5, 'line-color': '#e65100', color: '#e65100', 'font-weight': 'bold' } },
 ];
 
 /** The id of an inter-AS link by its two ends, in the order GET /api/topology gives them (the smaller end first). */
@@ -331,8 +331,8 @@ async function drawTopology() {
       label: l.aInterface + ' \u2013 ' + l.bInterface } });
   }
   if (paths.cy) paths.cy.destroy();
-  paths.cy = cytoscape({ container: $('topology'), elements, style: TOPOLOGY_STYLE, wheelSensitivity: 0.3,
-    layout: { name: 'cose', animate: false, nodeDimensionsIncludeLabels: true, padding: 20 } });
+  paths.cy = cytoscape({ container: $('topology'), elements, style: TOPOLOGY_STYLE, minZoom: 0.3, maxZoom: 1.5,
+    layout: { name: 'cose', animate: false, nodeDimensionsIncludeLabels: true, padding: 16 } });
   $('topology').dataset.ases = String(paths.cy.nodes('.as').length);
   $('topology').dataset.links = String(paths.cy.edges().length);
 }
@@ -374,8 +374,8 @@ async function showPaths(id, path) {
 function onReadingPath(r) {
   const notation = r.path ? r.path.notation : null;
   if (paths.meter === r.meterId && notation !== paths.notation) {
-    highlightPath(r.path || null).catch(() => {});
-    refreshPathHistory().catch(() => {});
+    // the history after the drawing: its table marks the path now taken
+    highlightPath(r.path || null).then(refreshPathHistory).catch(() => {});
   } else if (!paths.historyTimer) { // the counts follow the readings, at most every 2 s
     paths.historyTimer = setTimeout(() => { paths.historyTimer = null; refreshPathHistory().catch(() => {}); }, 2000);
   }
