@@ -189,7 +189,7 @@ public final class MeterClient implements AutoCloseable {
     return securityInfo;
   }
 
-  private static GXDLMSSecureClient newDlms(ClientSecurity security, long invocationCounter) {
+  static GXDLMSSecureClient newDlms(ClientSecurity security, long invocationCounter) {
     KeysFile keys = security.keys().orElse(null);
     GXDLMSSecureClient c = new GXDLMSSecureClient(
         true,

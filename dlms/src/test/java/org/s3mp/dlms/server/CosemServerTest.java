@@ -220,6 +220,32 @@ class CosemServerTest {
         .hasMessageContaining("another client is using the same keys");
   }
 
+  @Test
+  void floodPdusAreRefusedWithoutMovingTheCounterAndTheGenuineClientGoesOn() throws Exception {
+    try (MeterClient c = management()) {
+      c.readSerialNumber();
+    }
+    long floor = counters.clientFloor(keys.keyId());
+    java.util.Random random = new java.util.Random(7);
+    List<byte[]> flood = List.of(org.s3mp.dlms.client.FloodPdus.garbage(random, 64),
+        org.s3mp.dlms.client.FloodPdus.associationRequest(ClientSecurity.publicClient()),
+        org.s3mp.dlms.client.FloodPdus.staleRequest(keys, 1), org.s3mp.dlms.client.FloodPdus.staleRequest(keys, floor - 1));
+    assertThat(flood.get(1)[8] & 0xFF).as("an AARQ").isEqualTo(0x60);
+    assertThat(flood.get(2)[8] & 0xFF).as("a glo-get-request").isEqualTo(0xC8);
+    for (byte[] pdu : flood) {
+      try (org.s3mp.dlms.transport.ClientLink link = Transports.forUrl(url).connect(url, Duration.ofSeconds(2))) {
+        byte[] answer = link.exchange(pdu, Duration.ofMillis(500));
+        assertThat(answer.length > 8 && (answer[8] & 0xFF) == 0xCC).as("a ciphered GET response to a replay").isFalse();
+      } catch (java.io.IOException refused) {
+        // no answer or a closed connection: refused
+      }
+    }
+    assertThat(counters.clientFloor(keys.keyId())).as("replays do not move the counter").isEqualTo(floor);
+    try (MeterClient c = management()) {
+      assertThat(c.readSerialNumber()).isEqualTo("S3MP-TEST-1");
+    }
+  }
+
   /** Runs another client's whole association just before this one sends its management AARQ. */
   static final class InterferingLink implements org.s3mp.dlms.transport.ClientLink {
     interface Interference {
