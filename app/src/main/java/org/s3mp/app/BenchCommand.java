@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.s3mp.bench.DelayBenchmark;
 import org.s3mp.bench.FailoverBenchmark;
+import org.s3mp.bench.FloodBenchmark;
 import org.s3mp.bench.jmh.RequestPathBenchmark;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Option;
 
 /** {@code s3mp bench ...}: the paper's evaluation. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks of the paper's evaluation.",
-    subcommands = {BenchCommand.Delay.class, BenchCommand.Failover.class, BenchCommand.Jmh.class})
+    subcommands = {BenchCommand.Delay.class, BenchCommand.Failover.class, BenchCommand.Flood.class,
+        BenchCommand.Jmh.class})
 final class BenchCommand {
 
   /** Where the benches that need a testbed write their results, and which testbed they use. */
@@ -122,6 +124,45 @@ final class BenchCommand {
           r.client(), r.readings(), r.lost(), r.largestGapMs(), r.meanSwitchMs(), r.maxSwitchMs());
       System.out.println("bench: report in " + output.out.resolve("report.md"));
       return r.lost() == 0 ? 0 : 1;
+    }
+  }
+
+  @Command(name = "flood", mixinStandardHelpOptions = true,
+      description = "A bounded flood (garbage, association requests, replayed ciphered requests) from a host in the"
+          + " outsider AS at a native SCION meter that trusts only the head-end AS, while the head-end AS reads it"
+          + " every --interval ms: read delay and meter CPU quiet vs flooded, datagrams the meter dropped before any"
+          + " DLMS parsing (flood.json, report.md). With hidden paths the outsider finds no path, and nothing is sent."
+          + " Loopback only; needs a running testbed (./s3mp testbed up).")
+  static final class Flood implements Callable<Integer> {
+    @Option(names = "--rate", defaultValue = "2000", paramLabel = "N",
+        description = "Datagrams per second from the outsider, at most " + FloodBenchmark.MAX_RATE
+            + " (default: ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(names = "--duration", defaultValue = "10", paramLabel = "S",
+        description = "Seconds of each phase, quiet and flooded, at most 60 (default: ${DEFAULT-VALUE}).")
+    long seconds;
+
+    @Option(names = "--interval", defaultValue = "100", paramLabel = "MS",
+        description = "Time between readings (default: ${DEFAULT-VALUE}).")
+    long intervalMs;
+
+    @picocli.CommandLine.Mixin Output output;
+
+    @Override
+    public Integer call() throws Exception {
+      FloodBenchmark.Settings settings;
+      try {
+        settings = new FloodBenchmark.Settings(Duration.ofSeconds(seconds), rate, Duration.ofMillis(intervalMs),
+            output.out, meterCommand(), output.testbedDir());
+      } catch (IllegalArgumentException e) {
+        throw new S3mp.UsageError(e.getMessage());
+      }
+      FloodBenchmark.Result r = FloodBenchmark.run(settings, line -> System.out.println("bench: " + line));
+      System.out.print(FloodBenchmark.report(r));
+      System.out.println("bench: report in " + output.out.resolve("report.md"));
+      boolean readsFailed = r.quiet().delay().failures() > 0 || (r.flooded() != null && r.flooded().delay().failures() > 0);
+      return readsFailed ? 1 : 0;
     }
   }
 

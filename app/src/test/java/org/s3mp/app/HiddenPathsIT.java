@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -151,5 +152,18 @@ class HiddenPathsIT {
           LinkOptions.of(Duration.ofSeconds(2)).with(LinkOptions.SCION_DAEMON, daemon(outsider))))
           .isInstanceOf(IOException.class).hasMessageContaining("no path to " + tb.concentrator());
     }
+  }
+
+  @Test
+  void theFloodBenchmarkShowsTheOutsiderCannotSendAtAll() throws Exception {
+    Path out = tmp.resolve("flood");
+    Cli.Result r = Cli.run("bench", "flood", "--duration", "1", "--rate", "100", "--testbed-dir", runDir.toString(),
+        "--out", out.toString());
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    JsonNode json = new ObjectMapper().readTree(out.resolve("flood.json").toFile());
+    assertThat(json.path("outsiderPath").isNull()).isTrue();
+    assertThat(json.path("sent").asLong()).isZero();
+    assertThat(json.path("quiet").path("delay").path("count").asInt()).isPositive();
+    assertThat(Files.readString(out.resolve("report.md"))).contains("The outsider found no path to the meter");
   }
 }

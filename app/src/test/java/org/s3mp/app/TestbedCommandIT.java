@@ -91,6 +91,23 @@ class TestbedCommandIT {
     }
   }
 
+  /** A functional check of the flood benchmark: the meter drops the outsider's datagrams and readings go on. */
+  @Test
+  void benchFloodIsDroppedBeforeDlmsAndReadingsGoOn() throws Exception {
+    Path out = tmp.resolve("flood");
+    Cli.Result r = Cli.run("bench", "flood", "--duration", "2", "--rate", "500", "--testbed-dir", runDir.toString(),
+        "--out", out.toString());
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    JsonNode json = new ObjectMapper().readTree(out.resolve("flood.json").toFile());
+    assertThat(json.path("outsiderPath").asText()).startsWith("[1-ff00:0:113 ").endsWith(" 1-ff00:0:111]");
+    long sent = json.path("sent").asLong();
+    assertThat(sent).isPositive();
+    assertThat(json.path("droppedEarly").asLong()).isPositive().isLessThanOrEqualTo(sent);
+    assertThat(json.path("flooded").path("delay").path("failures").asInt()).isZero();
+    assertThat(json.path("flooded").path("delay").path("count").asInt()).isPositive();
+    assertThat(Files.readString(out.resolve("report.md"))).contains("| read p99 (ms) |");
+  }
+
   @Test
   void statusOfNothingRunning() throws Exception {
     Path empty = Files.createDirectories(tmp.resolve("none"));

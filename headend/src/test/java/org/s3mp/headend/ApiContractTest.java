@@ -104,6 +104,35 @@ class ApiContractTest {
   }
 
   @Test
+  void everyDocumentedBodyRefusesOtherContentTypesAsDocumented() throws Exception {
+    JsonNode doc = http.get("/api/openapi.json", VIEWER).json();
+    List<String> checked = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields(); paths.hasNext(); ) {
+      Map.Entry<String, JsonNode> path = paths.next();
+      for (Iterator<Map.Entry<String, JsonNode>> ops = path.getValue().fields(); ops.hasNext(); ) {
+        Map.Entry<String, JsonNode> op = ops.next();
+        if (!op.getValue().has("requestBody")) {
+          continue;
+        }
+        String what = op.getKey() + " " + path.getKey();
+        assertThat(op.getValue().get("responses").has("415")).as(what + " documents 415").isTrue();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                http.base().resolve(path.getKey().replace("{id}", "m1")))
+            .header("Authorization", "Bearer " + OPERATOR).header("Content-Type", "text/plain")
+            .method(op.getKey().toUpperCase(), java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build();
+        java.net.http.HttpResponse<String> r = http.client().send(request,
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(what).isEqualTo(415);
+        assertThat(Http.JSON.readTree(r.body()).get("error").asText()).contains("application/json");
+        checked.add(what);
+      }
+    }
+    assertThat(checked).hasSizeGreaterThanOrEqualTo(3);
+    assertThat(doc.at("/paths/~1api~1meters~1{id}~1live/get/responses").has("429"))
+        .as("the live stream documents its per-token cap").isTrue();
+  }
+
+  @Test
   void responsesMatchTheDocumentedSchemas() {
     OpenApiSchema schema = new OpenApiSchema(http.get("/api/openapi.json", VIEWER).json());
     http.post("/api/meters/m1/read", OPERATOR, null);

@@ -204,6 +204,11 @@ public final class MeterAgent implements AutoCloseable {
   public void close() {
     scheduler.shutdownNow();
     endpoints.forEach(ServerEndpoint::close);
+    long dropped = droppedUntrusted();
+    if (dropped > 0) {
+      // the running log reports drops at most every 10 s; this is the final count
+      log.info("stopped; dropped {} datagram(s) from untrusted sources in total", dropped);
+    }
     try {
       backend.persistEnergy();
     } catch (RuntimeException e) {

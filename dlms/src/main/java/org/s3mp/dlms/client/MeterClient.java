@@ -50,7 +50,9 @@ import org.s3mp.dlms.transport.Transports;
  * restarted client never reuses a counter), then associates with HLS-GMAC. Every method is one or a few
  * request/response exchanges; a refusal becomes a {@link MeterException} with a one-line message. Not
  * thread-safe: use one client per thread. Datagram transports send an unanswered request again within the
- * response timeout (the meter answers a repeated request from its cache); this class never retries itself.
+ * response timeout (the meter answers a repeated request from its cache); this class never retries a request
+ * itself. It associates again only when another client with the same keys took the invocation counter between
+ * its read and the AARQ (at most a few times, then it says so).
  */
 public final class MeterClient implements AutoCloseable {
   /** Default time to wait for each response. */
@@ -128,15 +130,45 @@ public final class MeterClient implements AutoCloseable {
       securityInfo = "management client (SAP 1, HLS-GMAC suite 0), " + k.description();
       keysExpire = k.expires();
     }
-    long invocationCounter = 0;
-    if (effective.keys().isPresent()) {
-      dlms = newDlms(ClientSecurity.publicClient(), 0);
+    if (effective.keys().isEmpty()) {
+      dlms = newDlms(effective, 0);
       associate();
-      invocationCounter = readLong(ObjectType.DATA, MeterObjects.INVOCATION_COUNTER, 2);
-      release();
+      return;
     }
-    dlms = newDlms(effective, invocationCounter);
+    long first = readInvocationCounter();
+    long counter = first;
+    for (int attempt = 1; ; attempt++) {
+      dlms = newDlms(effective, counter);
+      try {
+        associate();
+        return;
+      } catch (MeterException refused) {
+        // another client with the same keys may have used the counter between our read and our AARQ: the
+        // meter then refuses it as a replay. Read it again; only a counter that moved is worth another try.
+        long now = readInvocationCounter();
+        if (now <= counter) {
+          throw refused;
+        }
+        if (attempt == MAX_COUNTER_RACES) {
+          throw new MeterException(refused.getMessage() + "; another client is using the same keys (the meter's"
+              + " invocation counter moved from " + first + " to " + now + " while associating): give each client"
+              + " its own keys", refused.dlmsError(), refused);
+        }
+        counter = now;
+      }
+    }
+  }
+
+  /** Associations refused because another client took the invocation counter first, before giving up. */
+  private static final int MAX_COUNTER_RACES = 3;
+
+  /** The meter's invocation counter for the configured keys, read as public client. */
+  private long readInvocationCounter() throws IOException {
+    dlms = newDlms(ClientSecurity.publicClient(), 0);
     associate();
+    long counter = readLong(ObjectType.DATA, MeterObjects.INVOCATION_COUNTER, 2);
+    release();
+    return counter;
   }
 
   /** Keys from the network expire (DRKey: every epoch): after that, associate again with new ones. */
@@ -157,7 +189,7 @@ public final class MeterClient implements AutoCloseable {
     return securityInfo;
   }
 
-  private static GXDLMSSecureClient newDlms(ClientSecurity security, long invocationCounter) {
+  static GXDLMSSecureClient newDlms(ClientSecurity security, long invocationCounter) {
     KeysFile keys = security.keys().orElse(null);
     GXDLMSSecureClient c = new GXDLMSSecureClient(
         true,

@@ -192,4 +192,109 @@ class CosemServerTest {
     assertThat(counters.serverCounter(keys.keyId())).isGreaterThan(after);
     assertThat(counters.clientFloor(keys.keyId())).isGreaterThan(0);
   }
+
+  @Test
+  void aClientOvertakenByAnotherWithTheSameKeysWhileAssociatingReadsTheCounterAgain() throws Exception {
+    // the race of two clients with one key set: both read the counter, the other one uses it first
+    InterferingLink link = new InterferingLink(Transports.forUrl(url).connect(url, Duration.ofSeconds(5)), () -> {
+      try (MeterClient other = management()) {
+        other.readSerialNumber();
+      }
+    });
+    try (MeterClient c = MeterClient.open(link, ClientSecurity.management(keys), Duration.ofSeconds(5))) {
+      assertThat(link.interfered).as("the other client went first").isTrue();
+      assertThat(c.readSerialNumber()).isEqualTo("S3MP-TEST-1");
+    }
+  }
+
+  @Test
+  void aClientOvertakenAgainAndAgainSaysWhy() throws Exception {
+    InterferingLink link = new InterferingLink(Transports.forUrl(url).connect(url, Duration.ofSeconds(5)), () -> {
+      try (MeterClient other = management()) {
+        other.readSerialNumber();
+      }
+    });
+    link.times = Integer.MAX_VALUE;
+    assertThatThrownBy(() -> MeterClient.open(link, ClientSecurity.management(keys), Duration.ofSeconds(5)))
+        .isInstanceOf(MeterException.class)
+        .hasMessageContaining("another client is using the same keys");
+  }
+
+  @Test
+  void floodPdusAreRefusedWithoutMovingTheCounterAndTheGenuineClientGoesOn() throws Exception {
+    try (MeterClient c = management()) {
+      c.readSerialNumber();
+    }
+    long floor = counters.clientFloor(keys.keyId());
+    java.util.Random random = new java.util.Random(7);
+    List<byte[]> flood = List.of(org.s3mp.dlms.client.FloodPdus.garbage(random, 64),
+        org.s3mp.dlms.client.FloodPdus.associationRequest(ClientSecurity.publicClient()),
+        org.s3mp.dlms.client.FloodPdus.staleRequest(keys, 1), org.s3mp.dlms.client.FloodPdus.staleRequest(keys, floor - 1));
+    assertThat(flood.get(1)[8] & 0xFF).as("an AARQ").isEqualTo(0x60);
+    assertThat(flood.get(2)[8] & 0xFF).as("a glo-get-request").isEqualTo(0xC8);
+    for (byte[] pdu : flood) {
+      try (org.s3mp.dlms.transport.ClientLink link = Transports.forUrl(url).connect(url, Duration.ofSeconds(2))) {
+        byte[] answer = link.exchange(pdu, Duration.ofMillis(500));
+        assertThat(answer.length > 8 && (answer[8] & 0xFF) == 0xCC).as("a ciphered GET response to a replay").isFalse();
+      } catch (java.io.IOException refused) {
+        // no answer or a closed connection: refused
+      }
+    }
+    assertThat(counters.clientFloor(keys.keyId())).as("replays do not move the counter").isEqualTo(floor);
+    try (MeterClient c = management()) {
+      assertThat(c.readSerialNumber()).isEqualTo("S3MP-TEST-1");
+    }
+  }
+
+  /** Runs another client's whole association just before this one sends its management AARQ. */
+  static final class InterferingLink implements org.s3mp.dlms.transport.ClientLink {
+    interface Interference {
+      void run() throws Exception;
+    }
+
+    final org.s3mp.dlms.transport.ClientLink link;
+    final Interference other;
+    int times = 1;
+    boolean interfered;
+
+    InterferingLink(org.s3mp.dlms.transport.ClientLink link, Interference other) {
+      this.link = link;
+      this.other = other;
+    }
+
+    @Override
+    public byte[] exchange(byte[] request, Duration timeout) throws java.io.IOException {
+      boolean managementAarq = request.length > 8 && (request[8] & 0xFF) == 0x60 && isManagement(request);
+      if (managementAarq && times > 0) {
+        times--;
+        try {
+          other.run();
+        } catch (Exception e) {
+          throw new java.io.IOException("the interfering client failed: " + e, e);
+        }
+        interfered = true;
+      }
+      return link.exchange(request, timeout);
+    }
+
+    /** The wrapper header's source address: the management client is SAP 1. */
+    private static boolean isManagement(byte[] wrapper) {
+      return ((wrapper[2] & 0xFF) << 8 | (wrapper[3] & 0xFF)) == 1;
+    }
+
+    @Override
+    public boolean datagram() {
+      return link.datagram();
+    }
+
+    @Override
+    public MeterUrl remote() {
+      return link.remote();
+    }
+
+    @Override
+    public void close() {
+      link.close();
+    }
+  }
 }
