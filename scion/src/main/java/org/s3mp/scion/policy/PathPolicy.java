@@ -1,7 +1,17 @@
 package org.s3mp.scion.policy;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -37,7 +46,15 @@ public final class PathPolicy {
       "allowed_countries", "order");
 
   /** Preference among compliant paths. */
-  public enum Order { DAEMON, HOPS, LATENCY }
+  public enum Order {
+    DAEMON, HOPS, LATENCY;
+
+    /** The name in a policy file: {@code hops}, {@code latency}, {@code daemon}. */
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
 
   private final String name;
   private final List<AclEntry> acl;
@@ -168,15 +185,14 @@ public final class PathPolicy {
   public static PathPolicy load(Path file) throws IOException {
     String fileName = file.getFileName().toString();
     boolean yaml = fileName.endsWith(".yaml") || fileName.endsWith(".yml");
-    ObjectMapper mapper = yaml ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
-    JsonNode root;
+    String text;
     try {
-      root = mapper.readTree(Files.readString(file));
+      text = Files.readString(file);
     } catch (IOException e) {
-      throw new IOException("path policy " + file + ": cannot read it: " + e.getMessage().lines().findFirst().orElse(""), e);
+      throw new IOException("path policy " + file + ": cannot read it: " + e.getMessage(), e);
     }
     try {
-      return fromTree(root, fileName.replaceFirst("\\.(json|ya?ml)$", ""));
+      return bind(yaml ? YAML : JSON, text, fileName.replaceFirst("\\.(json|ya?ml)$", ""));
     } catch (IllegalArgumentException e) {
       throw new IOException("path policy " + file + ": " + e.getMessage(), e);
     }
@@ -184,82 +200,124 @@ public final class PathPolicy {
 
   /** Parses the policy from a JSON text (the file format), for callers that hold it in memory. */
   public static PathPolicy parseJson(String json, String defaultName) throws IOException {
-    return fromTree(new ObjectMapper().readTree(json), defaultName);
+    try {
+      return bind(JSON, json, defaultName);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("path policy: " + e.getMessage(), e);
+    }
   }
 
-  private static PathPolicy fromTree(JsonNode root, String defaultName) {
-    if (root == null || !root.isObject()) {
+  /** The file format: scionproto's policy keys plus the geofence ones, strictly typed (no coercion). */
+  private record PolicyFile(
+      String name,
+      List<String> acl,
+      String sequence,
+      @JsonProperty("allowed_isds") List<Integer> allowedIsds,
+      @JsonProperty("allowed_ases") List<String> allowedAses,
+      @JsonProperty("allowed_countries") List<String> allowedCountries,
+      Order order) {}
+
+  private static final ObjectMapper JSON = strict(new ObjectMapper());
+  private static final ObjectMapper YAML = strict(new ObjectMapper(new YAMLFactory()));
+
+  private static ObjectMapper strict(ObjectMapper m) {
+    m.coercionConfigDefaults().setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+    m.configure(MapperFeature.ALLOW_COERCION_OF_SCALARS, false);
+    m.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    m.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    m.enable(DeserializationFeature.READ_ENUMS_USING_TO_STRING);
+    return m;
+  }
+
+  private static PathPolicy bind(ObjectMapper mapper, String text, String defaultName) {
+    PolicyFile f;
+    try {
+      f = mapper.readValue(text, PolicyFile.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw new IllegalArgumentException("unknown key '" + e.getPropertyName() + "' (supported: " + KEYS + ")", e);
+    } catch (InvalidFormatException e) {
+      throw new IllegalArgumentException(where(e) + " cannot be " + e.getValue() + expected(e), e);
+    } catch (MismatchedInputException e) {
+      if (e.getPath().isEmpty()) {
+        throw new IllegalArgumentException(e.getOriginalMessage().startsWith("Trailing token")
+            ? "cannot read it: more follows the policy object" : "must be an object with keys " + KEYS, e);
+      }
+      throw new IllegalArgumentException(where(e) + " has the wrong type" + expected(e), e);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot read it: " + e.getOriginalMessage(), e);
+    }
+    if (f == null) {
       throw new IllegalArgumentException("must be an object with keys " + KEYS);
     }
-    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-      String k = it.next();
-      if (!KEYS.contains(k)) {
-        throw new IllegalArgumentException("unknown key '" + k + "' (supported: " + KEYS + ")");
-      }
-    }
-    Builder b = builder(root.hasNonNull("name") ? root.get("name").asText() : defaultName);
-    for (String e : strings(root, "acl")) {
+    Builder b = builder(f.name() != null ? f.name() : defaultName);
+    for (String e : orEmpty(f.acl())) {
       b.acl(e);
     }
-    if (root.has("sequence")) {
-      JsonNode s = root.get("sequence");
-      if (!s.isTextual()) {
-        throw new IllegalArgumentException("'sequence' must be a string");
-      }
-      b.sequence(s.asText());
+    if (f.sequence() != null) {
+      b.sequence(f.sequence());
     }
-    if (root.has("allowed_isds")) {
-      JsonNode n = root.get("allowed_isds");
-      if (!n.isArray()) {
-        throw new IllegalArgumentException("'allowed_isds' must be a list of ISD numbers");
-      }
-      Set<Integer> isds = new LinkedHashSet<>();
-      for (JsonNode x : n) {
-        if (!x.canConvertToInt() || !x.isIntegralNumber() || x.asInt() < 1 || x.asInt() > 0xFFFF) {
-          throw new IllegalArgumentException("'allowed_isds' entry " + x + " is not an ISD number");
+    if (f.allowedIsds() != null) {
+      for (Integer isd : f.allowedIsds()) {
+        if (isd == null || isd < 1 || isd > 0xFFFF) {
+          throw new IllegalArgumentException("'allowed_isds' entry " + isd + " is not an ISD number");
         }
-        isds.add(x.asInt());
       }
-      b.isds = isds;
+      b.isds = new LinkedHashSet<>(f.allowedIsds());
     }
-    if (root.has("allowed_ases")) {
+    if (f.allowedAses() != null) {
       Set<IsdAs> ases = new LinkedHashSet<>();
-      for (String s : strings(root, "allowed_ases")) {
-        ases.add(IsdAs.parse(s));
+      for (String a : f.allowedAses()) {
+        ases.add(IsdAs.parse(String.valueOf(a)));
       }
       b.ases = ases;
     }
-    if (root.has("allowed_countries")) {
-      b.allowedCountries(strings(root, "allowed_countries").toArray(String[]::new));
+    if (f.allowedCountries() != null) {
+      b.allowedCountries(f.allowedCountries().toArray(String[]::new));
     }
-    if (root.has("order")) {
-      String o = root.get("order").asText();
-      b.order(switch (o) {
-        case "hops" -> Order.HOPS;
-        case "latency" -> Order.LATENCY;
-        case "daemon" -> Order.DAEMON;
-        default -> throw new IllegalArgumentException("'order' must be hops, latency or daemon, not '" + o + "'");
-      });
+    if (f.order() != null) {
+      b.order(f.order());
     }
     return b.build();
   }
 
-  private static List<String> strings(JsonNode root, String key) {
-    List<String> out = new ArrayList<>();
-    if (!root.has(key)) {
-      return out;
-    }
-    JsonNode n = root.get(key);
-    if (!n.isArray()) {
-      throw new IllegalArgumentException("'" + key + "' must be a list of strings");
-    }
-    for (JsonNode x : n) {
-      if (!x.isTextual()) {
-        throw new IllegalArgumentException("'" + key + "' entry " + x + " is not a string");
+  private static List<String> orEmpty(List<String> l) {
+    return l == null ? List.of() : l;
+  }
+
+  /** The key (and list index) an error is about, e.g. {@code 'allowed_isds'[1]}. */
+  private static String where(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        sb.append(sb.length() == 0 ? "'" + r.getFieldName() + "'" : "." + r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        sb.append('[').append(r.getIndex()).append(']');
       }
-      out.add(x.asText());
     }
-    return out;
+    return sb.toString();
+  }
+
+  private static String expected(MismatchedInputException e) {
+    Class<?> t = e.getTargetType();
+    if (t == null) {
+      return "";
+    }
+    if (t == Order.class) {
+      return " (hops, latency or daemon)";
+    }
+    if (t == Integer.class || t == int.class) {
+      return " (an ISD number)";
+    }
+    if (t == String.class) {
+      return " (a string)";
+    }
+    if (List.class.isAssignableFrom(t)) {
+      return " (a list)";
+    }
+    return "";
   }
 
   public String name() {

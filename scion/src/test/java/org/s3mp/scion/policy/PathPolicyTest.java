@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.scion.GeoCoordinates;
@@ -136,5 +137,24 @@ class PathPolicyTest {
     Files.writeString(f, "{not json");
     assertThatThrownBy(() -> PathPolicy.load(f)).hasMessageContaining("cannot read");
     assertThatThrownBy(() -> PathPolicy.load(dir.resolve("missing.json"))).hasMessageContaining("missing.json");
+  }
+
+  @Test
+  void theFileFormatIsStrict() {
+    Map<String, String> bad = new java.util.LinkedHashMap<>();
+    bad.put("{\"allowed_isds\": [\"1\"]}", "'allowed_isds'[0]");
+    bad.put("{\"allowed_isds\": [1.5]}", "'allowed_isds'[0]");
+    bad.put("{\"allowed_isds\": [0]}", "is not an ISD number");
+    bad.put("{\"allowed_isds\": 1}", "'allowed_isds' has the wrong type (a list)");
+    bad.put("{\"acl\": [\"+\", 2]}", "'acl'[1]");
+    bad.put("{\"name\": true}", "'name'");
+    bad.put("{\"order\": \"fastest\"}", "'order' cannot be fastest (hops, latency or daemon)");
+    bad.put("{\"name\": \"a\", \"name\": \"b\"}", "cannot read it: Duplicate field 'name'");
+    bad.put("{\"name\": \"a\"} {}", "cannot read it");
+    bad.put("[1]", "must be an object");
+    for (Map.Entry<String, String> b : bad.entrySet()) {
+      assertThatThrownBy(() -> PathPolicy.parseJson(b.getKey(), "p")).as(b.getKey())
+          .isInstanceOf(java.io.IOException.class).hasMessageContaining(b.getValue());
+    }
   }
 }
