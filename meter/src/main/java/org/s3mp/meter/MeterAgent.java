@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import org.s3mp.dlms.server.CosemServer;
 import org.s3mp.dlms.server.InMemoryRequestPath;
 import org.s3mp.dlms.server.FileCounterStore;
+import org.s3mp.dlms.server.PushNotifier;
+import org.s3mp.dlms.server.PushSettings;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.ServerEndpoint;
 import org.s3mp.dlms.transport.Transports;
@@ -34,9 +36,10 @@ public final class MeterAgent implements AutoCloseable {
   private final AgentBackend backend;
   private final LoadProfileStore profile;
   private final EventLog events;
-  private final List<ServerEndpoint> endpoints = new ArrayList<>();
+  private final List<ServerEndpoint> endpoints = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ScheduledExecutorService scheduler;
   private CosemServer server;
+  private PushNotifier pushNotifier;
   private DataDirectoryLock lock;
 
   private MeterAgent(AgentConfig config, MeterSource source, AgentBackend backend, LoadProfileStore profile,
@@ -93,6 +96,7 @@ public final class MeterAgent implements AutoCloseable {
         agent.endpoints.add(ep);
         log.info("meter {} serving DLMS on {} ({})", config.serialNumber(), ep.localUrl(), source.describe());
       }
+      agent.startPushing(state);
       backend.onClockSet(agent::rescheduleCapture);
       agent.scheduleCapture();
       // the simulated energy register is also saved between captures, so a crash loses at most a minute
@@ -108,6 +112,69 @@ public final class MeterAgent implements AutoCloseable {
       throw e;
     }
     return agent;
+  }
+
+  /**
+   * Pushes with the meter's static keys as its push settings say (the command line's replace the stored ones).
+   * DRKey keys are per head-end and association, so a DRKey meter has no keys to push with.
+   */
+  private void startPushing(AgentState state) {
+    AgentConfig.Push options = config.push();
+    if (options != null && (options.destination() != null || options.periodSeconds() != null)) {
+      state.pushSettings(options.applyTo(state.pushSettings()));
+    }
+    java.util.Optional<org.s3mp.dlms.security.KeysFile> keys = config.keys().fixedKeys();
+    if (keys.isEmpty()) {
+      if (!state.pushSettings().equals(PushSettings.NONE)) {
+        log.warn("push settings ignored: a meter with keys from DRKey does not push");
+      }
+      return;
+    }
+    pushNotifier = new PushNotifier(server, backend, keys.get(), config.transportOptions());
+    backend.onPush(pushNotifier::event, pushNotifier::settingsChanged);
+    pushNotifier.start();
+    if (options != null && options.outageAfter() != null) {
+      scheduler.schedule(() -> simulateOutage(options.outageDuration()), options.outageAfter().toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** How long the last gasp may take to leave before the meter goes dark. */
+  static final java.time.Duration LAST_GASP_WAIT = java.time.Duration.ofSeconds(2);
+
+  /**
+   * A simulated power failure: the last gasp (POWER_FAILURE, pushed at once), then the meter goes dark (no DLMS
+   * endpoint, nothing measured) for {@code duration}, then comes back on the same addresses with POWER_RESTORED.
+   */
+  private void simulateOutage(java.time.Duration duration) {
+    log.info("simulated power failure for {} s", duration.toSeconds());
+    backend.powerFailure();
+    if (pushNotifier != null && !pushNotifier.flush(LAST_GASP_WAIT)) {
+      log.warn("last gasp not sent within {} s", LAST_GASP_WAIT.toSeconds());
+    }
+    List<MeterUrl> bound = endpoints();
+    endpoints.forEach(ServerEndpoint::close);
+    endpoints.clear();
+    scheduler.schedule(() -> {
+      for (MeterUrl url : bound) {
+        try {
+          endpoints.add(Transports.forUrl(url).listen(url, server, config.transportOptions()));
+        } catch (IOException | RuntimeException e) {
+          log.error("after the simulated outage: cannot serve on {} again: {}", url, e.getMessage());
+        }
+      }
+      backend.powerRestored();
+      log.info("simulated power restored");
+    }, duration.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Pushes sent and failed so far (0 when the meter does not push). */
+  public long pushesSent() {
+    return pushNotifier == null ? 0 : pushNotifier.sent();
+  }
+
+  public long pushesFailed() {
+    return pushNotifier == null ? 0 : pushNotifier.failed();
   }
 
   /** Readings of the start-up warm-up, per framing. */
@@ -203,6 +270,9 @@ public final class MeterAgent implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
+    if (pushNotifier != null) {
+      pushNotifier.close();
+    }
     endpoints.forEach(ServerEndpoint::close);
     try {
       backend.persistEnergy();
