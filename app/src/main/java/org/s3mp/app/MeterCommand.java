@@ -123,6 +123,11 @@ final class MeterCommand implements Callable<Integer> {
           + " set. Without it the stored period stays (0 at first).")
   Long pushPeriod;
 
+  @Option(names = "--push-policy", paramLabel = "FILE",
+      description = "Path policy of the pushes to a scion:// --push destination (the shape of ./s3mp read --policy;"
+          + " default: any path).")
+  Path pushPolicy;
+
   @Option(names = "--simulate-outage", paramLabel = "AFTER[:DURATION]",
       description = "Lab: the mains fail AFTER seconds after the start (the meter pushes POWER_FAILURE as its last"
           + " gasp and goes dark) and return DURATION seconds later (default 10) with POWER_RESTORED.")
@@ -199,6 +204,13 @@ final class MeterCommand implements Callable<Integer> {
       trustedSources = open ? TrustedSources.open() : TrustedSources.parse(trust);
     } catch (IllegalArgumentException e) {
       throw new S3mp.UsageError("--trust: " + e.getMessage());
+    }
+    if (pushPolicy != null) {
+      if (!Files.isReadable(pushPolicy)) {
+        throw new S3mp.UsageError("--push-policy: cannot read " + pushPolicy);
+      }
+      // only the meter's own connections (its pushes) use a path policy; its listeners ignore it
+      transport = transport.with(LinkOptions.PATH_POLICY, pushPolicy.toString());
     }
     if (!trustedSources.isOpen()) {
       transport = transport.with(ScionTransport.TRUST, trustedSources.format());

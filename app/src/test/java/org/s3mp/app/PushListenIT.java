@@ -114,4 +114,66 @@ class PushListenIT {
     listener.process().destroy(); // what Ctrl-C does
     assertThat(listener.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
   }
+
+  /** The head-end's push listener on a SCION socket of the testbed, the meter pushing over SCION with its policy. */
+  @Test
+  void theHeadEndStoresReadingsPushedOverScion() throws Exception {
+    org.s3mp.testbed.Testbed tb = org.s3mp.testbed.Testbed.shared();
+    Path keys = Files.createDirectories(dir.resolve("keys"));
+    Files.writeString(keys.resolve("house-2.keys"), KeysFile.generate(new byte[] {'S', '3', 'M', 'P', 'H', 'E', 0, 1},
+        new byte[] {'S', '3', 'M', 'P', 0, 0, 2, 2}).format());
+    String token = "operator-token-of-the-scion-push-test";
+    Path config = dir.resolve("headend.yaml");
+    Files.writeString(config, """
+        http:
+          bind: 127.0.0.1:0
+        keysDirectory: keys
+        database:
+          url: db/headend
+        scion:
+          daemon: %s
+        push:
+          listen: "scion://%s,[%s]:0"
+        tokens:
+          - name: scion-push
+            role: operator
+            sha256: %s
+        """.formatted(daemon(tb, tb.headEnd()), tb.headEnd(), tb.hostAddress(tb.headEnd()).getHostAddress(),
+        org.s3mp.headend.auth.TokenStore.sha256(token)));
+    Running headend = s3mp("headend", "headend", "--config", config.toString());
+    String pushUrl = headend.await("push listener", l -> l.startsWith("s3mp headend: push listener on "))
+        .substring("s3mp headend: push listener on ".length()).trim();
+    assertThat(pushUrl).startsWith("scion://" + tb.headEnd() + ",");
+    String base = headend.await("listening", l -> l.startsWith("s3mp headend: listening on ")).split(" ")[4];
+    Path policy = dir.resolve("isd1-only.json");
+    Files.writeString(policy, "{\"name\": \"isd1-only\", \"allowed_isds\": [1]}");
+    Running meter = s3mp("meter-scion", "meter", "--simulated", "--keys", keys.resolve("house-2.keys").toString(),
+        "--data", dir.resolve("m-scion").toString(), "--listen", "tcp://127.0.0.1:0", "--push", pushUrl,
+        "--push-period", "1", "--daemon", daemon(tb, tb.concentrator()), "--push-policy", policy.toString());
+    String meterUrl = meter.await("meter listening", l -> l.startsWith("meter ") && l.contains(" listening on "))
+        .split(" ")[4];
+
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpResponse<String> added = http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(base + "/api/meters")).header("Authorization", "Bearer " + token)
+        .header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"id\":\"house-2\",\"url\":\"" + meterUrl
+            + "\",\"keysFile\":\"house-2.keys\",\"pollSeconds\":0,\"profile\":false}")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    String readings = "";
+    while (System.nanoTime() < deadline && !readings.contains("\"source\":\"push\"")) {
+      readings = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base
+              + "/api/meters/house-2/readings")).header("Authorization", "Bearer " + token).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      Thread.sleep(100);
+    }
+    assertThat(readings).contains("\"source\":\"push\"", "1.0.32.7.0.255");
+  }
+
+  static String daemon(org.s3mp.testbed.Testbed tb, String ia) {
+    java.net.InetSocketAddress a = tb.daemonAddress(ia);
+    return a.getAddress().getHostAddress() + ":" + a.getPort();
+  }
 }

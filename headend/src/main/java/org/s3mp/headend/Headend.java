@@ -98,7 +98,8 @@ public final class Headend implements AutoCloseable {
       if (config.push() != null) {
         push = new org.s3mp.headend.push.PushListener(registry, readings, pushes, metrics);
         try {
-          push.start(org.s3mp.dlms.transport.MeterUrl.parse(config.push().listen()), config.push().maxConnections());
+          push.start(org.s3mp.dlms.transport.MeterUrl.parse(config.push().listen()), config.push().maxConnections(),
+              config.scion().daemon());
         } catch (java.io.IOException e) {
           throw new IllegalStateException("push.listen: " + e.getMessage(), e);
         }

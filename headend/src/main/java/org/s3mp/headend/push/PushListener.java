@@ -74,10 +74,14 @@ public final class PushListener implements AutoCloseable {
     }
   }
 
-  /** Starts listening, e.g. on tcp://127.0.0.1:4069 (port 0: any free port). */
-  public void start(MeterUrl url, int maxConnections) throws IOException {
+  /**
+   * Starts listening, e.g. on tcp://127.0.0.1:4069 or scion://1-ff00:0:112,[127.0.112.1]:4069 (port 0: any free
+   * port); {@code scionDaemon} is the head-end AS's daemon for a scion:// URL (null: the default).
+   */
+  public void start(MeterUrl url, int maxConnections, String scionDaemon) throws IOException {
     String limit = Integer.toString(maxConnections);
     LinkOptions options = LinkOptions.of(Duration.ofSeconds(5))
+        .with(LinkOptions.SCION_DAEMON, scionDaemon)
         .with(TcpTransport.MAX_CONNECTIONS, limit)
         // meters behind one NAT or SIG share an address
         .with(TcpTransport.MAX_CONNECTIONS_PER_ADDRESS, limit);
