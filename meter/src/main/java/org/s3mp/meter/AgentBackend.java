@@ -219,7 +219,7 @@ final class AgentBackend implements MeterBackend {
   }
 
   /** Told of every event to push and of every change of the push settings (the agent's push notifier). */
-  void onPush(java.util.function.Consumer<MeterEvent> events, Runnable settingsChanged) {
+  synchronized void onPush(java.util.function.Consumer<MeterEvent> events, Runnable settingsChanged) {
     this.pushEvent = events;
     this.pushSettingsChanged = settingsChanged;
   }

@@ -39,7 +39,12 @@ public final class MeterAgent implements AutoCloseable {
   private final List<ServerEndpoint> endpoints = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ScheduledExecutorService scheduler;
   private CosemServer server;
-  private PushNotifier pushNotifier;
+  /** Null when the meter does not push, or while it is dark in a simulated outage. */
+  private volatile PushNotifier pushNotifier;
+  private volatile org.s3mp.dlms.security.KeysFile pushKeys;
+  /** Pushes sent and failed by the notifiers before the current one (an outage replaces it). */
+  private final java.util.concurrent.atomic.AtomicLong earlierSent = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong earlierFailed = new java.util.concurrent.atomic.AtomicLong();
   private DataDirectoryLock lock;
 
   private MeterAgent(AgentConfig config, MeterSource source, AgentBackend backend, LoadProfileStore profile,
@@ -124,19 +129,39 @@ public final class MeterAgent implements AutoCloseable {
       state.pushSettings(options.applyTo(state.pushSettings()));
     }
     java.util.Optional<org.s3mp.dlms.security.KeysFile> keys = config.keys().fixedKeys();
-    if (keys.isEmpty()) {
-      if (!state.pushSettings().equals(PushSettings.NONE)) {
-        log.warn("push settings ignored: a meter with keys from DRKey does not push");
-      }
-      return;
+    if (keys.isPresent()) {
+      pushKeys = keys.get();
+      startNotifier();
+    } else if (!state.pushSettings().equals(PushSettings.NONE)) {
+      log.warn("push settings ignored: a meter with keys from DRKey does not push");
     }
-    pushNotifier = new PushNotifier(server, backend, keys.get(), config.transportOptions());
-    backend.onPush(pushNotifier::event, pushNotifier::settingsChanged);
-    pushNotifier.start();
     if (options != null && options.outageAfter() != null) {
       scheduler.schedule(() -> simulateOutage(options.outageDuration()), options.outageAfter().toMillis(),
           TimeUnit.MILLISECONDS);
     }
+  }
+
+  private void startNotifier() {
+    PushNotifier n = new PushNotifier(server, backend, pushKeys, config.transportOptions());
+    backend.onPush(n::event, n::settingsChanged);
+    pushNotifier = n;
+    n.start();
+  }
+
+  /** Stops pushing (the meter goes dark); returns once the queued pushes were sent or failed. */
+  private void stopNotifier() {
+    PushNotifier n = pushNotifier;
+    if (n == null) {
+      return;
+    }
+    backend.onPush(e -> {}, () -> {});
+    pushNotifier = null;
+    if (!n.flush(LAST_GASP_WAIT)) {
+      log.warn("last gasp not sent within {} s", LAST_GASP_WAIT.toSeconds());
+    }
+    n.close();
+    earlierSent.addAndGet(n.sent());
+    earlierFailed.addAndGet(n.failed());
   }
 
   /** How long the last gasp may take to leave before the meter goes dark. */
@@ -144,14 +169,13 @@ public final class MeterAgent implements AutoCloseable {
 
   /**
    * A simulated power failure: the last gasp (POWER_FAILURE, pushed at once), then the meter goes dark (no DLMS
-   * endpoint, nothing measured) for {@code duration}, then comes back on the same addresses with POWER_RESTORED.
+   * endpoint, no pushes, nothing measured) for {@code duration}, then comes back on the same addresses and pushes
+   * POWER_RESTORED.
    */
   private void simulateOutage(java.time.Duration duration) {
     log.info("simulated power failure for {} s", duration.toSeconds());
     backend.powerFailure();
-    if (pushNotifier != null && !pushNotifier.flush(LAST_GASP_WAIT)) {
-      log.warn("last gasp not sent within {} s", LAST_GASP_WAIT.toSeconds());
-    }
+    stopNotifier();
     List<MeterUrl> bound = endpoints();
     endpoints.forEach(ServerEndpoint::close);
     endpoints.clear();
@@ -163,6 +187,9 @@ public final class MeterAgent implements AutoCloseable {
           log.error("after the simulated outage: cannot serve on {} again: {}", url, e.getMessage());
         }
       }
+      if (pushKeys != null) {
+        startNotifier();
+      }
       backend.powerRestored();
       log.info("simulated power restored");
     }, duration.toMillis(), TimeUnit.MILLISECONDS);
@@ -170,11 +197,13 @@ public final class MeterAgent implements AutoCloseable {
 
   /** Pushes sent and failed so far (0 when the meter does not push). */
   public long pushesSent() {
-    return pushNotifier == null ? 0 : pushNotifier.sent();
+    PushNotifier n = pushNotifier;
+    return earlierSent.get() + (n == null ? 0 : n.sent());
   }
 
   public long pushesFailed() {
-    return pushNotifier == null ? 0 : pushNotifier.failed();
+    PushNotifier n = pushNotifier;
+    return earlierFailed.get() + (n == null ? 0 : n.failed());
   }
 
   /** Readings of the start-up warm-up, per framing. */
@@ -270,8 +299,9 @@ public final class MeterAgent implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
-    if (pushNotifier != null) {
-      pushNotifier.close();
+    PushNotifier n = pushNotifier;
+    if (n != null) {
+      n.close();
     }
     endpoints.forEach(ServerEndpoint::close);
     try {

@@ -121,10 +121,17 @@ class MeterPushTest {
 
   @Test
   void aSimulatedOutageSendsTheLastGaspAndThePowerRestored() throws Exception {
-    agent = start(AgentConfig.Push.parse(listenerUrl, null, "0.5:1"));
+    agent = start(AgentConfig.Push.parse(listenerUrl, 1L, "1.5:2"));
     await().atMost(WAIT).until(() -> events().size() >= 2);
     assertThat(events()).extracting(Notification::event).containsExactly(MeterEvent.POWER_FAILURE,
         MeterEvent.POWER_RESTORED);
+    // dark in between: no register push between the two events, none failed, and they resume after
+    int failure = received.indexOf(events().get(0));
+    int restored = received.indexOf(events().get(1));
+    assertThat(restored).isEqualTo(failure + 1);
+    await().atMost(WAIT).until(() -> received.size() > restored + 1);
+    assertThat(received.get(restored + 1).values()).isNotEmpty();
+    assertThat(agent.pushesFailed()).isZero();
     // back on the same address after the outage
     try (MeterClient c = MeterClient.open(agent.endpoints().get(0), ClientSecurity.management(keys),
         Duration.ofSeconds(5))) {
