@@ -44,7 +44,7 @@ public final class PushListener implements AutoCloseable {
   /** A TCP connection per meter: far more than the 32 a meter's own listener allows. */
   public static final int DEFAULT_MAX_CONNECTIONS = 4096;
   private static final long REFUSAL_LOG_INTERVAL_NANOS = 10_000_000_000L;
-  /** An unknown system title rebuilds the index of the fleet's keys at most this often. */
+  /** An unknown system title or a changed keys file rebuilds the index of the fleet's keys at most this often. */
   private static final long REINDEX_INTERVAL_NANOS = 1_000_000_000L;
 
   private final FleetRegistry registry;
@@ -54,7 +54,10 @@ public final class PushListener implements AutoCloseable {
   private final Counter registersReceived;
   private final Counter eventsReceived;
   private final Map<Refusal, Counter> refused = new EnumMap<>(Refusal.class);
-  private volatile Map<String, PushReceiver.Sender> byTitle = Map.of();
+  /** A meter's keys as loaded, with the file and its modification time they came from. */
+  private record Known(PushReceiver.Sender sender, String keysFile, java.nio.file.attribute.FileTime modified) {}
+
+  private volatile Map<String, Known> byTitle = Map.of();
   private long lastIndex = System.nanoTime() - REINDEX_INTERVAL_NANOS;
   private long lastRefusalLog = System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS;
   private ServerEndpoint endpoint;
@@ -108,16 +111,30 @@ public final class PushListener implements AutoCloseable {
 
   private Optional<PushReceiver.Sender> sender(byte[] systemTitle) {
     String title = HexFormat.of().formatHex(systemTitle);
-    PushReceiver.Sender s = byTitle.get(title);
-    if (s == null && reindexDue()) {
+    Known k = byTitle.get(title);
+    if ((k == null || !current(k)) && reindexDue()) {
       byTitle = index();
-      s = byTitle.get(title);
+      k = byTitle.get(title);
     }
-    // a meter removed since the index was built is unknown now
-    if (s != null && registry.find(s.meterId()).isEmpty()) {
+    // a meter removed (or given other keys) since the index was built is unknown now
+    if (k == null || !current(k)) {
       return Optional.empty();
     }
-    return Optional.ofNullable(s);
+    return Optional.of(k.sender());
+  }
+
+  /** Whether the meter is still in the fleet with the same keys file, unchanged (keys may be rotated). */
+  private boolean current(Known k) {
+    Optional<MeterSpec> spec = registry.find(k.sender().meterId());
+    return spec.isPresent() && k.keysFile().equals(spec.get().keysFile()) && k.modified().equals(modified(k.keysFile()));
+  }
+
+  private static java.nio.file.attribute.FileTime modified(String file) {
+    try {
+      return java.nio.file.Files.getLastModifiedTime(Path.of(file));
+    } catch (IOException e) {
+      return java.nio.file.attribute.FileTime.fromMillis(0);
+    }
   }
 
   private synchronized boolean reindexDue() {
@@ -130,15 +147,17 @@ public final class PushListener implements AutoCloseable {
   }
 
   /** The fleet's static-key meters by the server system title of their keys (hex). */
-  private Map<String, PushReceiver.Sender> index() {
-    Map<String, PushReceiver.Sender> result = new ConcurrentHashMap<>();
+  private Map<String, Known> index() {
+    Map<String, Known> result = new ConcurrentHashMap<>();
     for (MeterSpec spec : registry.all()) {
       if (spec.keysFile() == null) {
         continue;
       }
       try {
+        java.nio.file.attribute.FileTime modified = modified(spec.keysFile());
         KeysFile keys = KeysDirectory.load(Path.of(spec.keysFile()));
-        result.put(HexFormat.of().formatHex(keys.serverSystemTitle()), new PushReceiver.Sender(spec.id(), keys));
+        result.put(HexFormat.of().formatHex(keys.serverSystemTitle()),
+            new Known(new PushReceiver.Sender(spec.id(), keys), spec.keysFile(), modified));
       } catch (IOException | RuntimeException e) {
         log.warn("meter {}: keys file not usable for pushes: {}", spec.id(), e.getMessage());
       }

@@ -159,6 +159,20 @@ class PushListenerTest {
   }
 
   @Test
+  void newKeysInTheMetersKeysFileAreUsed() throws Exception {
+    capture(2, false);
+    PushListener listener = new PushListener(registry, readings, new PushStore(db), metrics);
+    assertThat(listener.receiver().handle(captured.get(0), "test")).isNotNull();
+    // the keys were rotated at the head-end: the meter's frames under its old keys no longer authenticate
+    Files.writeString(dir.resolve("m1.keys"),
+        KeysFile.generate(keys.clientSystemTitle(), keys.serverSystemTitle()).format());
+    Conditions.await("the new keys in use", WAIT, () -> {
+      assertThat(listener.receiver().handle(captured.get(1), "test")).isNull();
+      return refused("wrong_keys") >= 1;
+    });
+  }
+
+  @Test
   void aRemovedMeterAndGarbageAreRefused() throws Exception {
     capture(2, false);
     PushListener listener = new PushListener(registry, readings, new PushStore(db), metrics);
