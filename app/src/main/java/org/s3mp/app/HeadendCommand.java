@@ -60,6 +60,7 @@ final class HeadendCommand implements Callable<Integer> {
         stopped.countDown();
       }
     }, "headend-shutdown"));
+    headend.pushUrl().ifPresent(u -> System.out.println("s3mp headend: push listener on " + u));
     System.out.println("s3mp headend: listening on " + headend.baseUri() + " (dashboard, API at /api, Ctrl-C stops)");
     System.out.flush();
     stopped.await();

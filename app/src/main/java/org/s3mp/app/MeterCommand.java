@@ -113,6 +113,26 @@ final class MeterCommand implements Callable<Integer> {
           + " to see the head-end correct the drift; without it the clock keeps the offset a client last set.")
   Double clockOffset;
 
+  @Option(names = "--push", paramLabel = "URL",
+      description = "Push the registers (every --push-period) and events (at once) to this push listener, e.g."
+          + " tcp://127.0.0.1:4069; replaces the destination a head-end last set (kept in --data).")
+  String push;
+
+  @Option(names = "--push-period", paramLabel = "SECONDS",
+      description = "Seconds between two pushes of the registers (0: none); replaces the period a head-end last"
+          + " set. Without it the stored period stays (0 at first).")
+  Long pushPeriod;
+
+  @Option(names = "--push-policy", paramLabel = "FILE",
+      description = "Path policy of the pushes to a scion:// --push destination (the shape of ./s3mp read --policy;"
+          + " default: any path).")
+  Path pushPolicy;
+
+  @Option(names = "--simulate-outage", paramLabel = "AFTER[:DURATION]",
+      description = "Lab: the mains fail AFTER seconds after the start (the meter pushes POWER_FAILURE as its last"
+          + " gasp and goes dark) and return DURATION seconds later (default 10) with POWER_RESTORED.")
+  String simulateOutage;
+
   @picocli.CommandLine.Mixin ScionClientOptions scionOptions;
 
   @Option(names = "--relay-gpio", paramLabel = "LINE",
@@ -185,6 +205,13 @@ final class MeterCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new S3mp.UsageError("--trust: " + e.getMessage());
     }
+    if (pushPolicy != null) {
+      if (!Files.isReadable(pushPolicy)) {
+        throw new S3mp.UsageError("--push-policy: cannot read " + pushPolicy);
+      }
+      // only the meter's own connections (its pushes) use a path policy; its listeners ignore it
+      transport = transport.with(LinkOptions.PATH_POLICY, pushPolicy.toString());
+    }
     if (!trustedSources.isOpen()) {
       transport = transport.with(ScionTransport.TRUST, trustedSources.format());
     }
@@ -219,7 +246,8 @@ final class MeterCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--clock-offset: at most ten years either way, in seconds");
       }
       config = new AgentConfig(dir, urls, associationKeys, factory, capturePeriod, relay, display, serialNumber,
-          transport, clockOffset == null ? null : Duration.ofMillis(Math.round(clockOffset * 1000)));
+          transport, clockOffset == null ? null : Duration.ofMillis(Math.round(clockOffset * 1000)),
+          AgentConfig.Push.parse(push, pushPeriod, simulateOutage));
     } catch (IllegalArgumentException e) {
       throw new S3mp.UsageError(e.getMessage());
     }

@@ -39,6 +39,7 @@ public final class Headend implements AutoCloseable {
   private final boolean tls;
   private final String host;
   private MeterConnector connector;
+  private org.s3mp.headend.push.PushListener push;
 
   private Headend(Database db, ReadingStore readings, LiveFeed live, FleetPoller poller, ApiServer api, boolean tls,
       String host) {
@@ -63,6 +64,7 @@ public final class Headend implements AutoCloseable {
     ReadingStore readings = null;
     LiveFeed live = null;
     FleetPoller poller = null;
+    org.s3mp.headend.push.PushListener push = null;
     try {
       FleetRegistry registry = new FleetRegistry(db);
       KeysDirectory keys = keysDirectory(config);
@@ -92,14 +94,29 @@ public final class Headend implements AutoCloseable {
           java.time.Duration.ofHours(config.tokenLifetimeHours()));
       // sessions first: once the port is open, every configured meter can be asked for
       poller.start();
+      org.s3mp.headend.storage.PushStore pushes = new org.s3mp.headend.storage.PushStore(db);
+      if (config.push() != null) {
+        push = new org.s3mp.headend.push.PushListener(registry, readings, pushes, metrics);
+        try {
+          push.start(org.s3mp.dlms.transport.MeterUrl.parse(config.push().listen()), config.push().maxConnections(),
+              config.scion().daemon());
+        } catch (java.io.IOException e) {
+          throw new IllegalStateException("push.listen: " + e.getMessage(), e);
+        }
+      }
       ApiServer api = ApiServer.start(
-          new ApiServer.Services(registry, poller, readings, profiles, new AuditLog(db), tokens, live, metrics, keys),
+          new ApiServer.Services(registry, poller, readings, profiles, new AuditLog(db), tokens, live, metrics, keys,
+              pushes),
           config.http(), config.bindHost(), config.bindPort());
       Headend headend = new Headend(db, readings, live, poller, api, config.http().tls() != null, config.bindHost());
       headend.connector = connector;
+      headend.push = push;
       log.info("head-end on {} ({} meters, database {})", headend.baseUri(), registry.all().size(), db.description());
       return headend;
     } catch (RuntimeException e) {
+      if (push != null) {
+        push.close();
+      }
       if (poller != null) {
         poller.close();
       }
@@ -145,6 +162,11 @@ public final class Headend implements AutoCloseable {
     return result;
   }
 
+  /** Where the push listener listens (with its real port), if it does. */
+  public java.util.Optional<org.s3mp.dlms.transport.MeterUrl> pushUrl() {
+    return push == null ? java.util.Optional.empty() : java.util.Optional.of(push.localUrl());
+  }
+
   public int port() {
     return api.port();
   }
@@ -158,6 +180,9 @@ public final class Headend implements AutoCloseable {
   @Override
   public void close() {
     try {
+      if (push != null) {
+        push.close();
+      }
       api.close();
     } finally {
       poller.close();

@@ -18,7 +18,24 @@ import org.s3mp.headend.polling.PollingSettings;
  * section is optional; {@link #withDefaults()} fills in what is missing.
  */
 public record HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters,
-    Scion scion, String keysDirectory, Integer tokenLifetimeHours) {
+    Scion scion, String keysDirectory, Integer tokenLifetimeHours, Push push) {
+
+  public HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters,
+      Scion scion, String keysDirectory, Integer tokenLifetimeHours) {
+    this(http, database, polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours, null);
+  }
+
+  /**
+   * The push listener: {@code listen} a URL such as {@code tcp://127.0.0.1:4069} (absent: no listener), at most
+   * {@code maxConnections} meters connected at once (default 4096, also per address: meters behind a NAT or SIG).
+   */
+  public record Push(String listen, Integer maxConnections) {}
+
+  /** The same configuration with the push listener on {@code url} (null: none). */
+  public HeadendConfig withPushListen(String url) {
+    return new HeadendConfig(http, database, polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours,
+        url == null ? null : new Push(url, push == null ? null : push.maxConnections()));
+  }
 
   /** A configuration without SCION settings (the SCION daemon then comes from SCION_DAEMON_ADDRESS). */
   public HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters) {
@@ -129,24 +146,40 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     if (lifetime < 1) {
       throw new IllegalArgumentException("tokenLifetimeHours: at least 1, got " + lifetime);
     }
+    Push pu = push;
+    if (pu != null && (pu.listen() == null || pu.listen().isBlank())) {
+      pu = null;
+    }
+    if (pu != null) {
+      pu = new Push(pu.listen().strip(), pu.maxConnections() == null
+          ? org.s3mp.headend.push.PushListener.DEFAULT_MAX_CONNECTIONS : pu.maxConnections());
+      if (pu.maxConnections() < 1) {
+        throw new IllegalArgumentException("push.maxConnections: at least 1, got " + pu.maxConnections());
+      }
+      try {
+        org.s3mp.dlms.transport.MeterUrl.parse(pu.listen());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("push.listen: " + e.getMessage(), e);
+      }
+    }
     return new HeadendConfig(h, d, p, tokens == null ? List.of() : tokens, meters == null ? List.of() : meters, sc,
-        keys, lifetime);
+        keys, lifetime, pu);
   }
 
   public HeadendConfig withBind(String bind) {
     return new HeadendConfig(new Http(bind, http.tls(), http.liveHeartbeatSeconds(), http.maxLiveStreamsPerToken()),
         database, polling, tokens, meters, scion, keysDirectory,
-        tokenLifetimeHours);
+        tokenLifetimeHours, push);
   }
 
   public HeadendConfig withDatabase(String url) {
     return new HeadendConfig(http, new Database(url, database.user(), database.password()), polling, tokens, meters,
-        scion, keysDirectory, tokenLifetimeHours);
+        scion, keysDirectory, tokenLifetimeHours, push);
   }
 
   /** The directory meter keys files must be in (see {@link org.s3mp.headend.fleet.KeysDirectory}). */
   public HeadendConfig withKeysDirectory(String dir) {
-    return new HeadendConfig(http, database, polling, tokens, meters, scion, dir, tokenLifetimeHours);
+    return new HeadendConfig(http, database, polling, tokens, meters, scion, dir, tokenLifetimeHours, push);
   }
 
   public PollingSettings pollingSettings() {
@@ -241,7 +274,8 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     if (d != null && d.url() != null && !d.url().startsWith("jdbc:")) {
       d = new Database(resolve(dir, d.url()), d.user(), d.password());
     }
-    return new HeadendConfig(h, d, polling, tokens, resolved, scion, resolve(dir, keysDirectory), tokenLifetimeHours);
+    return new HeadendConfig(h, d, polling, tokens, resolved, scion, resolve(dir, keysDirectory), tokenLifetimeHours,
+        push);
   }
 
   private static String resolve(Path dir, String path) {

@@ -148,6 +148,13 @@ class ApiContractTest {
         {"POST", "/api/meters/{id}/message", "/api/meters/m1/message", OPERATOR, "{\"text\":\"Schema\"}"},
         {"POST", "/api/meters/{id}/reconnect", "/api/meters/m1/reconnect", OPERATOR, null},
         {"GET", "/api/audit", "/api/audit?limit=5", VIEWER, null},
+        {"POST", "/api/meters/{id}/push", "/api/meters/m1/push", OPERATOR,
+            "{\"destination\":\"tcp://127.0.0.1:4069\",\"periodSeconds\":60}"},
+        {"GET", "/api/meters/{id}/push", "/api/meters/m1/push", VIEWER, null},
+        {"POST", "/api/meters/{id}/push", "/api/meters/m1/push", OPERATOR,
+            "{\"destination\":\"tcp://nohost\",\"periodSeconds\":60}"},
+        {"POST", "/api/meters/{id}/push", "/api/meters/m1/push", VIEWER, "{\"destination\":\"\",\"periodSeconds\":0}"},
+        {"GET", "/api/meters/{id}/events", "/api/meters/m1/events", VIEWER, null},
         {"GET", "/api/meters/{id}", "/api/meters/nope", VIEWER, null},
         {"GET", "/api/meters", "/api/meters", "wrong-token", null},
         {"POST", "/api/meters", "/api/meters", OPERATOR, "{\"id\":\"bad id!\",\"url\":\"x\"}"},
@@ -303,6 +310,42 @@ class ApiContractTest {
     } finally {
       meters.meter("m1").reachable = true;
     }
+  }
+
+  @Test
+  void pushSettingsAreSetOnTheMeterReadBackAndAudited() {
+    Http.Response set = http.post("/api/meters/m1/push", OPERATOR,
+        "{\"destination\":\"tcp://127.0.0.1:4069\",\"periodSeconds\":15}");
+    assertThat(set.status()).as(set.body()).isEqualTo(200);
+    assertThat(meters.meter("m1").push).isEqualTo(
+        new org.s3mp.dlms.server.PushSettings("tcp://127.0.0.1:4069", 15, "tcp://127.0.0.1:4069"));
+    JsonNode read = http.get("/api/meters/m1/push", VIEWER).json();
+    assertThat(read.get("registersDestination").asText()).isEqualTo("tcp://127.0.0.1:4069");
+    assertThat(read.get("periodSeconds").asLong()).isEqualTo(15);
+    assertThat(read.get("eventsDestination").asText()).isEqualTo("tcp://127.0.0.1:4069");
+    long auditId = set.json().get("auditId").asLong();
+    assertThat(http.get("/api/audit?limit=20", VIEWER).json()).anySatisfy(e -> {
+      assertThat(e.get("id").asLong()).isEqualTo(auditId);
+      assertThat(e.get("action").asText()).isEqualTo("push-set");
+      assertThat(e.get("argument").asText()).isEqualTo("tcp://127.0.0.1:4069 every 15 s");
+      assertThat(e.get("result").asText()).isEqualTo("ok");
+    });
+    for (String bad : List.of("{\"destination\":\"tcp://127.0.0.1:4069\",\"periodSeconds\":-1}",
+        "{\"destination\":\"tcp://127.0.0.1:4069\",\"periodSeconds\":86401}",
+        "{\"destination\":\"udp://x\",\"periodSeconds\":5}", "{\"periodSeconds\":5}",
+        "{\"destination\":\"\",\"periodSeconds\":\"5\"}",
+        "{\"destination\":\"\",\"periodSeconds\":5,\"more\":1}")) {
+      Http.Response r = http.post("/api/meters/m1/push", OPERATOR, bad);
+      assertThat(r.status()).as(bad + " -> " + r.body()).isEqualTo(400);
+      assertThat(r.json().get("error").asText()).as(bad).isNotBlank();
+    }
+    assertThat(http.post("/api/meters/m1/push", VIEWER, "{\"destination\":\"\",\"periodSeconds\":0}").status())
+        .isEqualTo(403);
+    assertThat(meters.meter("m1").push.periodSeconds()).isEqualTo(15);
+    // push off again
+    assertThat(http.post("/api/meters/m1/push", OPERATOR, "{\"destination\":\"\",\"periodSeconds\":0}").status())
+        .isEqualTo(200);
+    assertThat(meters.meter("m1").push).isEqualTo(org.s3mp.dlms.server.PushSettings.NONE);
   }
 
   @Test

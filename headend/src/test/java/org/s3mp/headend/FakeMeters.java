@@ -32,6 +32,7 @@ public final class FakeMeters implements MeterConnector {
     public final AtomicInteger opens = new AtomicInteger();
     public final AtomicInteger reads = new AtomicInteger();
     public final List<ProfileEntry> profile = new java.util.concurrent.CopyOnWriteArrayList<>();
+    public volatile org.s3mp.dlms.server.PushSettings push = org.s3mp.dlms.server.PushSettings.NONE;
 
     List<RegisterValue> registers() {
       int n = reads.get();
@@ -106,6 +107,21 @@ public final class FakeMeters implements MeterConnector {
           }
         }
         return result;
+      }
+
+      @Override
+      public org.s3mp.dlms.server.PushSettings readPushSettings() throws IOException {
+        check();
+        return f.push;
+      }
+
+      @Override
+      public org.s3mp.dlms.server.PushSettings setPush(String destination, long periodSeconds) throws IOException {
+        check();
+        if (!f.stuck) {
+          f.push = new org.s3mp.dlms.server.PushSettings(destination, periodSeconds, destination);
+        }
+        return f.push;
       }
 
       @Override

@@ -7,7 +7,8 @@ import org.s3mp.headend.polling.DlmsMeterConnector;
 
 /**
  * The head-end as its own process for the tests that kill it ({@code s3mp headend} lives in the app module,
- * which the head-end's tests cannot depend on). Argument: the config file. Prints {@code listening URL}.
+ * which the head-end's tests cannot depend on). Argument: the config file. Prints {@code listening URL}, and
+ * {@code push URL} when it has a push listener.
  */
 public final class HeadendProcessMain {
   private HeadendProcessMain() {}
@@ -21,6 +22,7 @@ public final class HeadendProcessMain {
       headend.close();
       stopped.countDown();
     }));
+    headend.pushUrl().ifPresent(u -> System.out.println("push " + u));
     System.out.println("listening " + headend.baseUri());
     System.out.flush();
     stopped.await();

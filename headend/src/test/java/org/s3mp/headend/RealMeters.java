@@ -47,7 +47,15 @@ public final class RealMeters {
   /** Starts one simulated meter; {@code port} 0 picks a free one. */
   public static Meter start(Path dir, String name, Path keys, int capturePeriodSeconds, long seed, int port)
       throws IOException {
-    return start(dir, name, keys, capturePeriodSeconds, seed, List.of("--listen", "tcp://127.0.0.1:" + port));
+    return start(dir, name, keys, capturePeriodSeconds, seed, port, List.of());
+  }
+
+  /** Starts one simulated meter on TCP with more options of MeterAgentMain (e.g. {@code --push URL}). */
+  public static Meter start(Path dir, String name, Path keys, int capturePeriodSeconds, long seed, int port,
+      List<String> options) throws IOException {
+    List<String> more = new ArrayList<>(List.of("--listen", "tcp://127.0.0.1:" + port));
+    more.addAll(options);
+    return start(dir, name, keys, capturePeriodSeconds, seed, more);
   }
 
   /**

@@ -11,6 +11,7 @@ import org.s3mp.dlms.MeterEvent;
 import org.s3mp.dlms.MeterObjects;
 import org.s3mp.dlms.ObisCode;
 import org.s3mp.dlms.server.MeterBackend;
+import org.s3mp.dlms.server.PushSettings;
 import org.s3mp.dlms.server.TemporaryFailureException;
 import org.s3mp.meter.drivers.Display;
 import org.s3mp.meter.drivers.Relay;
@@ -48,6 +49,13 @@ final class AgentBackend implements MeterBackend {
   private BigDecimal persistedEnergyWh;
   static final BigDecimal ENERGY_RESERVE_WH = BigDecimal.ONE;
   private Runnable clockSetListener = () -> {};
+  /** The events a meter pushes at once (the others only go to the event log). */
+  static final java.util.Set<MeterEvent> PUSHED_EVENTS = java.util.EnumSet.of(MeterEvent.DISCONNECT,
+      MeterEvent.RECONNECT, MeterEvent.MESSAGE_SHOWN, MeterEvent.POWER_FAILURE, MeterEvent.POWER_RESTORED);
+  private java.util.function.Consumer<MeterEvent> pushEvent = e -> {};
+  private Runnable pushSettingsChanged = () -> {};
+  /** A simulated outage: no mains, so nothing can be measured. */
+  private boolean mainsLost;
   private Instant expectedCapture;
 
   AgentBackend(AgentState state, MeterSource source, Relay relay, Display display, LoadProfileStore profile,
@@ -88,6 +96,9 @@ final class AgentBackend implements MeterBackend {
     if (!state.relayConnected() && LOAD_SIDE.contains(register)) {
       // the relay cuts the load: nothing flows, whatever the meter in front of it still shows
       return BigDecimal.ZERO;
+    }
+    if (mainsLost) {
+      throw new TemporaryFailureException("no mains (power failure)", null);
     }
     try {
       BigDecimal value = source.read(register);
@@ -191,6 +202,37 @@ final class AgentBackend implements MeterBackend {
       throw new UncheckedIOException("display failed", e);
     }
     state.message(text);
+    event(MeterEvent.MESSAGE_SHOWN);
+  }
+
+  @Override
+  public PushSettings pushSettings() {
+    return state.pushSettings();
+  }
+
+  @Override
+  public synchronized void setPushSettings(PushSettings settings) {
+    state.pushSettings(settings);
+    log.info("push settings: registers to '{}' every {} s, events to '{}'", settings.registersDestination(),
+        settings.periodSeconds(), settings.eventsDestination());
+    pushSettingsChanged.run();
+  }
+
+  /** Told of every event to push and of every change of the push settings (the agent's push notifier). */
+  synchronized void onPush(java.util.function.Consumer<MeterEvent> events, Runnable settingsChanged) {
+    this.pushEvent = events;
+    this.pushSettingsChanged = settingsChanged;
+  }
+
+  /** Mains lost (simulated outage): logs and pushes the last gasp; measurements fail until restored. */
+  synchronized void powerFailure() {
+    event(MeterEvent.POWER_FAILURE);
+    mainsLost = true;
+  }
+
+  synchronized void powerRestored() {
+    mainsLost = false;
+    event(MeterEvent.POWER_RESTORED);
   }
 
   @Override
@@ -257,6 +299,9 @@ final class AgentBackend implements MeterBackend {
       events.add(time, e);
     } catch (IOException ex) {
       log.error("cannot store event {}: {}", e, ex.getMessage());
+    }
+    if (PUSHED_EVENTS.contains(e)) {
+      pushEvent.accept(e); // only queued: never blocks the meter
     }
   }
 

@@ -22,6 +22,7 @@ import org.s3mp.meter.source.MeterSource;
  * @param transportOptions options for the listening transports (for SCION: the daemon)
  * @param clockOffset null: the meter's clock keeps its stored offset from the host clock; else the clock starts
  *     this far from the host clock (labs and tests: a meter with drift)
+ * @param push null: the meter pushes as its stored push settings say; else what the command line set
  */
 public record AgentConfig(
     Path dataDir,
@@ -33,7 +34,87 @@ public record AgentConfig(
     Display display,
     String serialNumber,
     LinkOptions transportOptions,
-    java.time.Duration clockOffset) {
+    java.time.Duration clockOffset,
+    Push push) {
+
+  /**
+   * Push options of the command line. {@code destination} (both push setups) and {@code periodSeconds} replace
+   * the stored settings when not null (else the stored ones, as the head-end last set them, stay). With
+   * {@code outageAfter} the simulated mains fail that long after the start (the meter pushes its last gasp) and
+   * come back {@code outageDuration} later.
+   */
+  public record Push(String destination, Long periodSeconds, java.time.Duration outageAfter,
+      java.time.Duration outageDuration) {
+    public Push {
+      if (destination != null || periodSeconds != null) {
+        new org.s3mp.dlms.server.PushSettings(destination == null ? "" : destination,
+            periodSeconds == null ? 0 : periodSeconds, ""); // checks both
+      }
+      if (outageAfter != null && (outageAfter.isNegative() || outageDuration == null || outageDuration.isNegative()
+          || outageDuration.isZero())) {
+        throw new IllegalArgumentException("simulated outage: a start of 0 s or more and a positive duration");
+      }
+    }
+
+    /** Default length of a simulated outage when {@code --simulate-outage} gives only its start. */
+    public static final java.time.Duration DEFAULT_OUTAGE = java.time.Duration.ofSeconds(10);
+
+    /**
+     * Options as the command lines give them; {@code outage} is {@code AFTER_SECONDS[:DURATION_SECONDS]} or null.
+     * Null when none is given.
+     */
+    public static Push parse(String destination, Long periodSeconds, String outage) {
+      java.time.Duration after = null;
+      java.time.Duration duration = null;
+      if (outage != null) {
+        String[] parts = outage.strip().split(":", -1);
+        try {
+          if (parts.length > 2) {
+            throw new NumberFormatException();
+          }
+          after = seconds(parts[0]);
+          duration = parts.length == 2 ? seconds(parts[1]) : DEFAULT_OUTAGE;
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("--simulate-outage: AFTER_SECONDS[:DURATION_SECONDS], e.g. 30:10, got "
+              + outage);
+        }
+      }
+      if (destination == null && periodSeconds == null && after == null) {
+        return null;
+      }
+      return new Push(destination, periodSeconds, after, duration);
+    }
+
+    private static java.time.Duration seconds(String text) {
+      double s = Double.parseDouble(text.strip());
+      if (!(s >= 0 && s <= 86_400 * 365)) {
+        throw new NumberFormatException(text);
+      }
+      return java.time.Duration.ofMillis(Math.round(s * 1000));
+    }
+
+    /** The settings to store at start: the stored ones with what the command line gave. */
+    org.s3mp.dlms.server.PushSettings applyTo(org.s3mp.dlms.server.PushSettings stored) {
+      org.s3mp.dlms.server.PushSettings s = stored;
+      if (destination != null) {
+        s = s.withRegistersDestination(destination).withEventsDestination(destination);
+      }
+      return periodSeconds == null ? s : s.withPeriod(periodSeconds);
+    }
+  }
+
+  public AgentConfig(Path dataDir, List<MeterUrl> listen, AssociationKeys keys, SourceFactory source,
+      int capturePeriodSeconds, Relay relay, Display display, String serialNumber, LinkOptions transportOptions,
+      java.time.Duration clockOffset) {
+    this(dataDir, listen, keys, source, capturePeriodSeconds, relay, display, serialNumber, transportOptions,
+        clockOffset, null);
+  }
+
+  /** The same configuration with these push options. */
+  public AgentConfig withPush(Push options) {
+    return new AgentConfig(dataDir, listen, keys, source, capturePeriodSeconds, relay, display, serialNumber,
+        transportOptions, clockOffset, options);
+  }
 
   /** A configuration whose clock keeps its stored offset. */
   public AgentConfig(Path dataDir, List<MeterUrl> listen, AssociationKeys keys, SourceFactory source,
@@ -44,7 +125,7 @@ public record AgentConfig(
   /** The same configuration with the clock starting {@code offset} from the host clock. */
   public AgentConfig withClockOffset(java.time.Duration offset) {
     return new AgentConfig(dataDir, listen, keys, source, capturePeriodSeconds, relay, display, serialNumber,
-        transportOptions, offset);
+        transportOptions, offset, push);
   }
 
   public static final int DEFAULT_CAPTURE_PERIOD = 900;

@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import org.s3mp.dlms.server.CosemServer;
 import org.s3mp.dlms.server.InMemoryRequestPath;
 import org.s3mp.dlms.server.FileCounterStore;
+import org.s3mp.dlms.server.PushNotifier;
+import org.s3mp.dlms.server.PushSettings;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.ServerEndpoint;
 import org.s3mp.dlms.transport.Transports;
@@ -34,9 +36,15 @@ public final class MeterAgent implements AutoCloseable {
   private final AgentBackend backend;
   private final LoadProfileStore profile;
   private final EventLog events;
-  private final List<ServerEndpoint> endpoints = new ArrayList<>();
+  private final List<ServerEndpoint> endpoints = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ScheduledExecutorService scheduler;
   private CosemServer server;
+  /** Null when the meter does not push, or while it is dark in a simulated outage. */
+  private volatile PushNotifier pushNotifier;
+  private volatile org.s3mp.dlms.security.KeysFile pushKeys;
+  /** Pushes sent and failed by the notifiers before the current one (an outage replaces it). */
+  private final java.util.concurrent.atomic.AtomicLong earlierSent = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong earlierFailed = new java.util.concurrent.atomic.AtomicLong();
   private DataDirectoryLock lock;
 
   private MeterAgent(AgentConfig config, MeterSource source, AgentBackend backend, LoadProfileStore profile,
@@ -93,6 +101,7 @@ public final class MeterAgent implements AutoCloseable {
         agent.endpoints.add(ep);
         log.info("meter {} serving DLMS on {} ({})", config.serialNumber(), ep.localUrl(), source.describe());
       }
+      agent.startPushing(state);
       backend.onClockSet(agent::rescheduleCapture);
       agent.scheduleCapture();
       // the simulated energy register is also saved between captures, so a crash loses at most a minute
@@ -108,6 +117,93 @@ public final class MeterAgent implements AutoCloseable {
       throw e;
     }
     return agent;
+  }
+
+  /**
+   * Pushes with the meter's static keys as its push settings say (the command line's replace the stored ones).
+   * DRKey keys are per head-end and association, so a DRKey meter has no keys to push with.
+   */
+  private void startPushing(AgentState state) {
+    AgentConfig.Push options = config.push();
+    if (options != null && (options.destination() != null || options.periodSeconds() != null)) {
+      state.pushSettings(options.applyTo(state.pushSettings()));
+    }
+    java.util.Optional<org.s3mp.dlms.security.KeysFile> keys = config.keys().fixedKeys();
+    if (keys.isPresent()) {
+      pushKeys = keys.get();
+      startNotifier();
+    } else if (!state.pushSettings().equals(PushSettings.NONE)) {
+      log.warn("push settings ignored: a meter with keys from DRKey does not push");
+    }
+    if (options != null && options.outageAfter() != null) {
+      scheduler.schedule(() -> simulateOutage(options.outageDuration()), options.outageAfter().toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void startNotifier() {
+    PushNotifier n = new PushNotifier(server, backend, pushKeys, config.transportOptions());
+    backend.onPush(n::event, n::settingsChanged);
+    pushNotifier = n;
+    n.start();
+  }
+
+  /** Stops pushing (the meter goes dark); returns once the queued pushes were sent or failed. */
+  private void stopNotifier() {
+    PushNotifier n = pushNotifier;
+    if (n == null) {
+      return;
+    }
+    backend.onPush(e -> {}, () -> {});
+    pushNotifier = null;
+    if (!n.flush(LAST_GASP_WAIT)) {
+      log.warn("last gasp not sent within {} s", LAST_GASP_WAIT.toSeconds());
+    }
+    n.close();
+    earlierSent.addAndGet(n.sent());
+    earlierFailed.addAndGet(n.failed());
+  }
+
+  /** How long the last gasp may take to leave before the meter goes dark. */
+  static final java.time.Duration LAST_GASP_WAIT = java.time.Duration.ofSeconds(2);
+
+  /**
+   * A simulated power failure: the last gasp (POWER_FAILURE, pushed at once), then the meter goes dark (no DLMS
+   * endpoint, no pushes, nothing measured) for {@code duration}, then comes back on the same addresses and pushes
+   * POWER_RESTORED.
+   */
+  private void simulateOutage(java.time.Duration duration) {
+    log.info("simulated power failure for {} s", duration.toSeconds());
+    backend.powerFailure();
+    stopNotifier();
+    List<MeterUrl> bound = endpoints();
+    endpoints.forEach(ServerEndpoint::close);
+    endpoints.clear();
+    scheduler.schedule(() -> {
+      for (MeterUrl url : bound) {
+        try {
+          endpoints.add(Transports.forUrl(url).listen(url, server, config.transportOptions()));
+        } catch (IOException | RuntimeException e) {
+          log.error("after the simulated outage: cannot serve on {} again: {}", url, e.getMessage());
+        }
+      }
+      if (pushKeys != null) {
+        startNotifier();
+      }
+      backend.powerRestored();
+      log.info("simulated power restored");
+    }, duration.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Pushes sent and failed so far (0 when the meter does not push). */
+  public long pushesSent() {
+    PushNotifier n = pushNotifier;
+    return earlierSent.get() + (n == null ? 0 : n.sent());
+  }
+
+  public long pushesFailed() {
+    PushNotifier n = pushNotifier;
+    return earlierFailed.get() + (n == null ? 0 : n.failed());
   }
 
   /** Readings of the start-up warm-up, per framing. */
@@ -203,6 +299,10 @@ public final class MeterAgent implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
+    PushNotifier n = pushNotifier;
+    if (n != null) {
+      n.close();
+    }
     endpoints.forEach(ServerEndpoint::close);
     long dropped = droppedUntrusted();
     if (dropped > 0) {

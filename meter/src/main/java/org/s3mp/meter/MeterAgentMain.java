@@ -16,7 +16,9 @@ import org.s3mp.meter.drivers.LoggingRelay;
 /**
  * A plain entry point for the agent as its own process (tests, service managers without the s3mp jar's CLI):
  * {@code --data DIR --listen URL... --keys FILE [--simulated [--seed N] | --modbus-tcp HOST:PORT --map NAME
- * [--slave N]] [--capture-period S] [--pre-association-timeout S] [--clock-offset S] [--daemon HOST:PORT]}. Prints {@code listening URL} per endpoint on stdout, runs until
+ * [--slave N]] [--capture-period S] [--pre-association-timeout S] [--clock-offset S] [--daemon HOST:PORT]
+ * [--push URL] [--push-period S] [--simulate-outage AFTER[:DURATION]]}. Prints {@code listening URL} per endpoint
+ * on stdout, runs until
  * terminated; exits with status 2 and one line on stderr when it cannot start. The user-facing command is {@code ./s3mp meter}.
  */
 public final class MeterAgentMain {
@@ -34,6 +36,9 @@ public final class MeterAgentMain {
     String preAssociationTimeout = null;
     Duration clockOffset = null;
     String daemon = null;
+    String push = null;
+    Long pushPeriod = null;
+    String outage = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--simulated")) {
@@ -55,6 +60,9 @@ public final class MeterAgentMain {
         case "--pre-association-timeout" -> preAssociationTimeout = v;
         case "--daemon" -> daemon = v;
         case "--clock-offset" -> clockOffset = Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
+        case "--push" -> push = v;
+        case "--push-period" -> pushPeriod = Long.parseLong(v);
+        case "--simulate-outage" -> outage = v;
         default -> fail("unknown option " + a);
       }
     }
@@ -70,7 +78,8 @@ public final class MeterAgentMain {
     MeterAgent agent = null;
     try {
       agent = MeterAgent.start(new AgentConfig(data, listen, k, source, period, new LoggingRelay(),
-          new LoggingDisplay(), Sources.serialNumber(k), transport).withClockOffset(clockOffset));
+          new LoggingDisplay(), Sources.serialNumber(k), transport).withClockOffset(clockOffset)
+          .withPush(AgentConfig.Push.parse(push, pushPeriod, outage)));
     } catch (IOException | IllegalArgumentException e) {
       fail(e.getMessage());
     }

@@ -74,7 +74,8 @@ public final class ApiServer implements AutoCloseable {
   /** Everything the API works on. */
   public record Services(
       FleetRegistry registry, FleetPoller poller, ReadingStore readings, ProfileStore profiles, AuditLog audit,
-      TokenStore tokens, LiveFeed live, PrometheusMeterRegistry metrics, KeysDirectory keys) {}
+      TokenStore tokens, LiveFeed live, PrometheusMeterRegistry metrics, KeysDirectory keys,
+      org.s3mp.headend.storage.PushStore pushes) {}
 
   private final Services s;
   private final Javalin app;
@@ -254,6 +255,14 @@ public final class ApiServer implements AutoCloseable {
     app.get("/api/audit", ctx -> ctx.json(s.audit().newest(limit(ctx, 100))), Role.VIEWER);
     app.get("/api/obis", ctx -> ctx.json(OBIS), Role.VIEWER);
     app.get("/api/meters/{id}/paths", this::pathHistory, Role.VIEWER);
+    app.get("/api/meters/{id}/push", ctx -> ctx.json(pushJson(meterId(ctx),
+        await(s.poller().pushSettings(meterId(ctx))), null)), Role.VIEWER);
+    app.post("/api/meters/{id}/push", this::setPush, Role.OPERATOR);
+    app.get("/api/meters/{id}/events", ctx -> {
+      String id = meterIdOrHistory(ctx);
+      Range r = range(ctx, Duration.ofDays(1));
+      ctx.json(s.pushes().events(id, r.from, r.to, limit(ctx, 1000)));
+    }, Role.VIEWER);
     app.get("/api/topology", ctx -> ctx.json(Topology.of(s.readings().paths().all().values())), Role.VIEWER);
   }
 
@@ -417,6 +426,45 @@ public final class ApiServer implements AutoCloseable {
     json.put("message".equals(action) ? "text" : "relay", confirmed);
     json.put("auditId", auditId);
     ctx.status(ok ? 200 : 502).json(json);
+  }
+
+  /** SET of the meter's push setups: {"destination": URL or "", "periodSeconds": N}, audited. */
+  private void setPush(Context ctx) throws Exception {
+    String id = meterId(ctx);
+    Map<String, Object> body = body(ctx);
+    if (!(body.get("destination") instanceof String destination) || !(body.get("periodSeconds") instanceof Integer
+        || body.get("periodSeconds") instanceof Long) || body.size() != 2) {
+      throw new IllegalArgumentException("body must be {\"destination\": \"tcp://HOST:PORT\" or \"\", "
+          + "\"periodSeconds\": 0 to " + org.s3mp.dlms.server.PushSettings.MAX_PERIOD + "}");
+    }
+    long period = ((Number) body.get("periodSeconds")).longValue();
+    // checks both before the meter is asked (the meter refuses them too)
+    new org.s3mp.dlms.server.PushSettings(destination, period, destination);
+    String argument = (destination.isEmpty() ? "none" : destination) + " every " + period + " s";
+    long auditId = s.audit().begin(actor(ctx), "push-set", id, argument);
+    org.s3mp.dlms.server.PushSettings now;
+    try {
+      now = await(s.poller().setPush(id, destination.strip(), period));
+    } catch (Exception e) {
+      s.audit().finish(auditId, false, e.getMessage());
+      throw e;
+    }
+    boolean ok = now.equals(new org.s3mp.dlms.server.PushSettings(destination, period, destination));
+    s.audit().finish(auditId, ok, "read back: registers to '" + now.registersDestination() + "' every "
+        + now.periodSeconds() + " s, events to '" + now.eventsDestination() + "'");
+    ctx.status(ok ? 200 : 502).json(pushJson(id, now, auditId));
+  }
+
+  private static Map<String, Object> pushJson(String id, org.s3mp.dlms.server.PushSettings p, Long auditId) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("meterId", id);
+    json.put("registersDestination", p.registersDestination());
+    json.put("periodSeconds", p.periodSeconds());
+    json.put("eventsDestination", p.eventsDestination());
+    if (auditId != null) {
+      json.put("auditId", auditId);
+    }
+    return json;
   }
 
   /** The meter's registers as the dashboard shows them: OBIS code, name, unit symbol and the wire's scaler. */

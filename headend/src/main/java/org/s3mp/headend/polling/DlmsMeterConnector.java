@@ -99,6 +99,19 @@ public final class DlmsMeterConnector implements MeterConnector {
     }
 
     @Override
+    public org.s3mp.dlms.server.PushSettings readPushSettings() throws IOException {
+      return client.readPushSettings();
+    }
+
+    @Override
+    public org.s3mp.dlms.server.PushSettings setPush(String destination, long periodSeconds) throws IOException {
+      client.setPushDestination(org.s3mp.dlms.MeterObjects.PUSH_REGISTERS, destination);
+      client.setPushDestination(org.s3mp.dlms.MeterObjects.PUSH_EVENTS, destination);
+      client.setPushPeriod(periodSeconds);
+      return client.readPushSettings();
+    }
+
+    @Override
     public List<ProfileEntry> readProfile(Instant from, Instant to) throws IOException {
       return client.readLoadProfile(from, to).stream()
           .map(e -> new ProfileEntry(e.time(), values(e.values())))

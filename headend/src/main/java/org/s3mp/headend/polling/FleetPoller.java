@@ -83,6 +83,16 @@ public final class FleetPoller implements AutoCloseable {
     return session(id).command(c -> c.showMessage(text));
   }
 
+  /** The meter's push settings, read from it. */
+  public CompletableFuture<org.s3mp.dlms.server.PushSettings> pushSettings(String id) {
+    return session(id).call(MeterConnection::readPushSettings);
+  }
+
+  /** Sets where (both push setups) and how often (registers) the meter pushes; completes with the read-back. */
+  public CompletableFuture<org.s3mp.dlms.server.PushSettings> setPush(String id, String destination, long period) {
+    return session(id).call(c -> c.setPush(destination, period));
+  }
+
   /** Collects the load profile now (it also runs on its schedule); completes with the number of new values. */
   public CompletableFuture<Integer> collectProfile(String id) {
     return session(id).collectProfileNow();

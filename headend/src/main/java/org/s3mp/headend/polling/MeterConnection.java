@@ -23,6 +23,19 @@ public interface MeterConnection extends AutoCloseable {
   /** Writes the display message and returns the text read back from the meter. */
   String showMessage(String text) throws IOException;
 
+  /** Where and how often the meter pushes (its push setups and the registers' period). */
+  default org.s3mp.dlms.server.PushSettings readPushSettings() throws IOException {
+    throw new IOException("this meter connection cannot read push settings");
+  }
+
+  /**
+   * Sets both push setups' destination (empty: none) and the registers' period (0: none); returns the settings
+   * read back from the meter.
+   */
+  default org.s3mp.dlms.server.PushSettings setPush(String destination, long periodSeconds) throws IOException {
+    throw new IOException("this meter connection cannot set push settings");
+  }
+
   /** Load-profile intervals captured in [from, to]. */
   List<ProfileEntry> readProfile(Instant from, Instant to) throws IOException;
 

@@ -129,6 +129,11 @@ final class MeterSession {
     }, thread);
   }
 
+  /** Runs an operation on the meter's thread (no reading afterwards). */
+  <T> CompletableFuture<T> call(Operation<T> op) {
+    return CompletableFuture.supplyAsync(() -> withConnection(op), thread);
+  }
+
   MeterStatus status() {
     String transport = org.s3mp.dlms.transport.MeterUrl.parse(spec.url()).scheme();
     return new MeterStatus(spec, transport, connected, continuous(), relay, lastReadingAt, lastError, path);

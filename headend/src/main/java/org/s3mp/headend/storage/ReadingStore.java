@@ -61,7 +61,7 @@ public final class ReadingStore implements AutoCloseable {
   public CompletableFuture<Reading> append(Reading reading) {
     Reading r = new Reading(
         reading.meterId(), Database.truncate(reading.readAt()), reading.kind(), reading.relay(),
-        reading.latencyMs(), reading.path(), reading.values());
+        reading.latencyMs(), reading.path(), reading.values(), reading.source());
     CompletableFuture<Reading> done = new CompletableFuture<>();
     if (closing) {
       done.completeExceptionally(new IllegalStateException("the reading store is closed"));
@@ -132,7 +132,8 @@ public final class ReadingStore implements AutoCloseable {
     try (Connection c = db.writeConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement r = c.prepareStatement(
-              "INSERT INTO reading (meter_id, read_at, kind, relay, latency_ms, path_id) VALUES (?, ?, ?, ?, ?, ?)");
+              "INSERT INTO reading (meter_id, read_at, kind, relay, latency_ms, path_id, source)"
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?)");
           PreparedStatement v = c.prepareStatement(
               "INSERT INTO reading_value (meter_id, read_at, obis, scaled_value, unit_symbol) VALUES (?, ?, ?, ?, ?)")) {
         for (Reading reading : readings) {
@@ -147,6 +148,7 @@ public final class ReadingStore implements AutoCloseable {
           } else {
             r.setLong(6, pathId);
           }
+          r.setString(7, reading.source());
           r.addBatch();
           for (RegisterValue value : reading.values()) {
             v.setString(1, reading.meterId());
@@ -170,7 +172,7 @@ public final class ReadingStore implements AutoCloseable {
 
   /** Readings of one meter in [from, to), oldest first, at most {@code limit} (the newest ones if more). */
   public List<Reading> between(String meterId, Instant from, Instant to, int limit) {
-    String sql = "SELECT r.read_at, r.kind, r.relay, r.latency_ms, r.path_id, v.obis, v.scaled_value, v.unit_symbol"
+    String sql = "SELECT r.read_at, r.kind, r.relay, r.latency_ms, r.path_id, r.source, v.obis, v.scaled_value, v.unit_symbol"
         + " FROM (SELECT * FROM reading WHERE meter_id = ? AND read_at >= ? AND read_at < ?"
         + " ORDER BY read_at DESC LIMIT ?) r"
         + " LEFT JOIN reading_value v ON v.meter_id = r.meter_id AND v.read_at = r.read_at"
@@ -188,7 +190,7 @@ public final class ReadingStore implements AutoCloseable {
           Reading reading = byTime.computeIfAbsent(at, t -> {
             try {
               return new Reading(meterId, t, rs.getString("kind"), rs.getString("relay"), rs.getDouble("latency_ms"),
-                  path(rs), new ArrayList<>());
+                  path(rs), new ArrayList<>(), rs.getString("source"));
             } catch (SQLException e) {
               throw new IllegalStateException(e);
             }

@@ -14,8 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 
 /**
- * The agent's small persistent state (relay, consumer message, clock offset and whether it changed since the last capture, simulated
- * energy register) in a
+ * The agent's small persistent state (relay, consumer message, clock offset and whether it changed since the last capture, push
+ * settings, simulated energy register) in a
  * properties file replaced atomically on every change, so a restart or crash never loses a switch.
  */
 public final class AgentState {
@@ -63,6 +63,19 @@ public final class AgentState {
 
   public synchronized void profileClockAdjusted(boolean adjusted) {
     p.setProperty("profile.clock.adjusted", Boolean.toString(adjusted));
+    save();
+  }
+
+  /** Where and how often the meter pushes, as a client (or the command line) last set it. */
+  public synchronized org.s3mp.dlms.server.PushSettings pushSettings() {
+    return new org.s3mp.dlms.server.PushSettings(p.getProperty("push.registers.destination", ""),
+        Long.parseLong(p.getProperty("push.registers.period.s", "0")), p.getProperty("push.events.destination", ""));
+  }
+
+  public synchronized void pushSettings(org.s3mp.dlms.server.PushSettings push) {
+    p.setProperty("push.registers.destination", push.registersDestination());
+    p.setProperty("push.registers.period.s", Long.toString(push.periodSeconds()));
+    p.setProperty("push.events.destination", push.eventsDestination());
     save();
   }
 

@@ -41,6 +41,8 @@ final class TcpServerEndpoint implements ServerEndpoint {
   private final PduHandler handler;
   private final MeterUrl localUrl;
   private final Duration preAssociationTimeout;
+  private final int maxConnections;
+  private final int maxConnectionsPerAddress;
   private final Map<TcpPeer, Socket> connections = new ConcurrentHashMap<>();
   private final AtomicLong connectionIds = new AtomicLong();
   private volatile boolean closed;
@@ -57,8 +59,11 @@ final class TcpServerEndpoint implements ServerEndpoint {
     }
   }
 
-  private TcpServerEndpoint(ServerSocket server, PduHandler handler, Duration preAssociationTimeout) {
+  private TcpServerEndpoint(ServerSocket server, PduHandler handler, Duration preAssociationTimeout,
+      int maxConnections, int maxConnectionsPerAddress) {
     this.server = server;
+    this.maxConnections = maxConnections;
+    this.maxConnectionsPerAddress = maxConnectionsPerAddress;
     this.handler = handler;
     this.preAssociationTimeout = preAssociationTimeout;
     InetSocketAddress local = (InetSocketAddress) server.getLocalSocketAddress();
@@ -68,6 +73,15 @@ final class TcpServerEndpoint implements ServerEndpoint {
 
   static TcpServerEndpoint start(InetSocketAddress address, PduHandler handler, Duration preAssociationTimeout)
       throws IOException {
+    return start(address, handler, preAssociationTimeout, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS);
+  }
+
+  /** A listener with its own connection limits (a push listener takes a connection per meter). */
+  static TcpServerEndpoint start(InetSocketAddress address, PduHandler handler, Duration preAssociationTimeout,
+      int maxConnections, int maxConnectionsPerAddress) throws IOException {
+    if (maxConnections < 1 || maxConnectionsPerAddress < 1) {
+      throw new IllegalArgumentException("connection limits must be at least 1");
+    }
     if (preAssociationTimeout.isNegative() || preAssociationTimeout.isZero()) {
       throw new IllegalArgumentException("pre-association timeout must be positive: " + preAssociationTimeout);
     }
@@ -80,7 +94,8 @@ final class TcpServerEndpoint implements ServerEndpoint {
       throw new IOException("cannot listen on tcp://" + address.getHostString() + ":" + address.getPort() + ": "
           + e.getMessage(), e);
     }
-    TcpServerEndpoint ep = new TcpServerEndpoint(ss, handler, preAssociationTimeout);
+    TcpServerEndpoint ep = new TcpServerEndpoint(ss, handler, preAssociationTimeout, maxConnections,
+        maxConnectionsPerAddress);
     Thread t = new Thread(ep::acceptLoop, "dlms-tcp-accept-" + ep.localUrl.address());
     t.setDaemon(true);
     t.start();
@@ -103,16 +118,16 @@ final class TcpServerEndpoint implements ServerEndpoint {
         }
         continue;
       }
-      if (connections.size() >= MAX_CONNECTIONS) {
-        log.warn("refusing connection from {}: {} connections open", s.getRemoteSocketAddress(), MAX_CONNECTIONS);
+      if (connections.size() >= maxConnections) {
+        log.warn("refusing connection from {}: {} connections open", s.getRemoteSocketAddress(), maxConnections);
         closeQuietly(s);
         continue;
       }
       InetAddress from = s.getInetAddress();
       long fromSameAddress = connections.keySet().stream().filter(p -> p.remote().getAddress().equals(from)).count();
-      if (fromSameAddress >= MAX_CONNECTIONS_PER_ADDRESS) {
+      if (fromSameAddress >= maxConnectionsPerAddress) {
         log.warn("refusing connection from {}: {} connections open from that address", s.getRemoteSocketAddress(),
-            MAX_CONNECTIONS_PER_ADDRESS);
+            maxConnectionsPerAddress);
         closeQuietly(s);
         continue;
       }

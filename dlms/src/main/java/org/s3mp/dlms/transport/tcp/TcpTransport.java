@@ -20,6 +20,10 @@ public final class TcpTransport implements TransportProvider {
    * 10).
    */
   public static final String PRE_ASSOCIATION_TIMEOUT = "tcp.pre-association-timeout";
+  /** Listener option: connections open at once (default 32, enough for a meter's clients). */
+  public static final String MAX_CONNECTIONS = "tcp.max-connections";
+  /** Listener option: connections open at once from one IP address (default 4). */
+  public static final String MAX_CONNECTIONS_PER_ADDRESS = "tcp.max-connections-per-address";
 
   @Override
   public String scheme() {
@@ -65,7 +69,21 @@ public final class TcpTransport implements TransportProvider {
         throw new IllegalArgumentException("pre-association timeout is not a number of seconds: " + t);
       }
     }
-    return TcpServerEndpoint.start(address(url), handler, timeout);
+    return TcpServerEndpoint.start(address(url), handler, timeout,
+        limit(options, MAX_CONNECTIONS, TcpServerEndpoint.MAX_CONNECTIONS),
+        limit(options, MAX_CONNECTIONS_PER_ADDRESS, TcpServerEndpoint.MAX_CONNECTIONS_PER_ADDRESS));
+  }
+
+  private static int limit(LinkOptions options, String name, int fallback) {
+    String v = options.parameter(name);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(v.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " is not a number: " + v);
+    }
   }
 
   private static InetSocketAddress address(MeterUrl url) {
