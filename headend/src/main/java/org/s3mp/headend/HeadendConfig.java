@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.s3mp.headend.fleet.MeterInput;
+import org.s3mp.headend.polling.ClockSettings;
 import org.s3mp.headend.polling.PollingSettings;
 
 /**
@@ -18,7 +19,12 @@ import org.s3mp.headend.polling.PollingSettings;
  * section is optional; {@link #withDefaults()} fills in what is missing.
  */
 public record HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters,
-    Scion scion, String keysDirectory, Integer tokenLifetimeHours) {
+    Scion scion, String keysDirectory, Integer tokenLifetimeHours, Clock clock) {
+
+  public HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters,
+      Scion scion, String keysDirectory, Integer tokenLifetimeHours) {
+    this(http, database, polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours, null);
+  }
 
   /** A configuration without SCION settings (the SCION daemon then comes from SCION_DAEMON_ADDRESS). */
   public HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters) {
@@ -60,6 +66,13 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
   public record Database(String url, String user, String password) {}
 
   public record Polling(Integer retries, Integer timeoutMillis, Integer profileIntervalSeconds, Integer profileBackfillHours) {}
+
+  /**
+   * Clock checks: every meter's clock is read on each new association and every {@code checkIntervalSeconds}
+   * (default 900); when it is off by more than {@code maxDriftSeconds} (default 10) and {@code autoSet} (default
+   * true), the head-end sets it to its own time (audited).
+   */
+  public record Clock(Integer checkIntervalSeconds, Double maxDriftSeconds, Boolean autoSet) {}
 
   /** A token given in the config file, as the SHA-256 hex of its secret (never the secret itself). */
   public record Token(String name, String role, String sha256) {}
@@ -129,24 +142,27 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     if (lifetime < 1) {
       throw new IllegalArgumentException("tokenLifetimeHours: at least 1, got " + lifetime);
     }
+    Clock cl = clock == null ? new Clock(null, null, null) : clock;
+    cl = new Clock(cl.checkIntervalSeconds() == null ? 900 : cl.checkIntervalSeconds(),
+        cl.maxDriftSeconds() == null ? 10.0 : cl.maxDriftSeconds(), cl.autoSet() == null || cl.autoSet());
     return new HeadendConfig(h, d, p, tokens == null ? List.of() : tokens, meters == null ? List.of() : meters, sc,
-        keys, lifetime);
+        keys, lifetime, cl);
   }
 
   public HeadendConfig withBind(String bind) {
     return new HeadendConfig(new Http(bind, http.tls(), http.liveHeartbeatSeconds(), http.maxLiveStreamsPerToken()),
         database, polling, tokens, meters, scion, keysDirectory,
-        tokenLifetimeHours);
+        tokenLifetimeHours, clock);
   }
 
   public HeadendConfig withDatabase(String url) {
     return new HeadendConfig(http, new Database(url, database.user(), database.password()), polling, tokens, meters,
-        scion, keysDirectory, tokenLifetimeHours);
+        scion, keysDirectory, tokenLifetimeHours, clock);
   }
 
   /** The directory meter keys files must be in (see {@link org.s3mp.headend.fleet.KeysDirectory}). */
   public HeadendConfig withKeysDirectory(String dir) {
-    return new HeadendConfig(http, database, polling, tokens, meters, scion, dir, tokenLifetimeHours);
+    return new HeadendConfig(http, database, polling, tokens, meters, scion, dir, tokenLifetimeHours, clock);
   }
 
   public PollingSettings pollingSettings() {
@@ -157,6 +173,24 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     }
     return new PollingSettings(polling.retries(), Duration.ofSeconds(polling.profileIntervalSeconds()),
         Duration.ofHours(polling.profileBackfillHours()));
+  }
+
+  /** The clock section, checked (after {@link #withDefaults()}). */
+  public ClockSettings clockSettings() {
+    if (clock.checkIntervalSeconds() < 1) {
+      throw new IllegalArgumentException("clock.checkIntervalSeconds: at least 1, got " + clock.checkIntervalSeconds());
+    }
+    if (!(clock.maxDriftSeconds() > 0)) {
+      throw new IllegalArgumentException("clock.maxDriftSeconds: more than 0, got " + clock.maxDriftSeconds());
+    }
+    return new ClockSettings(Duration.ofSeconds(clock.checkIntervalSeconds()),
+        Duration.ofNanos(Math.round(clock.maxDriftSeconds() * 1e9)), clock.autoSet());
+  }
+
+  /** A copy with another clock section (defaults filled in). */
+  public HeadendConfig withClock(Clock c) {
+    return new HeadendConfig(http, database, polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours, c)
+        .withDefaults();
   }
 
   /** HOST and PORT of {@code http.bind}. */
@@ -241,7 +275,8 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     if (d != null && d.url() != null && !d.url().startsWith("jdbc:")) {
       d = new Database(resolve(dir, d.url()), d.user(), d.password());
     }
-    return new HeadendConfig(h, d, polling, tokens, resolved, scion, resolve(dir, keysDirectory), tokenLifetimeHours);
+    return new HeadendConfig(h, d, polling, tokens, resolved, scion, resolve(dir, keysDirectory), tokenLifetimeHours,
+        clock);
   }
 
   private static String resolve(Path dir, String path) {
