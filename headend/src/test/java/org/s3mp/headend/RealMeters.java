@@ -42,10 +42,17 @@ public final class RealMeters {
   /** Starts one simulated meter; {@code port} 0 picks a free one. */
   public static Meter start(Path dir, String name, Path keys, int capturePeriodSeconds, long seed, int port)
       throws IOException {
+    return start(dir, name, keys, capturePeriodSeconds, seed, port, List.of());
+  }
+
+  /** Starts one simulated meter with more agent options (e.g. {@code --clock-offset 120}). */
+  public static Meter start(Path dir, String name, Path keys, int capturePeriodSeconds, long seed, int port,
+      List<String> moreArgs) throws IOException {
     Path data = dir.resolve(name + "-data");
     List<String> args = new ArrayList<>(List.of("--simulated", "--seed", Long.toString(seed), "--data", data.toString(),
         "--keys", keys.toString(), "--listen", "tcp://127.0.0.1:" + port,
         "--capture-period", Integer.toString(capturePeriodSeconds)));
+    args.addAll(moreArgs);
     ChildProcess p = ChildProcess.java("meter-" + name, dir.resolve(name + ".log"), List.of("-Xmx64m"),
         "org.s3mp.meter.MeterAgentMain", args);
     try {
