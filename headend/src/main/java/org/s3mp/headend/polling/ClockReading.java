@@ -31,7 +31,7 @@ public record ClockReading(Instant meterTime, Instant headendTime, Duration roun
   }
 
   /** The head-end's time now plus the one-way delay of a request, for a SET that should arrive on time. */
-  Instant targetForSet() {
+  public Instant targetForSet() {
     return Instant.now().plus(roundTrip.dividedBy(2));
   }
 }
