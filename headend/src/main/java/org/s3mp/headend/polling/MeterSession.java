@@ -101,7 +101,7 @@ final class MeterSession {
           TimeUnit.MILLISECONDS);
     }
     long clockPeriod = clockSettings.checkInterval().toMillis();
-    thread.scheduleWithFixedDelay(this::checkClockQuietly, clockPeriod, clockPeriod, TimeUnit.MILLISECONDS);
+    thread.scheduleWithFixedDelay(this::checkClockQuietly, jitter(clockPeriod), clockPeriod, TimeUnit.MILLISECONDS);
     // registered here, not in the constructor: a replaced session's gauge is removed before (same name and tags)
     driftGauge = Gauge.builder("headend.meter.clock.drift", clock, c -> {
           Double d = c.driftSeconds();
