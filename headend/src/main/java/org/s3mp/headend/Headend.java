@@ -89,7 +89,9 @@ public final class Headend implements AutoCloseable {
       Gauge.builder("headend.readings.backlog", store, ReadingStore::backlog)
           .description("readings waiting to be committed").register(metrics);
       ProfileStore profiles = new ProfileStore(db);
-      poller = new FleetPoller(connector, readings, profiles, registry, config.pollingSettings(), metrics);
+      AuditLog audit = new AuditLog(db);
+      poller = new FleetPoller(connector, readings, profiles, registry, config.pollingSettings(),
+          config.clockSettings(), audit, metrics);
       TokenStore tokens = new TokenStore(db, configuredTokens(config),
           java.time.Duration.ofHours(config.tokenLifetimeHours()));
       // sessions first: once the port is open, every configured meter can be asked for
@@ -105,7 +107,7 @@ public final class Headend implements AutoCloseable {
         }
       }
       ApiServer api = ApiServer.start(
-          new ApiServer.Services(registry, poller, readings, profiles, new AuditLog(db), tokens, live, metrics, keys,
+          new ApiServer.Services(registry, poller, readings, profiles, audit, tokens, live, metrics, keys,
               pushes),
           config.http(), config.bindHost(), config.bindPort());
       Headend headend = new Headend(db, readings, live, poller, api, config.http().tls() != null, config.bindHost());

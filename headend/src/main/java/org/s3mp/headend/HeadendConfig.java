@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.s3mp.headend.fleet.MeterInput;
+import org.s3mp.headend.polling.ClockSettings;
 import org.s3mp.headend.polling.PollingSettings;
 
 /**
@@ -18,11 +19,11 @@ import org.s3mp.headend.polling.PollingSettings;
  * section is optional; {@link #withDefaults()} fills in what is missing.
  */
 public record HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters,
-    Scion scion, String keysDirectory, Integer tokenLifetimeHours, Push push) {
+    Scion scion, String keysDirectory, Integer tokenLifetimeHours, Push push, Clock clock) {
 
   public HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters,
       Scion scion, String keysDirectory, Integer tokenLifetimeHours) {
-    this(http, database, polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours, null);
+    this(http, database, polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours, null, null);
   }
 
   /**
@@ -34,7 +35,7 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
   /** The same configuration with the push listener on {@code url} (null: none). */
   public HeadendConfig withPushListen(String url) {
     return new HeadendConfig(http, database, polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours,
-        url == null ? null : new Push(url, push == null ? null : push.maxConnections()));
+        url == null ? null : new Push(url, push == null ? null : push.maxConnections()), clock);
   }
 
   /** A configuration without SCION settings (the SCION daemon then comes from SCION_DAEMON_ADDRESS). */
@@ -77,6 +78,13 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
   public record Database(String url, String user, String password) {}
 
   public record Polling(Integer retries, Integer timeoutMillis, Integer profileIntervalSeconds, Integer profileBackfillHours) {}
+
+  /**
+   * Clock checks: every meter's clock is read on each new association and every {@code checkIntervalSeconds}
+   * (default 900); when it is off by more than {@code maxDriftSeconds} (default 10) and {@code autoSet} (default
+   * true), the head-end sets it to its own time (audited).
+   */
+  public record Clock(Integer checkIntervalSeconds, Double maxDriftSeconds, Boolean autoSet) {}
 
   /** A token given in the config file, as the SHA-256 hex of its secret (never the secret itself). */
   public record Token(String name, String role, String sha256) {}
@@ -162,24 +170,27 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
         throw new IllegalArgumentException("push.listen: " + e.getMessage(), e);
       }
     }
+    Clock cl = clock == null ? new Clock(null, null, null) : clock;
+    cl = new Clock(cl.checkIntervalSeconds() == null ? 900 : cl.checkIntervalSeconds(),
+        cl.maxDriftSeconds() == null ? 10.0 : cl.maxDriftSeconds(), cl.autoSet() == null || cl.autoSet());
     return new HeadendConfig(h, d, p, tokens == null ? List.of() : tokens, meters == null ? List.of() : meters, sc,
-        keys, lifetime, pu);
+        keys, lifetime, pu, cl);
   }
 
   public HeadendConfig withBind(String bind) {
     return new HeadendConfig(new Http(bind, http.tls(), http.liveHeartbeatSeconds(), http.maxLiveStreamsPerToken()),
         database, polling, tokens, meters, scion, keysDirectory,
-        tokenLifetimeHours, push);
+        tokenLifetimeHours, push, clock);
   }
 
   public HeadendConfig withDatabase(String url) {
     return new HeadendConfig(http, new Database(url, database.user(), database.password()), polling, tokens, meters,
-        scion, keysDirectory, tokenLifetimeHours, push);
+        scion, keysDirectory, tokenLifetimeHours, push, clock);
   }
 
   /** The directory meter keys files must be in (see {@link org.s3mp.headend.fleet.KeysDirectory}). */
   public HeadendConfig withKeysDirectory(String dir) {
-    return new HeadendConfig(http, database, polling, tokens, meters, scion, dir, tokenLifetimeHours, push);
+    return new HeadendConfig(http, database, polling, tokens, meters, scion, dir, tokenLifetimeHours, push, clock);
   }
 
   public PollingSettings pollingSettings() {
@@ -190,6 +201,24 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     }
     return new PollingSettings(polling.retries(), Duration.ofSeconds(polling.profileIntervalSeconds()),
         Duration.ofHours(polling.profileBackfillHours()));
+  }
+
+  /** The clock section, checked (after {@link #withDefaults()}). */
+  public ClockSettings clockSettings() {
+    if (clock.checkIntervalSeconds() < 1) {
+      throw new IllegalArgumentException("clock.checkIntervalSeconds: at least 1, got " + clock.checkIntervalSeconds());
+    }
+    if (!(clock.maxDriftSeconds() > 0)) {
+      throw new IllegalArgumentException("clock.maxDriftSeconds: more than 0, got " + clock.maxDriftSeconds());
+    }
+    return new ClockSettings(Duration.ofSeconds(clock.checkIntervalSeconds()),
+        Duration.ofNanos(Math.round(clock.maxDriftSeconds() * 1e9)), clock.autoSet());
+  }
+
+  /** A copy with another clock section (defaults filled in). */
+  public HeadendConfig withClock(Clock c) {
+    return new HeadendConfig(http, database, polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours, push, c)
+        .withDefaults();
   }
 
   /** HOST and PORT of {@code http.bind}. */
@@ -275,7 +304,7 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
       d = new Database(resolve(dir, d.url()), d.user(), d.password());
     }
     return new HeadendConfig(h, d, polling, tokens, resolved, scion, resolve(dir, keysDirectory), tokenLifetimeHours,
-        push);
+        push, clock);
   }
 
   private static String resolve(Path dir, String path) {

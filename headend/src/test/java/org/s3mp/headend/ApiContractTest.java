@@ -147,6 +147,9 @@ class ApiContractTest {
         {"GET", "/api/meters/{id}/profile", "/api/meters/m1/profile", VIEWER, null},
         {"POST", "/api/meters/{id}/message", "/api/meters/m1/message", OPERATOR, "{\"text\":\"Schema\"}"},
         {"POST", "/api/meters/{id}/reconnect", "/api/meters/m1/reconnect", OPERATOR, null},
+        {"GET", "/api/meters/{id}/clock", "/api/meters/m1/clock", VIEWER, null},
+        {"POST", "/api/meters/{id}/clock", "/api/meters/m1/clock", OPERATOR, null},
+        {"POST", "/api/meters/{id}/clock", "/api/meters/m1/clock", VIEWER, null},
         {"GET", "/api/audit", "/api/audit?limit=5", VIEWER, null},
         {"POST", "/api/meters/{id}/push", "/api/meters/m1/push", OPERATOR,
             "{\"destination\":\"tcp://127.0.0.1:4069\",\"periodSeconds\":60}"},
@@ -184,17 +187,20 @@ class ApiContractTest {
 
   @Test
   void viewersCannotChangeAnything() {
+    int clockSets = meters.meter("m1").clockSets.get();
     for (String[] call : new String[][] {
         {"POST", "/api/meters", "{\"id\":\"x\",\"url\":\"tcp://127.0.0.1:1\",\"keysFile\":\"k\"}"},
         {"DELETE", "/api/meters/m1", null},
         {"POST", "/api/meters/m1/disconnect", null},
         {"POST", "/api/meters/m1/reconnect", null},
-        {"POST", "/api/meters/m1/message", "{\"text\":\"hi\"}"}}) {
+        {"POST", "/api/meters/m1/message", "{\"text\":\"hi\"}"},
+        {"POST", "/api/meters/m1/clock", null}}) {
       Http.Response r = http.send(call[0], call[1], VIEWER, call[2]);
       assertThat(r.status()).as(call[0] + " " + call[1]).isEqualTo(403);
       assertThat(r.json().get("error").asText()).contains("operator");
     }
     assertThat(meters.meter("m1").relayConnected).isTrue();
+    assertThat(meters.meter("m1").clockSets).hasValue(clockSets);
     assertThat(http.get("/api/meters/m1", VIEWER).status()).isEqualTo(200);
   }
 
@@ -222,6 +228,9 @@ class ApiContractTest {
       Http.Response r = http.get("/api/meters/m1/readings?" + query, VIEWER);
       assertThat(r.status()).as(query).isEqualTo(400);
     }
+    Http.Response clockBody = http.post("/api/meters/m1/clock", OPERATOR, "{\"time\":\"2026-01-01T00:00:00Z\"}");
+    assertThat(clockBody.status()).isEqualTo(400);
+    assertThat(clockBody.json().get("error").asText()).contains("head-end's time");
     assertThat(http.get("/api/audit?limit=-5", VIEWER).status()).isEqualTo(400);
     assertThat(http.get("/api/meters/m9", VIEWER).status()).isEqualTo(404);
     assertThat(http.post("/api/meters/nope/read", VIEWER, null).status()).isEqualTo(404);
@@ -373,6 +382,53 @@ class ApiContractTest {
   }
 
   @Test
+  void theClockIsReadOnDemandAndSetByOperatorsWithAnAuditEntry() {
+    FakeMeters.Fake m1 = meters.meter("m1");
+    m1.clockOffset = Duration.ofSeconds(-4); // within clock.maxDriftSeconds (10): the head-end leaves it
+    try {
+      Http.Response read = http.get("/api/meters/m1/clock", VIEWER);
+      assertThat(read.status()).as(read.body()).isEqualTo(200);
+      assertThat(read.json().get("driftSeconds").asDouble()).isBetween(-5.0, -3.0);
+      java.time.Instant meterTime = java.time.Instant.parse(read.json().get("meterTime").asText());
+      java.time.Instant headendTime = java.time.Instant.parse(read.json().get("headendTime").asText());
+      assertThat(Duration.between(headendTime, meterTime).toMillis() / 1000.0)
+          .isCloseTo(read.json().get("driftSeconds").asDouble(), org.assertj.core.api.Assertions.within(0.001));
+      JsonNode meter = http.get("/api/meters/m1", VIEWER).json();
+      assertThat(meter.get("clockDriftSeconds").asDouble()).isEqualTo(read.json().get("driftSeconds").asDouble());
+      assertThat(meter.get("clockCheckedAt").isNull()).isFalse();
+      JsonNode item = http.get("/api/fleet?q=m1", VIEWER).json().get("items").get(0);
+      assertThat(item.get("clockDriftSeconds").asDouble()).isEqualTo(meter.get("clockDriftSeconds").asDouble());
+
+      int setsBefore = m1.clockSets.get();
+      Http.Response set = http.post("/api/meters/m1/clock", OPERATOR, null);
+      assertThat(set.status()).as(set.body()).isEqualTo(200);
+      assertThat(set.json().get("confirmed").asBoolean()).isTrue();
+      assertThat(set.json().get("driftBeforeSeconds").asDouble()).isBetween(-5.0, -3.0);
+      assertThat(set.json().get("driftSeconds").asDouble()).isBetween(-1.0, 1.0);
+      assertThat(m1.clockSets.get()).isEqualTo(setsBefore + 1);
+      long auditId = set.json().get("auditId").asLong();
+      assertThat(http.get("/api/audit?limit=20", VIEWER).json()).anySatisfy(e -> {
+        assertThat(e.get("id").asLong()).isEqualTo(auditId);
+        assertThat(e.get("actor").asText()).isEqualTo("olga");
+        assertThat(e.get("action").asText()).isEqualTo("clock-set");
+        assertThat(e.get("result").asText()).isEqualTo("ok");
+        assertThat(e.get("detail").asText()).startsWith("drift before -4.");
+      });
+
+      m1.clockStuck = true;
+      m1.clockOffset = Duration.ofSeconds(60);
+      Http.Response stuck = http.post("/api/meters/m1/clock", OPERATOR, null);
+      assertThat(stuck.status()).as(stuck.body()).isEqualTo(502);
+      assertThat(stuck.json().get("confirmed").asBoolean()).isFalse();
+      assertThat(http.get("/api/audit?limit=1", VIEWER).json().get(0).get("result").asText()).isEqualTo("failed");
+      assertThat(http.get("/api/meters/nope/clock", VIEWER).status()).isEqualTo(404);
+    } finally {
+      m1.clockStuck = false;
+      m1.clockOffset = Duration.ZERO;
+    }
+  }
+
+  @Test
   void liveStreamDeliversContinuousReadings() throws Exception {
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     HttpRequest req = HttpRequest.newBuilder(http.base().resolve("/api/meters/m1/live"))
@@ -421,7 +477,8 @@ class ApiContractTest {
     http.post("/api/meters/m1/read", VIEWER, null);
     Http.Response r = http.get("/metrics", VIEWER);
     assertThat(r.status()).isEqualTo(200);
-    assertThat(r.body()).contains("headend_read_latency_seconds", "headend_meters ", "jvm_memory_used_bytes");
+    assertThat(r.body()).contains("headend_read_latency_seconds", "headend_meters ", "jvm_memory_used_bytes",
+        "headend_meter_clock_drift_seconds{meter=\"m1\"}");
     assertThat(http.get("/metrics", null).status()).isEqualTo(401);
   }
 

@@ -176,6 +176,11 @@ class DashboardBrowserIT {
     browser.findElement(By.id("fleet-search")).clear();
     browser.findElement(By.id("fleet-search")).sendKeys("m1");
     wait.until(d -> rowIds().equals(List.of("m1")));
+    // m1 is not polled: a read opens its association, which checks its clock; the drift column shows it (one
+    // script run: the table is redrawn every few seconds)
+    assertThat(http.post("/api/meters/m1/read", OPERATOR, null).status()).isEqualTo(200);
+    wait.until(d -> String.valueOf(((JavascriptExecutor) d).executeScript("const td = document.querySelector("
+        + "'#meters tbody tr td:nth-child(7)'); return td ? td.textContent : null")).matches("[+-][0-9]+\\.[0-9] s"));
   }
 
   /** The ids in the table, read in one script run (the table is redrawn every few seconds). */

@@ -29,6 +29,11 @@ public final class FakeMeters implements MeterConnector {
     public volatile CountDownLatch blockReads; // non-null: reads wait on it
     /** The network path its reads report (null: not path-aware). */
     public volatile org.s3mp.headend.fleet.NetworkPath path;
+    /** How far the fake meter's clock is ahead of the head-end's (negative: behind). */
+    public volatile java.time.Duration clockOffset = java.time.Duration.ZERO;
+    /** A meter that accepts a clock SET but keeps its old time. */
+    public volatile boolean clockStuck;
+    public final AtomicInteger clockSets = new AtomicInteger();
     public final AtomicInteger opens = new AtomicInteger();
     public final AtomicInteger reads = new AtomicInteger();
     public final List<ProfileEntry> profile = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -122,6 +127,21 @@ public final class FakeMeters implements MeterConnector {
           f.push = new org.s3mp.dlms.server.PushSettings(destination, periodSeconds, destination);
         }
         return f.push;
+      }
+
+      @Override
+      public Instant readClock() throws IOException {
+        check();
+        return Instant.now().plus(f.clockOffset);
+      }
+
+      @Override
+      public void setClock(Instant time) throws IOException {
+        check();
+        f.clockSets.incrementAndGet();
+        if (!f.clockStuck) {
+          f.clockOffset = java.time.Duration.between(Instant.now(), time);
+        }
       }
 
       @Override

@@ -14,6 +14,8 @@ import org.s3mp.headend.fleet.FleetRegistry;
 import org.s3mp.headend.fleet.MeterInput;
 import org.s3mp.headend.fleet.MeterSpec;
 import org.s3mp.headend.polling.DlmsMeterConnector;
+import org.s3mp.headend.commands.AuditLog;
+import org.s3mp.headend.polling.ClockSettings;
 import org.s3mp.headend.polling.FleetPoller;
 import org.s3mp.headend.polling.PollingSettings;
 import org.s3mp.headend.storage.Database;
@@ -65,7 +67,8 @@ public final class FleetBench {
         }
         Instant t0 = Instant.now();
         try (FleetPoller poller = new FleetPoller(new DlmsMeterConnector(Duration.ofSeconds(10)), readings,
-            new ProfileStore(db), registry, PollingSettings.defaults(), new SimpleMeterRegistry())) {
+            new ProfileStore(db), registry, PollingSettings.defaults(), ClockSettings.defaults(), new AuditLog(db),
+            new SimpleMeterRegistry())) {
           poller.start();
           if (interval == 1) {
             for (MeterSpec spec : registry.all()) {

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.headend.auth.TokenStore;
 import org.s3mp.headend.fleet.MeterSpec;
+import org.s3mp.headend.polling.ClockSettings;
 
 class HeadendConfigTest {
 
@@ -32,6 +34,7 @@ class HeadendConfigTest {
     assertThat(c.pollingSettings().retries()).isEqualTo(1);
     assertThat(c.polling().timeoutMillis()).isEqualTo(5000);
     assertThat(c.pollingSettings().profileInterval().toSeconds()).isEqualTo(900);
+    assertThat(c.clockSettings()).isEqualTo(new ClockSettings(Duration.ofSeconds(900), Duration.ofSeconds(10), true));
     assertThat(c.tokens()).singleElement().satisfies(t -> {
       assertThat(t.role()).isEqualTo("operator");
       assertThat(t.sha256()).isEqualTo(TokenStore.sha256("example-operator-token"));
@@ -62,6 +65,25 @@ class HeadendConfigTest {
     assertThat(c.http().tls()).isNull();
     assertThat(c.database().url()).endsWith(Path.of("run", "headend", "headend").toString());
     assertThat(c.meters()).isEmpty();
+    assertThat(c.clockSettings()).isEqualTo(ClockSettings.defaults());
+    assertThat(ClockSettings.defaults()).isEqualTo(new ClockSettings(Duration.ofSeconds(900), Duration.ofSeconds(10), true));
+  }
+
+  @Test
+  void theClockSectionIsReadAndChecked() throws Exception {
+    Path file = dir.resolve("clock.yaml");
+    Files.writeString(file, "clock:\n  checkIntervalSeconds: 60\n  maxDriftSeconds: 2.5\n  autoSet: false\n");
+    assertThat(HeadendConfig.load(file).clockSettings())
+        .isEqualTo(new ClockSettings(Duration.ofSeconds(60), Duration.ofMillis(2500), false));
+    Files.writeString(file, "clock:\n  maxDriftSeconds: 0\n");
+    assertThatThrownBy(() -> HeadendConfig.load(file).clockSettings())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("clock.maxDriftSeconds");
+    Files.writeString(file, "clock:\n  checkIntervalSeconds: 0\n");
+    assertThatThrownBy(() -> HeadendConfig.load(file).clockSettings())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("clock.checkIntervalSeconds");
+    Files.writeString(file, "clock:\n  maxDrift: 5\n");
+    assertThatThrownBy(() -> HeadendConfig.load(file))
+        .hasMessageContaining("unknown key 'maxDrift'").hasMessageContaining("maxDriftSeconds");
   }
 
   @Test

@@ -52,6 +52,8 @@ import org.s3mp.headend.fleet.FleetRegistry;
 import org.s3mp.headend.fleet.MeterInput;
 import org.s3mp.headend.fleet.MeterSpec;
 import org.s3mp.headend.live.LiveFeed;
+import org.s3mp.headend.polling.ClockReading;
+import org.s3mp.headend.polling.ClockSet;
 import org.s3mp.headend.polling.FleetPoller;
 import org.s3mp.headend.polling.MeterStatus;
 import org.s3mp.headend.polling.MeterUnavailableException;
@@ -207,6 +209,9 @@ public final class ApiServer implements AutoCloseable {
     }, Role.VIEWER);
     app.post("/api/meters/{id}/disconnect", ctx -> command(ctx, "disconnect", null), Role.OPERATOR);
     app.post("/api/meters/{id}/reconnect", ctx -> command(ctx, "reconnect", null), Role.OPERATOR);
+    app.get("/api/meters/{id}/clock", ctx -> ctx.json(clockJson(await(s.poller().readClock(meterId(ctx))))),
+        Role.VIEWER);
+    app.post("/api/meters/{id}/clock", this::setClock, Role.OPERATOR);
     app.post("/api/meters/{id}/message", ctx -> {
       Map<String, Object> body = body(ctx);
       Object text = body.get("text");
@@ -467,6 +472,43 @@ public final class ApiServer implements AutoCloseable {
     return json;
   }
 
+  /** Sets the meter's clock to the head-end's time, audited like the other commands (with the drift before). */
+  private void setClock(Context ctx) throws Exception {
+    String id = meterId(ctx);
+    if (!ctx.body().isBlank()) {
+      Map<String, Object> body = body(ctx);
+      if (!body.isEmpty()) {
+        throw new IllegalArgumentException("no body expected: the clock is set to the head-end's time");
+      }
+    }
+    long auditId = s.audit().begin(actor(ctx), "clock-set", id, null);
+    ClockSet set;
+    try {
+      set = await(s.poller().setClock(id));
+    } catch (Exception e) {
+      s.audit().finish(auditId, false, e.getMessage());
+      throw e;
+    }
+    s.audit().finish(auditId, set.confirmed(), String.format(java.util.Locale.ROOT,
+        "drift before %+.3f s, after %+.3f s", set.before().driftSeconds(), set.after().driftSeconds()));
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("meterId", id);
+    json.put("action", "clock-set");
+    json.put("confirmed", set.confirmed());
+    json.put("driftBeforeSeconds", set.before().driftSeconds());
+    json.putAll(clockJson(set.after()));
+    json.put("auditId", auditId);
+    ctx.status(set.confirmed() ? 200 : 502).json(json);
+  }
+
+  private static Map<String, Object> clockJson(ClockReading r) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("meterTime", r.meterTime());
+    json.put("headendTime", r.headendTime());
+    json.put("driftSeconds", r.driftSeconds());
+    return json;
+  }
+
   /** The meter's registers as the dashboard shows them: OBIS code, name, unit symbol and the wire's scaler. */
   private static final List<Map<String, Object>> OBIS = org.s3mp.dlms.MeterObjects.REGISTERS.stream()
       .map(r -> Map.<String, Object>of("obis", r.obis().toString(), "name", r.name(), "unit", r.unit().symbol(),
@@ -601,6 +643,8 @@ public final class ApiServer implements AutoCloseable {
     json.put("lastReadingAt", m.lastReadingAt());
     json.put("lastError", m.lastError());
     json.put("path", m.path());
+    json.put("clockDriftSeconds", m.clockDriftSeconds());
+    json.put("clockCheckedAt", m.clockCheckedAt());
     json.put("state", m.state(now).apiName());
     return json;
   }

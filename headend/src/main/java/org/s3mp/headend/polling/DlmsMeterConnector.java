@@ -119,6 +119,16 @@ public final class DlmsMeterConnector implements MeterConnector {
     }
 
     @Override
+    public Instant readClock() throws IOException {
+      return client.readClock();
+    }
+
+    @Override
+    public void setClock(Instant time) throws IOException {
+      client.setClock(time);
+    }
+
+    @Override
     public void close() {
       client.close();
     }

@@ -9,6 +9,7 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.s3mp.headend.commands.AuditLog;
 import org.s3mp.headend.fleet.FleetRegistry;
 import org.s3mp.headend.fleet.MeterSpec;
 import org.s3mp.headend.fleet.Reading;
@@ -23,13 +24,17 @@ public final class FleetPoller implements AutoCloseable {
   private final ProfileStore profiles;
   private final FleetRegistry registry;
   private final PollingSettings settings;
+  private final ClockSettings clockSettings;
+  private final AuditLog audit;
   private final MeterRegistry metrics;
   private final Map<String, MeterSession> sessions = new ConcurrentHashMap<>();
   /** Association set-ups in progress at once (each is a few DLMS exchanges with key derivation on both ends). */
   private final java.util.concurrent.Semaphore associationSlots = new java.util.concurrent.Semaphore(16);
 
   public FleetPoller(MeterConnector connector, ReadingStore readings, ProfileStore profiles, FleetRegistry registry,
-      PollingSettings settings, MeterRegistry metrics) {
+      PollingSettings settings, ClockSettings clockSettings, AuditLog audit, MeterRegistry metrics) {
+    this.clockSettings = clockSettings;
+    this.audit = audit;
     this.connector = connector;
     this.readings = readings;
     this.profiles = profiles;
@@ -98,6 +103,18 @@ public final class FleetPoller implements AutoCloseable {
     return session(id).collectProfileNow();
   }
 
+  /** Reads the meter's clock now; the drift is recorded (the meter's status, the metric), the clock not set. */
+  public CompletableFuture<ClockReading> readClock(String id) {
+    return session(id).readClock();
+  }
+
+  /**
+   * Sets the meter's clock to the head-end's time whatever its drift, then reads it back; the caller audits.
+   */
+  public CompletableFuture<ClockSet> setClock(String id) {
+    return session(id).setClock();
+  }
+
   public Optional<MeterStatus> status(String id) {
     MeterSession s = sessions.get(id);
     return s == null ? Optional.empty() : Optional.of(s.status());
@@ -118,7 +135,8 @@ public final class FleetPoller implements AutoCloseable {
   }
 
   private void startSession(MeterSpec spec, boolean continuous) {
-    MeterSession s = new MeterSession(spec, connector, readings, profiles, settings, metrics, associationSlots);
+    MeterSession s = new MeterSession(spec, connector, readings, profiles, settings, clockSettings, audit, metrics,
+        associationSlots);
     MeterSession old = sessions.put(spec.id(), s);
     if (old != null) {
       old.close();

@@ -39,6 +39,12 @@ public interface MeterConnection extends AutoCloseable {
   /** Load-profile intervals captured in [from, to]. */
   List<ProfileEntry> readProfile(Instant from, Instant to) throws IOException;
 
+  /** The meter's clock (the head-end measures the drift around this call, see {@link ClockReading}). */
+  Instant readClock() throws IOException;
+
+  /** Sets the meter's clock. */
+  void setClock(Instant time) throws IOException;
+
   @Override
   void close();
 }

@@ -1,6 +1,7 @@
 package org.s3mp.headend.polling;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Instant;
@@ -10,6 +11,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.s3mp.headend.commands.AuditLog;
 import org.s3mp.headend.fleet.MeterSpec;
 import org.s3mp.headend.fleet.NetworkPath;
 import org.s3mp.headend.fleet.ProfileEntry;
@@ -38,6 +40,10 @@ final class MeterSession {
   private final ReadingStore readings;
   private final ProfileStore profiles;
   private final PollingSettings settings;
+  private final ClockSettings clockSettings;
+  private final MeterClock clock;
+  private final MeterRegistry metrics;
+  private Gauge driftGauge;
   private final ScheduledThreadPoolExecutor thread;
   private final Timer readTimer;
   private final Counter readFailures;
@@ -52,8 +58,12 @@ final class MeterSession {
   private volatile NetworkPath path;
 
   MeterSession(MeterSpec spec, MeterConnector connector, ReadingStore readings, ProfileStore profiles,
-      PollingSettings settings, MeterRegistry metrics, java.util.concurrent.Semaphore associationSlots) {
+      PollingSettings settings, ClockSettings clockSettings, AuditLog audit, MeterRegistry metrics,
+      java.util.concurrent.Semaphore associationSlots) {
     this.spec = spec;
+    this.clockSettings = clockSettings;
+    this.clock = new MeterClock(spec.id(), clockSettings, audit);
+    this.metrics = metrics;
     this.associationSlots = associationSlots;
     this.connector = connector;
     this.readings = readings;
@@ -90,6 +100,15 @@ final class MeterSession {
       thread.scheduleWithFixedDelay(this::collectProfileQuietly, jitter(Math.min(period, 5000)), period,
           TimeUnit.MILLISECONDS);
     }
+    long clockPeriod = clockSettings.checkInterval().toMillis();
+    thread.scheduleWithFixedDelay(this::checkClockQuietly, jitter(clockPeriod), clockPeriod, TimeUnit.MILLISECONDS);
+    // registered here, not in the constructor: a replaced session's gauge is removed before (same name and tags)
+    driftGauge = Gauge.builder("headend.meter.clock.drift", clock, c -> {
+          Double d = c.driftSeconds();
+          return d == null ? Double.NaN : d;
+        })
+        .description("meter clock minus head-end clock at the last clock check")
+        .baseUnit("seconds").tag("meter", spec.id()).register(metrics);
     setContinuous(continuous);
   }
 
@@ -136,10 +155,24 @@ final class MeterSession {
 
   MeterStatus status() {
     String transport = org.s3mp.dlms.transport.MeterUrl.parse(spec.url()).scheme();
-    return new MeterStatus(spec, transport, connected, continuous(), relay, lastReadingAt, lastError, path);
+    return new MeterStatus(spec, transport, connected, continuous(), relay, lastReadingAt, lastError, path,
+        clock.driftSeconds(), clock.checkedAt());
+  }
+
+  /** Reads the meter's clock now (and records the drift; never sets it). */
+  CompletableFuture<ClockReading> readClock() {
+    return CompletableFuture.supplyAsync(() -> withConnection(clock::read), thread);
+  }
+
+  /** Sets the meter's clock to the head-end's time, then reads it back. */
+  CompletableFuture<ClockSet> setClock() {
+    return CompletableFuture.supplyAsync(() -> withConnection(clock::set), thread);
   }
 
   void close() {
+    if (driftGauge != null) {
+      metrics.remove(driftGauge);
+    }
     thread.shutdownNow();
     try {
       if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -211,6 +244,32 @@ final class MeterSession {
     return added;
   }
 
+  /** The periodic clock check; one that ran on a new association moments ago counts. */
+  private void checkClockQuietly() {
+    try {
+      withConnection(c -> {
+        if (!clock.readWithin(clockSettings.checkInterval().dividedBy(2))) {
+          clock.check(c);
+        }
+        return null;
+      });
+    } catch (RuntimeException e) {
+      log.debug("meter {}: clock check failed: {}", spec.id(), e.getMessage());
+    }
+  }
+
+  /**
+   * The clock check of a new association. Its failure does not fail the operation that opened the association:
+   * a meter that refuses the clock can still be read, and a broken association fails that operation anyway.
+   */
+  private void checkClockOnOpen(MeterConnection c) {
+    try {
+      clock.check(c);
+    } catch (Exception e) {
+      log.warn("meter {}: clock check failed: {}", spec.id(), e.getMessage());
+    }
+  }
+
   private <T> T withConnection(Operation<T> op) {
     Exception last = null;
     for (int attempt = 0; attempt <= settings.retries(); attempt++) {
@@ -228,6 +287,7 @@ final class MeterSession {
             associationSlots.release();
           }
           connected = true;
+          checkClockOnOpen(connection);
         }
         T result = op.apply(connection);
         lastError = null;

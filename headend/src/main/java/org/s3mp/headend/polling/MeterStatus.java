@@ -11,10 +11,11 @@ import org.s3mp.headend.fleet.NetworkPath;
  *
  * @param transport the URL scheme (tcp, scion)
  * @param path the network path of the last reading, when the client reports one
+ * @param clockDriftSeconds meter clock minus head-end clock at the last clock check (null before the first)
  */
 public record MeterStatus(
     MeterSpec spec, String transport, boolean connected, boolean continuous, String relay,
-    Instant lastReadingAt, String lastError, NetworkPath path) {
+    Instant lastReadingAt, String lastError, NetworkPath path, Double clockDriftSeconds, Instant clockCheckedAt) {
 
   /** Slack on top of two poll intervals before a meter counts as late (a loaded head-end or a slow path). */
   static final Duration LATE_SLACK = Duration.ofSeconds(5);

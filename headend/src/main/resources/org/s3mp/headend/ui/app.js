@@ -48,6 +48,7 @@ function logout(reason) {
 }
 
 function fmtTime(iso) { return iso ? new Date(iso).toLocaleTimeString() : '-'; }
+function fmtDrift(s) { return s == null ? '-' : (s >= 0 ? '+' : '') + s.toFixed(1) + ' s'; }
 
 // The fleet table is one page from the server (GET /api/fleet): a fleet of 10,000 meters is never sent whole.
 const STATES = { on_time: 'read on time', waiting: 'not read yet', late: 'late', failing: 'failing',
@@ -89,7 +90,7 @@ async function refreshMeters() {
     tr.dataset.state = m.state;
     tr.classList.toggle('selected', m.id === state.meter);
     for (const text of [m.id, STATES[m.state] || m.state, m.transport, m.connected ? 'open' : 'closed', m.relay || '-',
-      fmtTime(m.lastReadingAt), m.path ? m.path.notation : '-', m.lastError || '']) {
+      fmtTime(m.lastReadingAt), fmtDrift(m.clockDriftSeconds), m.path ? m.path.notation : '-', m.lastError || '']) {
       const td = document.createElement('td');
       td.textContent = text;
       tr.appendChild(td);

@@ -17,7 +17,7 @@ class FleetPageTest {
   static MeterStatus meter(String id, String transport, Instant lastReading, String error, String relay) {
     String url = transport.equals("tcp") ? "tcp://127.0.0.1:4059" : "scion://1-ff00:0:111,[127.0.0.1]:4059";
     return new MeterStatus(new MeterSpec(id, url, "k", null, false, 10, false), transport, true, false, relay,
-        lastReading, error, null);
+        lastReading, error, null, null, null);
   }
 
   /** 30 tcp meters read just now, 10 scion meters failing, 5 late, 1 refused, 2 disconnected, 2 never read. */

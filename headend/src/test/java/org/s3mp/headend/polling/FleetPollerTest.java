@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.headend.FakeMeters;
+import org.s3mp.headend.commands.AuditLog;
 import org.s3mp.headend.fleet.FleetRegistry;
 import org.s3mp.headend.fleet.MeterSpec;
 import org.s3mp.headend.fleet.ProfileEntry;
@@ -45,7 +46,8 @@ class FleetPollerTest {
     profiles = new ProfileStore(db);
     registry = new FleetRegistry(db);
     poller = new FleetPoller(meters, readings, profiles, registry,
-        new PollingSettings(1, Duration.ofHours(1), Duration.ofDays(2)), new SimpleMeterRegistry());
+        new PollingSettings(1, Duration.ofHours(1), Duration.ofDays(2)), ClockSettings.defaults(), new AuditLog(db),
+        new SimpleMeterRegistry());
   }
 
   @AfterEach
@@ -127,11 +129,59 @@ class FleetPollerTest {
     poller.setContinuous("m1", true);
     assertThat(poller.status("m1").orElseThrow().continuous()).isTrue();
     poller.close();
-    poller = new FleetPoller(meters, readings, profiles, registry, PollingSettings.defaults(), new SimpleMeterRegistry());
+    poller = new FleetPoller(meters, readings, profiles, registry, PollingSettings.defaults(),
+        ClockSettings.defaults(), new AuditLog(db), new SimpleMeterRegistry());
     poller.start();
     assertThat(poller.status("m1").orElseThrow().continuous()).isTrue();
     org.s3mp.headend.Conditions.await("continuous readings after the restart", Duration.ofSeconds(10),
         () -> readings.between("m1", Instant.EPOCH, Instant.now().plusSeconds(1), 100).size() >= 2);
+  }
+
+  @Test
+  void theClockIsCheckedOnANewAssociationAndThenPeriodically() throws Exception {
+    poller.close();
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    AuditLog audit = new AuditLog(db);
+    poller = new FleetPoller(meters, readings, profiles, registry, PollingSettings.defaults(),
+        new ClockSettings(Duration.ofSeconds(1), Duration.ofSeconds(10), true), audit, metrics);
+    FakeMeters.Fake fake = meters.meter("m1");
+    fake.clockOffset = Duration.ofSeconds(90);
+    add("m1", false);
+    assertThat(poller.status("m1").orElseThrow().clockDriftSeconds()).isNull();
+    poller.readOnce("m1").get(10, TimeUnit.SECONDS);
+    // the association's open checked and set the clock before the read
+    MeterStatus status = poller.status("m1").orElseThrow();
+    assertThat(fake.clockSets).hasValue(1);
+    assertThat(status.clockDriftSeconds()).isBetween(-1.0, 1.0);
+    assertThat(status.clockCheckedAt()).isNotNull();
+    assertThat(audit.newest(1).get(0).action()).isEqualTo("clock-set");
+    assertThat(metrics.get("headend.meter.clock.drift").tag("meter", "m1").gauge().value()).isBetween(-1.0, 1.0);
+
+    // the meter drifts again: the periodic check notices and sets it
+    fake.clockOffset = Duration.ofSeconds(-20);
+    org.s3mp.headend.Conditions.await("a second clock set", Duration.ofSeconds(10), () -> fake.clockSets.get() == 2);
+    org.s3mp.headend.Conditions.await("the drift read back", Duration.ofSeconds(10),
+        () -> Math.abs(poller.status("m1").orElseThrow().clockDriftSeconds()) < 1);
+    assertThat(fake.opens).as("on the same association").hasValue(1);
+
+    poller.remove("m1");
+    assertThat(metrics.find("headend.meter.clock.drift").tag("meter", "m1").gauge()).isNull();
+  }
+
+  @Test
+  void aClockReadOnDemandIsRecordedButNeverSets() throws Exception {
+    add("m1", false);
+    poller.readOnce("m1").get(10, TimeUnit.SECONDS);
+    FakeMeters.Fake fake = meters.meter("m1");
+    fake.clockOffset = Duration.ofSeconds(500);
+    ClockReading r = poller.readClock("m1").get(10, TimeUnit.SECONDS);
+    assertThat(r.driftSeconds()).isBetween(499.0, 501.0);
+    assertThat(poller.status("m1").orElseThrow().clockDriftSeconds()).isEqualTo(r.driftSeconds());
+    assertThat(fake.clockSets).hasValue(0);
+    ClockSet set = poller.setClock("m1").get(10, TimeUnit.SECONDS);
+    assertThat(set.confirmed()).isTrue();
+    assertThat(set.before().driftSeconds()).isBetween(499.0, 501.0);
+    assertThat(poller.status("m1").orElseThrow().clockDriftSeconds()).isEqualTo(set.after().driftSeconds());
   }
 
   @Test
