@@ -3,8 +3,6 @@ package org.s3mp.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,16 +67,10 @@ public final class FailoverBenchmark {
     Testbed tb = Testbed.attach(s.testbedDir()).orElseThrow(() -> new IOException(
         "the failover benchmark needs a running SCION testbed in " + s.testbedDir() + " (./s3mp testbed up)"));
     Files.createDirectories(s.out());
-    Path keysFile = s.out().resolve("bench.keys");
-    KeysFile keys = KeysFile.generate(new byte[] {'S', '3', 'M', 'B', 'E', 'N', 'C', 'H'},
-        new byte[] {'S', '3', 'M', 'M', 'E', 'T', 'E', 'R'});
-    keys.save(keysFile);
-    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
-    int port;
-    try (DatagramSocket ds = new DatagramSocket(new InetSocketAddress(ip, 0))) {
-      port = ds.getLocalPort();
-    }
-    MeterUrl url = MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:" + port);
+    MeterProcess.NativeMeter nm = MeterProcess.NativeMeter.in(tb, s.out());
+    KeysFile keys = nm.keys();
+    Path keysFile = nm.keysFile();
+    MeterUrl url = nm.url();
     String headEndDaemon = DelayBenchmark.hostPort(tb.daemonAddress(tb.headEnd()));
     progress.accept("starting a native SCION meter at " + url);
     try (MeterProcess meter = MeterProcess.start(s.meterCommand(), List.of("--simulated", "--keys",

@@ -3,8 +3,6 @@ package org.s3mp.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,16 +77,10 @@ public final class FloodBenchmark {
     String outsider = tb.outsider().orElseThrow(() -> new IOException(
         "the testbed's topology has no outsider AS to flood from"));
     Files.createDirectories(s.out());
-    Path keysFile = s.out().resolve("bench.keys");
-    KeysFile keys = KeysFile.generate(new byte[] {'S', '3', 'M', 'F', 'L', 'O', 'O', 'D'},
-        new byte[] {'S', '3', 'M', 'M', 'E', 'T', 'E', 'R'});
-    keys.save(keysFile);
-    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
-    int port;
-    try (DatagramSocket ds = new DatagramSocket(new InetSocketAddress(ip, 0))) {
-      port = ds.getLocalPort();
-    }
-    MeterUrl url = MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:" + port);
+    MeterProcess.NativeMeter nm = MeterProcess.NativeMeter.in(tb, s.out());
+    KeysFile keys = nm.keys();
+    Path keysFile = nm.keysFile();
+    MeterUrl url = nm.url();
     progress.accept("starting a native SCION meter at " + url + " that trusts only " + tb.headEnd());
     List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
     Result result;

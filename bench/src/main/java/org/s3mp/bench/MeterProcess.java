@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.transport.MeterUrl;
 
 /**
  * A meter agent started for the benchmark as its own process (so its CPU and memory are its own), stopped by
@@ -91,5 +93,21 @@ final class MeterProcess implements AutoCloseable {
 
   static Duration startTimeout() {
     return Duration.ofSeconds(120);
+  }
+
+  /** Keys and a free address for a native SCION meter in the testbed's concentrator AS. */
+  record NativeMeter(KeysFile keys, Path keysFile, MeterUrl url) {
+    static NativeMeter in(org.s3mp.testbed.Testbed tb, Path out) throws IOException {
+      Path keysFile = out.resolve("bench.keys");
+      KeysFile keys = KeysFile.generate(new byte[] {'S', '3', 'M', 'B', 'E', 'N', 'C', 'H'},
+          new byte[] {'S', '3', 'M', 'M', 'E', 'T', 'E', 'R'});
+      keys.save(keysFile);
+      String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
+      int port;
+      try (java.net.DatagramSocket ds = new java.net.DatagramSocket(new java.net.InetSocketAddress(ip, 0))) {
+        port = ds.getLocalPort();
+      }
+      return new NativeMeter(keys, keysFile, MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:" + port));
+    }
   }
 }
