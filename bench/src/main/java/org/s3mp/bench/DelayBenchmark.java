@@ -2,6 +2,9 @@ package org.s3mp.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.DatagramSocket;
@@ -133,14 +136,18 @@ public final class DelayBenchmark {
     return Math.max(due, now) + interval.toNanos();
   }
 
+  private static final CsvSchema CSV = CsvSchema.builder().addNumberColumn("index").addNumberColumn("started_ms")
+      .addNumberColumn("delay_us").addBooleanColumn("ok").addColumn("path").addColumn("error").build().withHeader();
+
   static void writeCsv(Path file, List<Reading> readings) throws IOException {
-    StringBuilder sb = new StringBuilder("index,started_ms,delay_us,ok,path,error\n");
+    List<List<Object>> rows = new ArrayList<>();
     for (Reading r : readings) {
-      sb.append(r.index()).append(',').append(r.startedEpochMillis()).append(',').append(r.delayMicros()).append(',')
-          .append(r.ok()).append(",\"").append(r.path() == null ? "" : r.path()).append("\",\"")
-          .append(r.error() == null ? "" : r.error().replace('"', '\'')).append("\"\n");
+      rows.add(java.util.Arrays.asList(r.index(), r.startedEpochMillis(), r.delayMicros(), r.ok(),
+          r.path() == null ? "" : r.path(), r.error() == null ? "" : r.error()));
     }
-    Files.writeString(file, sb);
+    CsvMapper mapper = new CsvMapper();
+    mapper.enable(CsvGenerator.Feature.ALWAYS_QUOTE_STRINGS);
+    mapper.writer(CSV).writeValue(file.toFile(), rows);
   }
 
   /** One mode: its meter process, the client's open association and what was measured. */

@@ -67,9 +67,22 @@ class DelayBenchmarkTest {
         new Reading("native", 0, 1000, 1234, true, "1-ff00:0:112 2>2 1-ff00:0:111", null),
         new Reading("sig", 1, 2000, 0, false, null, "said \"no\", then nothing")));
     assertThat(Files.readAllLines(csv)).containsExactly(
-        "index,started_ms,delay_us,ok,path,error",
+        "\"index\",\"started_ms\",\"delay_us\",\"ok\",\"path\",\"error\"",
         "0,1000,1234,true,\"1-ff00:0:112 2>2 1-ff00:0:111\",\"\"",
-        "1,2000,0,false,\"\",\"said 'no', then nothing\"");
+        "1,2000,0,false,\"\",\"said \"\"no\"\", then nothing\"");
+  }
+
+  @Test
+  void csvReadsBackAsWrittenWhateverTheErrorSays() throws Exception {
+    Path csv = dir.resolve("delays.csv");
+    String error = "line one, \"quoted\"\nline two";
+    DelayBenchmark.writeCsv(csv, List.of(new Reading("ip", 7, 3000, 99, false, null, error)));
+    com.fasterxml.jackson.dataformat.csv.CsvMapper mapper = new com.fasterxml.jackson.dataformat.csv.CsvMapper();
+    List<java.util.Map<String, String>> rows = mapper.readerForMapOf(String.class)
+        .with(com.fasterxml.jackson.dataformat.csv.CsvSchema.emptySchema().withHeader())
+        .<java.util.Map<String, String>>readValues(csv.toFile()).readAll();
+    assertThat(rows).hasSize(1);
+    assertThat(rows.get(0)).containsEntry("index", "7").containsEntry("ok", "false").containsEntry("error", error);
   }
 
   static DelayBenchmark.ModeResult result(String mode, int n, double scale, double cpu, double rss, Double rtt) {
