@@ -78,7 +78,8 @@ public final class Headend implements AutoCloseable {
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       new JvmMemoryMetrics().bindTo(metrics);
       new JvmThreadMetrics().bindTo(metrics);
-      readings = new ReadingStore(db);
+      readings = new ReadingStore(db,
+          dbConfig.queueCapacity() == null ? ReadingStore.DEFAULT_QUEUE_CAPACITY : dbConfig.queueCapacity(), metrics);
       live = new LiveFeed(Json::write);
       readings.onCommitted(live::publish);
       LiveFeed liveFeed = live;
@@ -154,7 +155,10 @@ public final class Headend implements AutoCloseable {
     return URI.create((tls ? "https" : "http") + "://" + h + ":" + port());
   }
 
-  /** Stops polling, lets queued readings reach the database, stops HTTP and closes the database. */
+  /**
+   * Stops HTTP, then polling (reads in progress still queue their reading), lets every queued reading reach the
+   * database (the store's drain) and only then closes the database.
+   */
   @Override
   public void close() {
     try {

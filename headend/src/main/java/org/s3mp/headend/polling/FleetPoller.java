@@ -101,10 +101,17 @@ public final class FleetPoller implements AutoCloseable {
     return result;
   }
 
+  /**
+   * Stops every session: nothing new is scheduled, reads in progress get up to 10 s to finish and queue their
+   * reading (which may wait for the store's backpressure), then the associations are closed.
+   */
   @Override
   public void close() {
-    sessions.values().parallelStream().forEach(MeterSession::close);
+    List<MeterSession> all = new ArrayList<>(sessions.values());
     sessions.clear();
+    all.forEach(MeterSession::stopPolling);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    all.parallelStream().forEach(s -> s.awaitStopped(deadline));
   }
 
   private void startSession(MeterSpec spec, boolean continuous) {

@@ -135,12 +135,29 @@ final class MeterSession {
   }
 
   void close() {
-    thread.shutdownNow();
+    stopPolling();
+    awaitStopped(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+  }
+
+  /** Schedules nothing more; the operation in progress goes on, so that a reading taken is still stored. */
+  void stopPolling() {
+    thread.shutdown();
+  }
+
+  /**
+   * Waits until the operation in progress has finished (its reading queued for storage) or the deadline
+   * ({@link System#nanoTime()}) passed, then interrupts it and closes the association.
+   */
+  void awaitStopped(long deadlineNanos) {
     try {
-      if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
-        log.warn("meter {}: its thread did not stop within 5 s", spec.id());
+      if (!thread.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        thread.shutdownNow();
+        if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
+          log.warn("meter {}: its thread did not stop within 5 s", spec.id());
+        }
       }
     } catch (InterruptedException e) {
+      thread.shutdownNow();
       Thread.currentThread().interrupt();
     }
     closeConnection();
