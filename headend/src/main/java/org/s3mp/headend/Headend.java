@@ -39,6 +39,7 @@ public final class Headend implements AutoCloseable {
   private final boolean tls;
   private final String host;
   private MeterConnector connector;
+  private io.micrometer.core.instrument.MeterRegistry metrics;
 
   private Headend(Database db, ReadingStore readings, LiveFeed live, FleetPoller poller, ApiServer api, boolean tls,
       String host) {
@@ -98,6 +99,7 @@ public final class Headend implements AutoCloseable {
           config.http(), config.bindHost(), config.bindPort());
       Headend headend = new Headend(db, readings, live, poller, api, config.http().tls() != null, config.bindHost());
       headend.connector = connector;
+      headend.metrics = metrics;
       log.info("head-end on {} ({} meters, database {})", headend.baseUri(), registry.all().size(), db.description());
       return headend;
     } catch (RuntimeException e) {
@@ -112,6 +114,19 @@ public final class Headend implements AutoCloseable {
       }
       db.close();
       throw e;
+    }
+  }
+
+  /** Every reading taken from a meter since start must have been stored: say so, or say how many were not. */
+  private void logReadingsTakenAndStored() {
+    io.micrometer.core.instrument.Timer reads = metrics.find("headend.read.latency").timer();
+    long taken = reads == null ? 0 : reads.count(); // registered with the first meter
+    long stored = (long) metrics.get("headend.readings.stored").counter().count();
+    if (taken == stored) {
+      log.info("head-end stopped: {} readings taken since start, {} stored", taken, stored);
+    } else {
+      log.error("head-end stopped: {} readings taken since start, {} stored, {} NOT stored (the log above says why)",
+          taken, stored, taken - stored);
     }
   }
 
@@ -166,6 +181,7 @@ public final class Headend implements AutoCloseable {
     } finally {
       poller.close();
       readings.close();
+      logReadingsTakenAndStored();
       live.close();
       db.close();
       if (connector instanceof AutoCloseable c) {
