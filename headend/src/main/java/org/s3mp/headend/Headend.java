@@ -161,6 +161,11 @@ public final class Headend implements AutoCloseable {
     return result;
   }
 
+  /** The head-end's metrics (what /metrics serves), e.g. for a benchmark in the same process. */
+  public io.micrometer.core.instrument.MeterRegistry metrics() {
+    return metrics;
+  }
+
   public int port() {
     return api.port();
   }
