@@ -53,6 +53,8 @@ public final class ReadingStore implements AutoCloseable {
   private final Counter stored;
   private final Counter backpressure;
   private final AtomicInteger waiting = new AtomicInteger();
+  /** Appends in progress (waiting for space or not). */
+  private final AtomicInteger appending = new AtomicInteger();
   /** Readings taken from the queue by the writer and not yet committed or failed. */
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong failed = new AtomicLong();
@@ -106,12 +108,22 @@ public final class ReadingStore implements AutoCloseable {
         reading.latencyMs(), reading.path(), reading.values());
     CompletableFuture<Reading> done = new CompletableFuture<>();
     Pending pending = new Pending(r, done);
-    if (closing) {
-      return refused(pending, "the reading store is closed");
-    }
-    if (queue.offer(pending)) {
+    // counted before `closing` is read: the writer does not stop while an append may still put its reading in
+    appending.incrementAndGet();
+    try {
+      if (closing) {
+        return refused(pending, "the reading store is closed");
+      }
+      if (!queue.offer(pending)) {
+        awaitSpace(pending);
+      }
       return done;
+    } finally {
+      appending.decrementAndGet();
     }
+  }
+
+  private void awaitSpace(Pending pending) {
     backpressure.increment();
     waiting.incrementAndGet();
     try {
@@ -119,16 +131,16 @@ public final class ReadingStore implements AutoCloseable {
       // the readings waiting here
       while (!queue.offer(pending, 100, TimeUnit.MILLISECONDS)) {
         if (closing && !writer.isAlive()) {
-          return refused(pending, "the reading store closed while this reading waited for space");
+          refused(pending, "the reading store closed while this reading waited for space");
+          return;
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return refused(pending, "interrupted while waiting for space in the reading queue");
+      refused(pending, "interrupted while waiting for space in the reading queue");
     } finally {
       waiting.decrementAndGet();
     }
-    return done;
   }
 
   private CompletableFuture<Reading> refused(Pending p, String why) {
@@ -140,8 +152,8 @@ public final class ReadingStore implements AutoCloseable {
 
   private void writeLoop() {
     List<Pending> batch = new ArrayList<>();
-    // waiting before queue: a waiter's reading is in the queue before it stops counting as waiting
-    while (!(closing && waiting.get() == 0 && queue.isEmpty())) {
+    // appending before queue: an append's reading is in the queue before it stops counting
+    while (!(closing && appending.get() == 0 && queue.isEmpty())) {
       try {
         Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
         if (first == null) {
@@ -314,7 +326,7 @@ public final class ReadingStore implements AutoCloseable {
     if (timedOut) {
       writer.interrupt();
     }
-    // after a timeout, and a reading that slipped in as the writer saw the queue empty: fail, never leave pending
+    // only after a timeout: fail what is left, never leave a future pending
     int abandoned = 0;
     Pending p;
     while ((p = queue.poll()) != null) {
