@@ -116,12 +116,15 @@ final class MeterSession {
     return CompletableFuture.supplyAsync(() -> readAndStore("once"), thread).thenCompose(r -> r);
   }
 
-  /** Runs a command on the meter's thread, then reads and stores the meter's new state. */
+  /**
+   * Runs a command on the meter's thread, then reads the meter's new state; completes once that reading is stored
+   * (so that the readings an API client asks for next include it).
+   */
   <T> CompletableFuture<T> command(Operation<T> op) {
     return CompletableFuture.supplyAsync(() -> {
       T result = withConnection(op);
       try {
-        readAndStore("command");
+        readAndStore("command").join();
       } catch (RuntimeException e) {
         log.debug("meter {}: read after command failed: {}", spec.id(), e.toString());
       }
