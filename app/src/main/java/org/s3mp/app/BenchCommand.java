@@ -179,7 +179,8 @@ final class BenchCommand {
               + " p99 %.1f ms, largest backlog %d, %d readings lost, head-end heap %.1f KiB/meter, all up after %s%n",
           r.meters(), r.intervalSeconds(), r.readingsPerSecondStored(), r.targetReadingsPerSecond(),
           r.readLatencyP50Ms(), r.readLatencyP99Ms(), r.largestBacklog(), r.readingsLost(),
-          r.headendHeapPerMeterKiB(), r.secondsUntilAllUp() == null ? "never" : r.secondsUntilAllUp() + " s");
+          r.headendHeapPerMeterKiB(), r.secondsUntilAllUp() == null ? "never"
+              : String.format(java.util.Locale.ROOT, "%.1f s", r.secondsUntilAllUp()));
       System.out.println("bench: report in " + out.resolve("report.md"));
       return r.readingsLost() == 0 ? 0 : 1;
     }
