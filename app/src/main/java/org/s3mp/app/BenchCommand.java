@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.s3mp.bench.DelayBenchmark;
 import org.s3mp.bench.FailoverBenchmark;
 import org.s3mp.bench.FloodBenchmark;
+import org.s3mp.bench.FleetBenchmark;
 import org.s3mp.bench.jmh.RequestPathBenchmark;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
 
 /** {@code s3mp bench ...}: the paper's evaluation. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks of the paper's evaluation.",
-    subcommands = {BenchCommand.Delay.class, BenchCommand.Failover.class, BenchCommand.Flood.class,
+    subcommands = {BenchCommand.Delay.class, BenchCommand.Failover.class, BenchCommand.Flood.class, BenchCommand.Fleet.class,
         BenchCommand.Jmh.class})
 final class BenchCommand {
 
@@ -166,6 +167,65 @@ final class BenchCommand {
     }
   }
 
+  @Command(name = "fleet", mixinStandardHelpOptions = true,
+      description = "A fleet on this machine: --meters simulated meters in one process (s3mp meter --count) read every"
+          + " --interval s by a head-end storing into --db; after the associations are up, measures for --duration s"
+          + " the readings/s stored, read latency p50/p99, the writer's largest backlog, heap and threads per meter"
+          + " and CPU, then stops the head-end and counts the readings lost (fleet.json, report.md). Exit code 1 when"
+          + " any reading was lost.")
+  static final class Fleet implements Callable<Integer> {
+    @Option(names = "--meters", defaultValue = "100", paramLabel = "N",
+        description = "Simulated meters (default: ${DEFAULT-VALUE}).")
+    int meters;
+
+    @Option(names = "--interval", defaultValue = "1", paramLabel = "S",
+        description = "Seconds between two readings of a meter (default: ${DEFAULT-VALUE}).")
+    int intervalSeconds;
+
+    @Option(names = "--duration", defaultValue = "60", paramLabel = "S",
+        description = "Seconds measured once all associations are up (default: ${DEFAULT-VALUE}).")
+    int durationSeconds;
+
+    @Option(names = "--transport", defaultValue = "tcp", paramLabel = "tcp",
+        description = "How the head-end reaches the meters (default: ${DEFAULT-VALUE}; scion is not built yet).")
+    String transport;
+
+    @Option(names = "--db", defaultValue = "h2", paramLabel = "h2|JDBC-URL",
+        description = "The head-end's database: h2 (a fresh file in --out) or a JDBC URL, e.g."
+            + " jdbc:postgresql://127.0.0.1:5432/s3mp?user=s3mp (default: ${DEFAULT-VALUE}).")
+    String db;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      if (meters < 1 || meters > MeterCommand.MAX_COUNT) {
+        throw new S3mp.UsageError("--meters must be 1.." + MeterCommand.MAX_COUNT + ", got " + meters);
+      }
+      if (intervalSeconds < 1 || durationSeconds < 1) {
+        throw new S3mp.UsageError("--interval and --duration must be at least 1 s");
+      }
+      if (!transport.equals("tcp")) {
+        throw new S3mp.UsageError("--transport: only tcp is built so far, not " + transport);
+      }
+      if (!db.equals("h2") && !db.startsWith("jdbc:")) {
+        throw new S3mp.UsageError("--db must be h2 or a JDBC URL (jdbc:postgresql://...), not " + db
+            + (db.equals("postgres") ? " (a throw-away PostgreSQL started by the bench is not built yet)" : ""));
+      }
+      FleetBenchmark.Result r = FleetBenchmark.run(new FleetBenchmark.Settings(meters, intervalSeconds,
+          durationSeconds, transport, db, out, meterCommand(meters)), line -> System.out.println("bench: " + line));
+      System.out.printf(java.util.Locale.ROOT, "%d meters x %d s: %.1f readings/s stored (target %.1f), p50 %.1f ms"
+              + " p99 %.1f ms, largest backlog %d, %d readings lost, head-end heap %.1f KiB/meter, all up after %s%n",
+          r.meters(), r.intervalSeconds(), r.readingsPerSecondStored(), r.targetReadingsPerSecond(),
+          r.readLatencyP50Ms(), r.readLatencyP99Ms(), r.largestBacklog(), r.readingsLost(),
+          r.headendHeapPerMeterKiB(), r.secondsUntilAllUp() == null ? "never"
+              : String.format(java.util.Locale.ROOT, "%.1f s", r.secondsUntilAllUp()));
+      System.out.println("bench: report in " + out.resolve("report.md"));
+      return r.readingsLost() == 0 ? 0 : 1;
+    }
+  }
+
   @Command(name = "jmh", mixinStandardHelpOptions = true,
       description = "JMH micro-benchmark of the request path without a network: encode a single-register GET,"
           + " the meter's DLMS server handles it, decode the answer; TCP (wrapper PDU) and SCION (SCION/UDP packet)"
@@ -198,6 +258,13 @@ final class BenchCommand {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.addAll(meterJvmOptions());
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), S3mp.class.getName(), "meter"));
+    return cmd;
+  }
+
+  /** The meter command for {@code --count} meters in one process, with the heap ./s3mp gives them. */
+  static List<String> meterCommand(int count) {
+    List<String> cmd = meterCommand();
+    cmd.add(cmd.indexOf("-cp"), "-Xmx" + (24 + count / 4) + "m"); // after the options file: the last -Xmx wins
     return cmd;
   }
 

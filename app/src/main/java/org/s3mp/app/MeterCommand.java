@@ -46,6 +46,7 @@ import picocli.CommandLine.Spec;
       "  ./s3mp meter --simulated --listen tcp://127.0.0.1:4059 --keys meter.keys --generate-keys",
       "  ./s3mp meter --modbus-tcp 192.168.1.50:502 --map sdm120 --listen tcp://127.0.0.1:4059 --keys meter.keys",
       "  ./s3mp meter --modbus-rtu /dev/ttyUSB0 --baud 9600 --parity even --map or-we-514 --keys meter.keys",
+      "  ./s3mp meter --simulated --count 100 --listen tcp://127.0.0.1:5000 --data run/meters   (ports 5000..5099)",
       "Shipped register maps: or-we-514, sdm120, sdm630 (or a map file, format in RegisterMap's documentation)."})
 final class MeterCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -170,6 +171,12 @@ final class MeterCommand implements Callable<Integer> {
       + " only names the --drkey management head-ends).")
   boolean open;
 
+  @Option(names = "--count", paramLabel = "N", defaultValue = "1",
+      description = "Run N simulated meters in this process (load tests, labs): meter i (0-based) listens on the"
+          + " --listen URL's port + i and keeps its own keys (generated), state and counters in"
+          + " --data/meter-NNNN (meter-0001 for the first); seeds --seed + i (default: ${DEFAULT-VALUE}).")
+  int count;
+
   @Option(names = "--config", paramLabel = "FILE",
       description = "Options from a properties file: NAME=VALUE per option without the dashes (e.g. "
           + "listen=tcp://127.0.0.1:4059, keys=meter.keys, simulated=true); the command line wins.")
@@ -179,6 +186,9 @@ final class MeterCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (config != null) {
       return withConfig();
+    }
+    if (count != 1) {
+      return runMany();
     }
     if (keys == null && !drkey) {
       throw new S3mp.UsageError("--keys FILE or --drkey is required (or keys=FILE in --config)");
@@ -194,6 +204,53 @@ final class MeterCommand implements Callable<Integer> {
         throw new S3mp.UsageError(e.getMessage());
       }
     }
+    LinkOptions transport = transportOptions();
+    AssociationKeys associationKeys;
+    String serialNumber;
+    if (drkey) {
+      associationKeys = drkeyAssociationKeys(urls);
+      MeterUrl scion = urls.stream().filter(u -> u.scheme().equals("scion")).findFirst().orElseThrow();
+      serialNumber = serial != null ? serial : "S3MP-" + java.util.HexFormat.of().withUpperCase()
+          .formatHex(DrkeyKeySource.systemTitle(ScionAddress.parse(scion.address())));
+    } else {
+      KeysFile k = loadKeys();
+      associationKeys = AssociationKeys.fixed(k);
+      serialNumber = serial != null ? serial : Sources.serialNumber(k);
+    }
+    AgentConfig.SourceFactory factory;
+    if (source.modbusRtu != null) {
+      factory = Sources.modbusRtu(source.modbusRtu, baud, parity, slave, map);
+    } else if (source.modbusTcp != null) {
+      factory = Sources.modbusTcp(source.modbusTcp, map, slave);
+    } else {
+      factory = Sources.simulated(seed);
+    }
+    Path dir = dataDirectory();
+    AgentConfig config;
+    try {
+      Relay relay = relayGpio == null ? new LoggingRelay() : GpioRelay.open(gpioRoot, relayGpio, relayActiveLow);
+      Display display = displayBus == null ? new LoggingDisplay()
+          : new Ssd1306Display("i2ctransfer", displayBus, Integer.decode(displayAddress));
+      config = new AgentConfig(dir, urls, associationKeys, factory, capturePeriod, relay, display, serialNumber,
+          transport, clockOffsetDuration(), AgentConfig.Push.parse(push, pushPeriod, simulateOutage));
+    } catch (IllegalArgumentException e) {
+      throw new S3mp.UsageError(e.getMessage());
+    }
+    MeterAgent agent = MeterAgent.start(config);
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      agent.close();
+      stop.countDown();
+    }, "meter-shutdown"));
+    for (MeterUrl u : agent.endpoints()) {
+      spec.commandLine().getOut().println("meter " + config.serialNumber() + " listening on " + u + " (data " + dir + ")");
+    }
+    spec.commandLine().getOut().flush();
+    stop.await();
+    return 0;
+  }
+
+  private LinkOptions transportOptions() {
     if (!(preAssociationTimeout > 0 && preAssociationTimeout <= 3600)) {
       throw new S3mp.UsageError("--pre-association-timeout must be more than 0 and at most 3600 s");
     }
@@ -215,54 +272,110 @@ final class MeterCommand implements Callable<Integer> {
     if (!trustedSources.isOpen()) {
       transport = transport.with(ScionTransport.TRUST, trustedSources.format());
     }
-    AssociationKeys associationKeys;
-    String serialNumber;
-    if (drkey) {
-      associationKeys = drkeyAssociationKeys(urls);
-      MeterUrl scion = urls.stream().filter(u -> u.scheme().equals("scion")).findFirst().orElseThrow();
-      serialNumber = serial != null ? serial : "S3MP-" + java.util.HexFormat.of().withUpperCase()
-          .formatHex(DrkeyKeySource.systemTitle(ScionAddress.parse(scion.address())));
-    } else {
-      KeysFile k = loadKeys();
-      associationKeys = AssociationKeys.fixed(k);
-      serialNumber = serial != null ? serial : Sources.serialNumber(k);
-    }
-    AgentConfig.SourceFactory factory;
-    if (source.modbusRtu != null) {
-      factory = Sources.modbusRtu(source.modbusRtu, baud, parity, slave, map);
-    } else if (source.modbusTcp != null) {
-      factory = Sources.modbusTcp(source.modbusTcp, map, slave);
-    } else {
-      factory = Sources.simulated(seed);
-    }
-    Path dir = data != null ? data
+    return transport;
+  }
+
+  private Path dataDirectory() {
+    return data != null ? data
         : Path.of(System.getenv().getOrDefault("S3MP_HOME", ".")).resolve("run").resolve("meter");
-    AgentConfig config;
+  }
+
+  private Duration clockOffsetDuration() {
+    if (clockOffset != null && !(Math.abs(clockOffset) <= 10L * 365 * 86_400)) {
+      throw new IllegalArgumentException("--clock-offset: at most ten years either way, in seconds");
+    }
+    return clockOffset == null ? null : Duration.ofMillis(Math.round(clockOffset * 1000));
+  }
+
+  /** The most meters {@code --count} starts in one process. */
+  static final int MAX_COUNT = 20_000;
+
+  /** {@code --count N}: N simulated meters on consecutive ports, one data sub-directory (and keys file) each. */
+  private Integer runMany() throws Exception {
+    if (count < 1 || count > MAX_COUNT) {
+      throw new S3mp.UsageError("--count must be 1.." + MAX_COUNT + ", got " + count);
+    }
+    if (source.modbusRtu != null || source.modbusTcp != null) {
+      throw new S3mp.UsageError("--count runs simulated meters only (one Modbus meter is one agent)");
+    }
+    if (drkey) {
+      throw new S3mp.UsageError("--count works with static keys only (each meter's keys file is generated in its"
+          + " data directory), not --drkey");
+    }
+    if (keys != null) {
+      throw new S3mp.UsageError("--count: each meter has its own keys file (DIR/meter-NNNN/meter.keys, generated when"
+          + " missing); leave out --keys");
+    }
+    if (relayGpio != null || displayBus != null || serial != null) {
+      throw new S3mp.UsageError("--count: --relay-gpio, --display-i2c and --serial are for a single meter");
+    }
+    if (listen.size() != 1) {
+      throw new S3mp.UsageError("--count needs exactly one --listen URL (the first meter's; the others use the next"
+          + " ports)");
+    }
+    MeterUrl first;
+    int basePort;
     try {
-      Relay relay = relayGpio == null ? new LoggingRelay() : GpioRelay.open(gpioRoot, relayGpio, relayActiveLow);
-      Display display = displayBus == null ? new LoggingDisplay()
-          : new Ssd1306Display("i2ctransfer", displayBus, Integer.decode(displayAddress));
-      if (clockOffset != null && !(Math.abs(clockOffset) <= 10L * 365 * 86_400)) {
-        throw new IllegalArgumentException("--clock-offset: at most ten years either way, in seconds");
-      }
-      config = new AgentConfig(dir, urls, associationKeys, factory, capturePeriod, relay, display, serialNumber,
-          transport, clockOffset == null ? null : Duration.ofMillis(Math.round(clockOffset * 1000)),
-          AgentConfig.Push.parse(push, pushPeriod, simulateOutage));
+      first = MeterUrl.parse(listen.get(0));
+      basePort = first.hostPort().port();
     } catch (IllegalArgumentException e) {
       throw new S3mp.UsageError(e.getMessage());
     }
-    MeterAgent agent = MeterAgent.start(config);
+    if (basePort == 0 || basePort + count - 1 > 65535) {
+      throw new S3mp.UsageError("--count " + count + ": ports " + basePort + ".." + (basePort + count - 1)
+          + " do not fit 1..65535 (--listen needs a fixed port)");
+    }
+    LinkOptions transport = transportOptions();
+    Path dir = dataDirectory();
+    List<AgentConfig> configs = new ArrayList<>();
+    List<Path> keyFiles = new ArrayList<>();
+    try {
+      Duration offset = clockOffsetDuration();
+      for (int i = 0; i < count; i++) {
+        Path meterDir = dir.resolve(String.format("meter-%04d", i + 1));
+        Path keysFile = meterDir.resolve("meter.keys");
+        KeysFile k = loadOrCreateKeys(keysFile);
+        keyFiles.add(keysFile);
+        MeterUrl url = withPort(first, basePort + i);
+        configs.add(new AgentConfig(meterDir, List.of(url), AssociationKeys.fixed(k), Sources.simulated(seed + i),
+            capturePeriod, new LoggingRelay(), new LoggingDisplay(), Sources.serialNumber(k), transport, offset));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new S3mp.UsageError(e.getMessage());
+    }
+    List<MeterAgent> agents = MeterAgent.startAll(configs);
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      agent.close();
+      agents.parallelStream().forEach(MeterAgent::close);
       stop.countDown();
     }, "meter-shutdown"));
-    for (MeterUrl u : agent.endpoints()) {
-      spec.commandLine().getOut().println("meter " + config.serialNumber() + " listening on " + u + " (data " + dir + ")");
+    var out = spec.commandLine().getOut();
+    for (int i = 0; i < agents.size(); i++) {
+      for (MeterUrl u : agents.get(i).endpoints()) {
+        out.println("meter " + configs.get(i).serialNumber() + " listening on " + u + " (data "
+            + configs.get(i).dataDir() + ", keys " + keyFiles.get(i) + ")");
+      }
     }
-    spec.commandLine().getOut().flush();
+    out.println(agents.size() + " meters running");
+    out.flush();
     stop.await();
     return 0;
+  }
+
+  /** The same URL with another port: {@code tcp://HOST:PORT} and {@code scion://IA,[IP]:PORT} both end in it. */
+  static MeterUrl withPort(MeterUrl url, int port) {
+    String a = url.address();
+    return new MeterUrl(url.scheme(), a.substring(0, a.lastIndexOf(':') + 1) + port);
+  }
+
+  private KeysFile loadOrCreateKeys(Path file) throws java.io.IOException {
+    if (Files.exists(file)) {
+      return KeysFile.load(file);
+    }
+    Files.createDirectories(file.getParent());
+    KeysFile k = KeysFile.generate(new byte[] {'S', '3', 'M', 'P', 'H', 'E', 0, 1}, randomTitle());
+    k.save(file);
+    return k;
   }
 
   /** Re-parses with the config file's options in front of the command line's (later options win). */

@@ -60,13 +60,18 @@ final class MeterProcess implements AutoCloseable {
    * the client's first requests are not lost to a socket that does not exist yet.
    */
   void awaitListening() throws IOException {
-    long deadline = System.nanoTime() + startTimeout().toNanos();
-    while (!logText().contains(" listening on ")) {
+    awaitLog(" listening on ", startTimeout());
+  }
+
+  /** Waits until the meter's log contains {@code text}; fails when the meter exits or time runs out. */
+  void awaitLog(String text, Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!logText().contains(text)) {
       if (!process.isAlive()) {
         throw new IOException("the meter exited (" + process.exitValue() + "): " + logTail());
       }
       if (System.nanoTime() > deadline) {
-        throw new IOException("the meter did not start within " + startTimeout().toSeconds() + " s: " + logTail());
+        throw new IOException("the meter did not start within " + timeout.toSeconds() + " s: " + logTail());
       }
       try {
         process.waitFor(100, TimeUnit.MILLISECONDS);
@@ -83,7 +88,7 @@ final class MeterProcess implements AutoCloseable {
     return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size())) + " (log " + log + ")";
   }
 
-  private String logText() {
+  String logText() {
     try {
       return Files.readString(log);
     } catch (IOException e) {

@@ -40,6 +40,7 @@ public final class Headend implements AutoCloseable {
   private final String host;
   private MeterConnector connector;
   private org.s3mp.headend.push.PushListener push;
+  private io.micrometer.core.instrument.MeterRegistry metrics;
 
   private Headend(Database db, ReadingStore readings, LiveFeed live, FleetPoller poller, ApiServer api, boolean tls,
       String host) {
@@ -80,7 +81,8 @@ public final class Headend implements AutoCloseable {
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       new JvmMemoryMetrics().bindTo(metrics);
       new JvmThreadMetrics().bindTo(metrics);
-      readings = new ReadingStore(db);
+      readings = new ReadingStore(db,
+          dbConfig.queueCapacity() == null ? ReadingStore.DEFAULT_QUEUE_CAPACITY : dbConfig.queueCapacity(), metrics);
       live = new LiveFeed(Json::write);
       readings.onCommitted(live::publish);
       LiveFeed liveFeed = live;
@@ -113,6 +115,7 @@ public final class Headend implements AutoCloseable {
       Headend headend = new Headend(db, readings, live, poller, api, config.http().tls() != null, config.bindHost());
       headend.connector = connector;
       headend.push = push;
+      headend.metrics = metrics;
       log.info("head-end on {} ({} meters, database {})", headend.baseUri(), registry.all().size(), db.description());
       return headend;
     } catch (RuntimeException e) {
@@ -130,6 +133,19 @@ public final class Headend implements AutoCloseable {
       }
       db.close();
       throw e;
+    }
+  }
+
+  /** Every reading taken from a meter since start must have been stored: say so, or say how many were not. */
+  private void logReadingsTakenAndStored() {
+    io.micrometer.core.instrument.Timer reads = metrics.find("headend.read.latency").timer();
+    long taken = reads == null ? 0 : reads.count(); // registered with the first meter
+    long stored = (long) metrics.get("headend.readings.stored").counter().count();
+    if (taken == stored) {
+      log.info("head-end stopped: {} readings taken since start, {} stored", taken, stored);
+    } else {
+      log.error("head-end stopped: {} readings taken since start, {} stored, {} NOT stored (the log above says why)",
+          taken, stored, taken - stored);
     }
   }
 
@@ -169,6 +185,11 @@ public final class Headend implements AutoCloseable {
     return push == null ? java.util.Optional.empty() : java.util.Optional.of(push.localUrl());
   }
 
+  /** The head-end's metrics (what /metrics serves), e.g. for a benchmark in the same process. */
+  public io.micrometer.core.instrument.MeterRegistry metrics() {
+    return metrics;
+  }
+
   public int port() {
     return api.port();
   }
@@ -178,7 +199,10 @@ public final class Headend implements AutoCloseable {
     return URI.create((tls ? "https" : "http") + "://" + h + ":" + port());
   }
 
-  /** Stops polling, lets queued readings reach the database, stops HTTP and closes the database. */
+  /**
+   * Stops HTTP, then polling (reads in progress still queue their reading), lets every queued reading reach the
+   * database (the store's drain) and only then closes the database.
+   */
   @Override
   public void close() {
     try {
@@ -189,6 +213,7 @@ public final class Headend implements AutoCloseable {
     } finally {
       poller.close();
       readings.close();
+      logReadingsTakenAndStored();
       live.close();
       db.close();
       if (connector instanceof AutoCloseable c) {

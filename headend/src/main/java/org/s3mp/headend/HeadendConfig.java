@@ -74,8 +74,16 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
   /** A PKCS#12 key store with the server's certificate and key. */
   public record Tls(String keystore, String password) {}
 
-  /** {@code url}: an H2 file path (default run/headend/headend under S3MP_HOME) or a JDBC URL (PostgreSQL). */
-  public record Database(String url, String user, String password) {}
+  /**
+   * {@code url}: an H2 file path (default run/headend/headend under S3MP_HOME) or a JDBC URL (PostgreSQL).
+   * {@code queueCapacity}: readings waiting for the database writer at most (default 5000); when it is full,
+   * polling waits.
+   */
+  public record Database(String url, String user, String password, Integer queueCapacity) {
+    public Database(String url, String user, String password) {
+      this(url, user, password, null);
+    }
+  }
 
   public record Polling(Integer retries, Integer timeoutMillis, Integer profileIntervalSeconds, Integer profileBackfillHours) {}
 
@@ -140,7 +148,11 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
       throw new IllegalArgumentException("http: liveHeartbeatSeconds and maxLiveStreamsPerToken must be >= 1");
     }
     Database d = database == null ? new Database(null, null, null) : database;
-    d = new Database(d.url() == null ? defaultDatabase() : d.url(), d.user(), d.password());
+    d = new Database(d.url() == null ? defaultDatabase() : d.url(), d.user(), d.password(),
+        d.queueCapacity() == null ? org.s3mp.headend.storage.ReadingStore.DEFAULT_QUEUE_CAPACITY : d.queueCapacity());
+    if (d.queueCapacity() < 1) {
+      throw new IllegalArgumentException("database.queueCapacity: at least 1, got " + d.queueCapacity());
+    }
     Polling p = polling == null ? new Polling(null, null, null, null) : polling;
     p = new Polling(
         p.retries() == null ? 1 : p.retries(),
@@ -184,8 +196,8 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
   }
 
   public HeadendConfig withDatabase(String url) {
-    return new HeadendConfig(http, new Database(url, database.user(), database.password()), polling, tokens, meters,
-        scion, keysDirectory, tokenLifetimeHours, push, clock);
+    return new HeadendConfig(http, new Database(url, database.user(), database.password(), database.queueCapacity()),
+        polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours, push, clock);
   }
 
   /** The directory meter keys files must be in (see {@link org.s3mp.headend.fleet.KeysDirectory}). */
@@ -301,7 +313,7 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     }
     Database d = database;
     if (d != null && d.url() != null && !d.url().startsWith("jdbc:")) {
-      d = new Database(resolve(dir, d.url()), d.user(), d.password());
+      d = new Database(resolve(dir, d.url()), d.user(), d.password(), d.queueCapacity());
     }
     return new HeadendConfig(h, d, polling, tokens, resolved, scion, resolve(dir, keysDirectory), tokenLifetimeHours,
         push, clock);

@@ -478,7 +478,9 @@ class ApiContractTest {
     Http.Response r = http.get("/metrics", VIEWER);
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.body()).contains("headend_read_latency_seconds", "headend_meters ", "jvm_memory_used_bytes",
-        "headend_meter_clock_drift_seconds{meter=\"m1\"}");
+        "headend_meter_clock_drift_seconds{meter=\"m1\"}",
+        "headend_readings_queued ", "headend_readings_queue_capacity 5000", "headend_readings_waiting ",
+        "headend_readings_stored_total", "headend_readings_backpressure_total");
     assertThat(http.get("/metrics", null).status()).isEqualTo(401);
   }
 

@@ -98,6 +98,16 @@ public final class ChildProcess implements AutoCloseable {
     process.waitFor(10, TimeUnit.SECONDS);
   }
 
+  /** SIGTERM (a clean stop: shutdown hooks run); returns the exit code, or fails if it is not gone in time. */
+  public int terminate(Duration timeout) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError(name + ": still running " + timeout.toSeconds() + " s after SIGTERM (killed)");
+    }
+    return process.exitValue();
+  }
+
   /** SIGTERM, then SIGKILL after 10 s. */
   @Override
   public void close() {

@@ -31,6 +31,7 @@ class HeadendConfigTest {
     assertThat(c.bindPort()).isEqualTo(8080);
     assertThat(c.http().tls().keystore()).isEqualTo(dir.resolve("conf/headend.p12").toString());
     assertThat(c.database().url()).isEqualTo(dir.resolve("conf/data/headend").toString());
+    assertThat(c.database().queueCapacity()).isEqualTo(5000);
     assertThat(c.pollingSettings().retries()).isEqualTo(1);
     assertThat(c.polling().timeoutMillis()).isEqualTo(5000);
     assertThat(c.pollingSettings().profileInterval().toSeconds()).isEqualTo(900);
@@ -64,6 +65,7 @@ class HeadendConfigTest {
     assertThat(c.http().bind()).isEqualTo("127.0.0.1:8080");
     assertThat(c.http().tls()).isNull();
     assertThat(c.database().url()).endsWith(Path.of("run", "headend", "headend").toString());
+    assertThat(c.database().queueCapacity()).isEqualTo(org.s3mp.headend.storage.ReadingStore.DEFAULT_QUEUE_CAPACITY);
     assertThat(c.meters()).isEmpty();
     assertThat(c.clockSettings()).isEqualTo(ClockSettings.defaults());
     assertThat(ClockSettings.defaults()).isEqualTo(new ClockSettings(Duration.ofSeconds(900), Duration.ofSeconds(10), true));
@@ -101,5 +103,9 @@ class HeadendConfigTest {
     assertThatThrownBy(() -> HeadendConfig.empty().withBind("127.0.0.1:99999").bindPort())
         .hasMessageContaining("bad port");
     assertThatThrownBy(() -> HeadendConfig.load(dir.resolve("missing.yaml"))).hasMessageContaining("cannot read config");
+    Path noQueue = dir.resolve("queue.yaml");
+    Files.writeString(noQueue, "database:\n  queueCapacity: 0\n");
+    assertThatThrownBy(() -> HeadendConfig.load(noQueue)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("database.queueCapacity: at least 1, got 0");
   }
 }

@@ -63,6 +63,30 @@ public final class MeterAgent implements AutoCloseable {
 
   /** Starts an agent; fails with a clear message when the data directory, source or a port is unusable. */
   public static MeterAgent start(AgentConfig config) throws IOException {
+    warmUp(config.listen());
+    return startWarm(config);
+  }
+
+  /**
+   * Starts many agents in this process (load tests, labs), each with its own data directory, keys, state and
+   * endpoints; the request path is warmed up once for all. If one cannot start, those already started are
+   * stopped again.
+   */
+  public static List<MeterAgent> startAll(List<AgentConfig> configs) throws IOException {
+    warmUp(configs.stream().flatMap(c -> c.listen().stream()).distinct().toList());
+    List<MeterAgent> agents = new ArrayList<>();
+    try {
+      for (AgentConfig config : configs) {
+        agents.add(startWarm(config));
+      }
+    } catch (IOException | RuntimeException e) {
+      agents.forEach(MeterAgent::close);
+      throw e;
+    }
+    return agents;
+  }
+
+  private static MeterAgent startWarm(AgentConfig config) throws IOException {
     Files.createDirectories(config.dataDir());
     // two agents on one directory would encrypt with the same keys and invocation counters (nonce reuse)
     DataDirectoryLock lock = DataDirectoryLock.acquire(config.dataDir());
@@ -93,7 +117,6 @@ public final class MeterAgent implements AutoCloseable {
     MeterAgent agent = new MeterAgent(config, source, backend, profile, events);
     try {
       backend.start();
-      warmUp(config.listen());
       CosemServer server = agent.server = new CosemServer(backend, config.keys(),
           new FileCounterStore(config.dataDir().resolve("counters.properties")));
       for (MeterUrl url : config.listen()) {

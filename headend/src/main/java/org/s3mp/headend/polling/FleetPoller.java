@@ -128,10 +128,18 @@ public final class FleetPoller implements AutoCloseable {
     return result;
   }
 
+  /**
+   * Stops every session: nothing new is scheduled, reads in progress get up to 60 s to finish and queue their
+   * reading (a meter read is bounded by its timeout; queueing waits while storage is behind, and the store's
+   * writer goes on meanwhile), then the associations are closed. Close the poller before the reading store.
+   */
   @Override
   public void close() {
-    sessions.values().parallelStream().forEach(MeterSession::close);
+    List<MeterSession> all = new ArrayList<>(sessions.values());
     sessions.clear();
+    all.forEach(MeterSession::stopPolling);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    all.parallelStream().forEach(s -> s.awaitStopped(deadline));
   }
 
   private void startSession(MeterSpec spec, boolean continuous) {

@@ -135,12 +135,15 @@ final class MeterSession {
     return CompletableFuture.supplyAsync(() -> readAndStore("once"), thread).thenCompose(r -> r);
   }
 
-  /** Runs a command on the meter's thread, then reads and stores the meter's new state. */
+  /**
+   * Runs a command on the meter's thread, then reads the meter's new state; completes once that reading is stored
+   * (so that the readings an API client asks for next include it).
+   */
   <T> CompletableFuture<T> command(Operation<T> op) {
     return CompletableFuture.supplyAsync(() -> {
       T result = withConnection(op);
       try {
-        readAndStore("command");
+        readAndStore("command").join();
       } catch (RuntimeException e) {
         log.debug("meter {}: read after command failed: {}", spec.id(), e.toString());
       }
@@ -173,12 +176,29 @@ final class MeterSession {
     if (driftGauge != null) {
       metrics.remove(driftGauge);
     }
-    thread.shutdownNow();
+    stopPolling();
+    awaitStopped(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+  }
+
+  /** Schedules nothing more; the operation in progress goes on, so that a reading taken is still stored. */
+  void stopPolling() {
+    thread.shutdown();
+  }
+
+  /**
+   * Waits until the operation in progress has finished (its reading queued for storage) or the deadline
+   * ({@link System#nanoTime()}) passed, then interrupts it and closes the association.
+   */
+  void awaitStopped(long deadlineNanos) {
     try {
-      if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
-        log.warn("meter {}: its thread did not stop within 5 s", spec.id());
+      if (!thread.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        thread.shutdownNow();
+        if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
+          log.warn("meter {}: its thread did not stop within 5 s", spec.id());
+        }
       }
     } catch (InterruptedException e) {
+      thread.shutdownNow();
       Thread.currentThread().interrupt();
     }
     closeConnection();

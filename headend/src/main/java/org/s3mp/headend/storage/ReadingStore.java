@@ -1,5 +1,9 @@
 package org.s3mp.headend.storage;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,6 +17,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.s3mp.headend.fleet.NetworkPath;
 import org.s3mp.headend.fleet.Reading;
@@ -24,24 +30,59 @@ import org.slf4j.LoggerFactory;
  * Readings and their values. Writes go through one writer thread that commits whatever has queued up in one
  * transaction (group commit): many meters at 1 s cost few commits, and a reading counts as stored - its
  * future completes, listeners see it - only after its transaction committed.
+ *
+ * <p>The queue in front of the writer is bounded: when storage falls behind, {@link #append} waits for space, so
+ * the meters' sessions (which call it) poll more slowly instead of the backlog growing without bound.
  */
 public final class ReadingStore implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ReadingStore.class);
   private static final int MAX_BATCH = 1000;
+  public static final int DEFAULT_QUEUE_CAPACITY = 5000;
+  /** How long {@link #close()} lets the writer drain the queue before giving up on what is left. */
+  static final java.time.Duration DRAIN_TIMEOUT = java.time.Duration.ofSeconds(60);
 
   private record Pending(Reading reading, CompletableFuture<Reading> done) {}
 
   private final Database db;
   private final PathStore paths;
-  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final int capacity;
+  private final BlockingQueue<Pending> queue;
   private final List<Consumer<Reading>> committedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Thread writer;
+  private final Counter stored;
+  private final Counter backpressure;
+  private final AtomicInteger waiting = new AtomicInteger();
+  /** Appends in progress (waiting for space or not). */
+  private final AtomicInteger appending = new AtomicInteger();
+  /** Readings taken from the queue by the writer and not yet committed or failed. */
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong failed = new AtomicLong();
   private volatile boolean closing;
 
   public ReadingStore(Database db) {
+    this(db, DEFAULT_QUEUE_CAPACITY, new SimpleMeterRegistry());
+  }
+
+  /** A store whose queue holds at most {@code capacity} readings; its metrics go to {@code metrics}. */
+  public ReadingStore(Database db, int capacity, MeterRegistry metrics) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("database.queueCapacity: at least 1, got " + capacity);
+    }
     this.db = db;
     this.paths = new PathStore(db);
+    this.capacity = capacity;
+    this.queue = new LinkedBlockingQueue<>(capacity);
+    Gauge.builder("headend.readings.queued", queue, BlockingQueue::size)
+        .description("readings queued for the database writer").register(metrics);
+    Gauge.builder("headend.readings.queue.capacity", this, s -> s.capacity)
+        .description("readings the writer's queue holds at most").register(metrics);
+    Gauge.builder("headend.readings.waiting", waiting, AtomicInteger::get)
+        .description("appends waiting for space in the full queue").register(metrics);
+    this.stored = Counter.builder("headend.readings.stored").description("readings committed to the database")
+        .register(metrics);
+    this.backpressure = Counter.builder("headend.readings.backpressure")
+        .description("appends that found the queue full and had to wait").register(metrics);
     this.writer = new Thread(this::writeLoop, "reading-writer");
     writer.setDaemon(true);
     writer.start();
@@ -57,23 +98,62 @@ public final class ReadingStore implements AutoCloseable {
     committedListeners.add(listener);
   }
 
-  /** Queues a reading; the future completes once it is durably stored. */
+  /**
+   * Queues a reading, waiting while the queue is full (backpressure); the future completes once it is durably
+   * stored. It fails at once when the store is closing or the waiting thread is interrupted.
+   */
   public CompletableFuture<Reading> append(Reading reading) {
     Reading r = new Reading(
         reading.meterId(), Database.truncate(reading.readAt()), reading.kind(), reading.relay(),
         reading.latencyMs(), reading.path(), reading.values(), reading.source());
     CompletableFuture<Reading> done = new CompletableFuture<>();
-    if (closing) {
-      done.completeExceptionally(new IllegalStateException("the reading store is closed"));
+    Pending pending = new Pending(r, done);
+    // counted before `closing` is read: the writer does not stop while an append may still put its reading in
+    appending.incrementAndGet();
+    try {
+      if (closing) {
+        return refused(pending, "the reading store is closed");
+      }
+      if (!queue.offer(pending)) {
+        awaitSpace(pending);
+      }
       return done;
+    } finally {
+      appending.decrementAndGet();
     }
-    queue.add(new Pending(r, done));
-    return done;
+  }
+
+  private void awaitSpace(Pending pending) {
+    backpressure.increment();
+    waiting.incrementAndGet();
+    try {
+      // in slices, so that a writer that stopped (close() timed out) is noticed; a close() itself still drains
+      // the readings waiting here
+      while (!queue.offer(pending, 100, TimeUnit.MILLISECONDS)) {
+        if (closing && !writer.isAlive()) {
+          refused(pending, "the reading store closed while this reading waited for space");
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      refused(pending, "interrupted while waiting for space in the reading queue");
+    } finally {
+      waiting.decrementAndGet();
+    }
+  }
+
+  private CompletableFuture<Reading> refused(Pending p, String why) {
+    log.warn("reading of {} at {} not stored: {}", p.reading().meterId(), p.reading().readAt(), why);
+    failed.incrementAndGet();
+    p.done().completeExceptionally(new IllegalStateException(why));
+    return p.done();
   }
 
   private void writeLoop() {
     List<Pending> batch = new ArrayList<>();
-    while (!(closing && queue.isEmpty())) {
+    // appending before queue: an append's reading is in the queue before it stops counting
+    while (!(closing && appending.get() == 0 && queue.isEmpty())) {
       try {
         Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
         if (first == null) {
@@ -81,14 +161,22 @@ public final class ReadingStore implements AutoCloseable {
         }
         batch.add(first);
         queue.drainTo(batch, MAX_BATCH - 1);
+        inFlight.set(batch.size());
         write(batch);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
       } catch (RuntimeException e) {
         log.error("reading writer: {}", e.toString(), e);
+        for (Pending p : batch) {
+          if (!p.done().isDone()) {
+            failed.incrementAndGet();
+            p.done().completeExceptionally(e);
+          }
+        }
       } finally {
         batch.clear();
+        inFlight.set(0);
       }
     }
   }
@@ -103,6 +191,7 @@ public final class ReadingStore implements AutoCloseable {
           insert(List.of(p.reading()));
         } catch (SQLException single) {
           log.warn("reading of {} at {} not stored: {}", p.reading().meterId(), p.reading().readAt(), single.getMessage());
+          failed.incrementAndGet();
           p.done().completeExceptionally(single);
         }
       }
@@ -118,6 +207,7 @@ public final class ReadingStore implements AutoCloseable {
           log.warn("reading listener failed: {}", e.toString());
         }
       }
+      stored.increment();
       p.done().complete(p.reading());
     }
   }
@@ -206,32 +296,60 @@ public final class ReadingStore implements AutoCloseable {
     return List.copyOf(byTime.values());
   }
 
-  /** Readings queued but not yet committed (the writer's backlog). */
+  /** Readings queued or being written but not yet committed (the writer's backlog). */
   public int backlog() {
-    return queue.size();
+    return queue.size() + inFlight.get();
+  }
+
+  /** The most readings the queue holds. */
+  public int capacity() {
+    return capacity;
   }
 
   /**
-   * Writes what is queued (for at most 30 s), then stops the writer; readings still queued after that were never
-   * acknowledged and their futures fail.
+   * Refuses new readings, writes everything queued, waiting for space or in flight (for at most
+   * {@link #DRAIN_TIMEOUT}),
+   * then stops the writer and logs how many were stored on the way out. Readings that could not be stored (the
+   * database failed, or the drain ran out of time) were never acknowledged: their futures fail and the log says
+   * how many and why. Close the store before the database.
    */
   @Override
   public void close() {
     closing = true;
+    int toDrain = backlog() + waiting.get();
+    double storedBefore = stored.count();
+    long failedBefore = failed.get();
     try {
-      writer.join(30_000);
+      writer.join(DRAIN_TIMEOUT.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    writer.interrupt();
-    Pending p;
-    int dropped = 0;
-    while ((p = queue.poll()) != null) {
-      p.done().completeExceptionally(new IllegalStateException("the head-end stopped before this reading was stored"));
-      dropped++;
+    boolean timedOut = writer.isAlive();
+    if (timedOut) {
+      writer.interrupt();
     }
-    if (dropped > 0) {
-      log.warn("{} queued readings were not stored (not acknowledged) at shutdown", dropped);
+    // only after a timeout: fail what is left, never leave a future pending
+    int abandoned = 0;
+    Pending p;
+    while ((p = queue.poll()) != null) {
+      p.done().completeExceptionally(new IllegalStateException("the head-end stopped before this reading was stored"
+          + (timedOut ? " (the drain timed out after " + DRAIN_TIMEOUT.toSeconds() + " s)" : "")));
+      abandoned++;
+    }
+    failed.addAndGet(abandoned);
+    long drained = (long) (stored.count() - storedBefore);
+    long notStored = failed.get() - failedBefore;
+    if (toDrain == 0 && notStored == 0) {
+      return;
+    }
+    if (notStored == 0 && !timedOut) {
+      log.info("reading store closed: {} queued readings stored on drain, none lost", drained);
+    } else {
+      log.error("reading store closed: {} queued readings stored on drain, {} NOT stored ({}; see the warnings above"
+              + " for database errors), {} still being written", drained, notStored,
+          timedOut ? "the drain timed out after " + DRAIN_TIMEOUT.toSeconds() + " s with " + abandoned
+              + " still queued" : "the database refused them or the store was closing",
+          timedOut ? inFlight.get() : 0);
     }
   }
 

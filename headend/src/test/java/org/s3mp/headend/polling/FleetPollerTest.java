@@ -28,6 +28,7 @@ import org.s3mp.headend.fleet.RegisterValue;
 import org.s3mp.headend.storage.Database;
 import org.s3mp.headend.storage.ProfileStore;
 import org.s3mp.headend.storage.ReadingStore;
+import org.s3mp.headend.storage.SlowStorage;
 
 class FleetPollerTest {
 
@@ -182,6 +183,39 @@ class FleetPollerTest {
     assertThat(set.confirmed()).isTrue();
     assertThat(set.before().driftSeconds()).isBetween(499.0, 501.0);
     assertThat(poller.status("m1").orElseThrow().clockDriftSeconds()).isEqualTo(set.after().driftSeconds());
+  }
+
+  @Test
+  void pollingWaitsWhileStorageIsBehind() throws Exception {
+    int capacity = 4;
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    poller.close();
+    readings.close();
+    SlowStorage.install(db);
+    readings = new ReadingStore(db, capacity, metrics);
+    poller = new FleetPoller(meters, readings, profiles, registry, PollingSettings.defaults(), ClockSettings.defaults(),
+        new AuditLog(db), metrics);
+    List<String> ids = List.of("m1", "m2", "m3");
+    try {
+      for (String id : ids) {
+        add(id, false);
+        poller.setContinuous(id, true);
+      }
+      // storage is stuck: the writer holds a batch, the queue fills, then every meter's session waits in
+      // append instead of reading on (with an unbounded queue they would read every second and nobody would wait)
+      org.s3mp.headend.Conditions.await("all 3 sessions waiting for storage", Duration.ofSeconds(30),
+          () -> metrics.get("headend.readings.waiting").gauge().value() == ids.size());
+      int reads = ids.stream().mapToInt(id -> meters.meter(id).reads.get()).sum();
+      assertThat(reads).as("every reading taken is in flight, queued or waiting: no meter read on")
+          .isEqualTo(readings.backlog() + ids.size());
+      assertThat(metrics.get("headend.readings.queued").gauge().value()).isEqualTo(capacity);
+      assertThat(metrics.get("headend.readings.backpressure").counter().count()).isGreaterThanOrEqualTo(ids.size());
+    } finally {
+      SlowStorage.open();
+    }
+    // storage catches up: the waiting readings are stored and polling goes on
+    org.s3mp.headend.Conditions.await("polling resumed", Duration.ofSeconds(30),
+        () -> metrics.get("headend.readings.stored").counter().count() >= 1 + capacity + ids.size() + 3);
   }
 
   @Test

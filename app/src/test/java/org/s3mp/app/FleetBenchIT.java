@@ -1,0 +1,44 @@
+package org.s3mp.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code s3mp bench fleet} end to end, small: 5 meters in one process, a head-end on H2, 5 s measured. */
+class FleetBenchIT {
+  @TempDir
+  Path dir;
+
+  @Test
+  void aSmallFleetIsMeasuredAndLosesNothing() throws Exception {
+    Path out = dir.resolve("out");
+    Cli.Result r = Cli.run("bench", "fleet", "--meters", "5", "--interval", "1", "--duration", "5", "--out",
+        out.toString());
+    assertThat(r.exitCode()).as("exit code; out: %s err: %s", r.out(), r.err()).isZero();
+    JsonNode fleet = new ObjectMapper().readTree(out.resolve("fleet.json").toFile());
+    assertThat(fleet.get("meters").asInt()).isEqualTo(5);
+    assertThat(fleet.get("secondsUntilAllUp").isNumber()).as("all associations came up").isTrue();
+    assertThat(fleet.get("readingsLost").asLong()).isZero();
+    assertThat(fleet.get("readingsStored").asLong()).isEqualTo(fleet.get("readingsTaken").asLong()).isPositive();
+    assertThat(fleet.get("readingsPerSecondStored").asDouble()).isPositive();
+    assertThat(fleet.get("readLatencyP99Ms").asDouble()).isPositive();
+    assertThat(fleet.get("queueCapacity").asInt()).isEqualTo(5000);
+    assertThat(Files.readString(out.resolve("report.md"))).contains("readings/s stored", "readings taken / stored / lost");
+  }
+
+  @Test
+  void badOptionsAreUsageErrors() throws Exception {
+    Cli.Result r = Cli.run("bench", "fleet", "--meters", "0", "--out", dir.toString());
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("--meters must be 1..20000");
+    assertThat(Cli.run("bench", "fleet", "--transport", "scion", "--out", dir.toString()).err())
+        .contains("only tcp is built so far");
+    assertThat(Cli.run("bench", "fleet", "--db", "postgres", "--out", dir.toString()).err())
+        .contains("not built yet");
+  }
+}

@@ -1,0 +1,240 @@
+package org.s3mp.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.s3mp.headend.Headend;
+import org.s3mp.headend.HeadendConfig;
+import org.s3mp.headend.fleet.MeterInput;
+import org.s3mp.headend.polling.DlmsMeterConnector;
+import org.s3mp.headend.storage.Database;
+
+/**
+ * A fleet as a utility runs it: N simulated meters in one meter process ({@code s3mp meter --count N}) and a
+ * head-end in this process polling every meter every {@code interval} and storing the readings. Measured from the
+ * head-end's own metrics: readings stored per second, read latency p50/p99, the writer's largest backlog, the time
+ * until every association was up, heap and threads per meter, CPU of head-end and meters; and after the head-end's
+ * clean stop, readings lost (taken from a meter but not in the database).
+ */
+public final class FleetBenchmark {
+
+  /** {@code database}: {@code h2} (a fresh file under {@code out}) or a JDBC URL. */
+  public record Settings(int meters, int intervalSeconds, int durationSeconds, String transport, String database,
+      Path out, List<String> meterCommand) {}
+
+  public record Result(int meters, int intervalSeconds, String transport, String database, Double secondsUntilAllUp,
+      double windowSeconds, double readingsPerSecondStored, double targetReadingsPerSecond, double readLatencyP50Ms,
+      double readLatencyP99Ms, long largestBacklog, int queueCapacity, long backpressureWaits, long readingsTaken,
+      long readingsStored, long readingsLost, double headendHeapPerMeterKiB, double headendThreadsPerMeter,
+      double headendCpuPercent, double metersCpuPercent, double metersRssMb) {}
+
+  private FleetBenchmark() {}
+
+  public static Result run(Settings s, Consumer<String> progress) throws Exception {
+    Files.createDirectories(s.out());
+    int base = freeConsecutivePorts(s.meters());
+    Path data = s.out().resolve("meters");
+    List<String> args = List.of("--simulated", "--count", Integer.toString(s.meters()),
+        "--listen", "tcp://127.0.0.1:" + base, "--data", data.toString());
+    try (MeterProcess meterProcess = MeterProcess.start(s.meterCommand(), args, s.out().resolve("meters.log"))) {
+      List<MeterInput> inputs = awaitMeters(meterProcess, s, data);
+      progress.accept(s.meters() + " meters running in process " + meterProcess.pid());
+      String dbUrl = s.database().equals("h2") ? freshH2(s.out()) : s.database();
+      HeadendConfig config = new HeadendConfig(new HeadendConfig.Http("127.0.0.1:0", null),
+          new HeadendConfig.Database(dbUrl, null, null), null, List.of(), inputs, null, data.toString(), null)
+          .withDefaults();
+      long heap0 = usedHeapAfterGc();
+      int threads0 = Thread.activeCount();
+      ProcessSampler headendCpu = new ProcessSampler(List.of(ProcessHandle.current().pid()));
+      ProcessSampler meterCpu = new ProcessSampler(List.of(meterProcess.pid()));
+      long t0 = System.nanoTime();
+      Headend headend = Headend.start(config,
+          new DlmsMeterConnector(Duration.ofMillis(config.polling().timeoutMillis())));
+      MeterRegistry m = headend.metrics();
+      long largestBacklog = 0;
+      Double allUp = null;
+      long windowStart = 0;
+      double storedAtStart = 0;
+      long hCpu0 = 0;
+      long mCpu0 = 0;
+      // the window starts once every association is up (or after at most 5 minutes of trying)
+      long upDeadline = t0 + TimeUnit.MINUTES.toNanos(5);
+      try {
+        while (true) {
+          long now = System.nanoTime();
+          largestBacklog = Math.max(largestBacklog, (long) m.get("headend.readings.backlog").gauge().value());
+          if (allUp == null && connected(m) >= s.meters()) {
+            allUp = (now - t0) / 1e9;
+            progress.accept(String.format(Locale.ROOT, "all %d associations up after %.1f s", s.meters(), allUp));
+          }
+          if (windowStart == 0 && (allUp != null || now > upDeadline)) {
+            windowStart = now;
+            storedAtStart = m.get("headend.readings.stored").counter().count();
+            hCpu0 = headendCpu.cpuTicks();
+            mCpu0 = meterCpu.cpuTicks();
+          }
+          if (windowStart != 0 && now - windowStart >= TimeUnit.SECONDS.toNanos(s.durationSeconds())) {
+            break;
+          }
+          if (!meterProcess.alive()) {
+            throw new IOException("the meter process exited: " + meterProcess.logTail());
+          }
+          Thread.sleep(1000); // the sampling period
+        }
+        double window = (System.nanoTime() - windowStart) / 1e9;
+        double storedPerSecond = (m.get("headend.readings.stored").counter().count() - storedAtStart) / window;
+        double headendCpuPercent = 100.0 * (headendCpu.cpuTicks() - hCpu0) / ProcessSampler.TICKS_PER_SECOND / window;
+        double metersCpuPercent = 100.0 * (meterCpu.cpuTicks() - mCpu0) / ProcessSampler.TICKS_PER_SECOND / window;
+        double metersRssMb = meterCpu.rssKb() / 1024.0;
+        double heapPerMeter = (usedHeapAfterGc() - heap0) / 1024.0 / s.meters();
+        double threadsPerMeter = (Thread.activeCount() - threads0) / (double) s.meters();
+        Timer reads = m.get("headend.read.latency").timer();
+        double p50 = percentileMs(reads, 0.5);
+        double p99 = percentileMs(reads, 0.99);
+        int capacity = (int) m.get("headend.readings.queue.capacity").gauge().value();
+        progress.accept("stopping the head-end (drains the writer's queue)");
+        headend.close();
+        long taken = reads.count();
+        long backpressure = (long) m.get("headend.readings.backpressure").counter().count();
+        long stored = storedRows(dbUrl);
+        Result r = new Result(s.meters(), s.intervalSeconds(), s.transport(),
+            s.database().equals("h2") ? "h2" : s.database().replaceAll("password=[^&]*", "password=***"), allUp,
+            window, storedPerSecond, s.meters() / (double) s.intervalSeconds(), p50, p99, largestBacklog, capacity,
+            backpressure, taken, stored, taken - stored, heapPerMeter, threadsPerMeter, headendCpuPercent,
+            metersCpuPercent, metersRssMb);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .writeValue(s.out().resolve("fleet.json").toFile(), r);
+        Files.writeString(s.out().resolve("report.md"), report(r));
+        return r;
+      } catch (Exception | Error e) {
+        headend.close();
+        throw e;
+      }
+    }
+  }
+
+  private static double connected(MeterRegistry m) {
+    return m.get("headend.meters.connected").gauge().value();
+  }
+
+  private static double percentileMs(Timer t, double p) {
+    for (ValueAtPercentile v : t.takeSnapshot().percentileValues()) {
+      if (v.percentile() == p) {
+        return v.value(TimeUnit.MILLISECONDS);
+      }
+    }
+    return Double.NaN;
+  }
+
+  /** The meter process's lines {@code meter SERIAL listening on URL (data DIR, keys FILE)}, as head-end meters. */
+  private static List<MeterInput> awaitMeters(MeterProcess p, Settings s, Path data) throws IOException {
+    p.awaitLog(s.meters() + " meters running", Duration.ofSeconds(120 + s.meters() / 20));
+    Matcher m = Pattern.compile("meter \\S+ listening on (\\S+) \\(data (\\S+), keys (\\S+)\\)").matcher(p.logText());
+    List<MeterInput> inputs = new ArrayList<>();
+    while (m.find()) {
+      Path dir = Path.of(m.group(2));
+      String id = "fleet-" + dir.getFileName().toString().substring("meter-".length());
+      inputs.add(new MeterInput(id, m.group(1), data.relativize(Path.of(m.group(3))).toString(), null, false,
+          s.intervalSeconds(), false));
+    }
+    if (inputs.size() != s.meters()) {
+      throw new IOException("expected " + s.meters() + " meters, the meter process listed " + inputs.size());
+    }
+    return inputs;
+  }
+
+  private static String freshH2(Path out) throws IOException {
+    Path db = out.resolve("db");
+    if (Files.isDirectory(db)) {
+      try (var files = Files.list(db)) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+    }
+    return db.resolve("headend").toString();
+  }
+
+  /** Readings of this run's meters in the database, after the head-end's stop. */
+  private static long storedRows(String dbUrl) throws Exception {
+    try (Database db = Database.open(dbUrl, null, null); Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM reading WHERE meter_id LIKE 'fleet-%'");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static int freeConsecutivePorts(int n) throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int base = ThreadLocalRandom.current().nextInt(20_000, 60_000 - n);
+      List<ServerSocket> held = new ArrayList<>();
+      try {
+        for (int i = 0; i < n; i++) {
+          held.add(new ServerSocket(base + i, 1, InetAddress.getLoopbackAddress()));
+        }
+        return base;
+      } catch (IOException taken) {
+        // another base
+      } finally {
+        for (ServerSocket s : held) {
+          s.close();
+        }
+      }
+    }
+    throw new IOException("no " + n + " consecutive free ports on 127.0.0.1");
+  }
+
+  private static long usedHeapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  static String report(Result r) {
+    StringBuilder b = new StringBuilder();
+    b.append("# Fleet benchmark\n\n");
+    b.append(String.format(Locale.ROOT, "%d simulated meters (one process) read every %d s over %s by one head-end,"
+        + " stored in %s; measured for %.0f s once every association was up.%n%n", r.meters(), r.intervalSeconds(),
+        r.transport(), r.database(), r.windowSeconds()));
+    b.append("| measure | value |\n|---|---|\n");
+    row(b, "readings/s stored", "%.1f (target %.1f)", r.readingsPerSecondStored(), r.targetReadingsPerSecond());
+    row(b, "read latency p50 / p99", "%.1f ms / %.1f ms", r.readLatencyP50Ms(), r.readLatencyP99Ms());
+    row(b, "largest writer backlog", "%d (queue capacity %d, %d appends waited)", r.largestBacklog(),
+        r.queueCapacity(), r.backpressureWaits());
+    row(b, "readings taken / stored / lost", "%d / %d / %d", r.readingsTaken(), r.readingsStored(), r.readingsLost());
+    row(b, "time until all associations were up", "%s", r.secondsUntilAllUp() == null ? "never (5 min)"
+        : String.format(Locale.ROOT, "%.1f s", r.secondsUntilAllUp()));
+    row(b, "head-end heap / threads per meter", "%.1f KiB / %.2f", r.headendHeapPerMeterKiB(), r.headendThreadsPerMeter());
+    row(b, "CPU head-end / meters (100 % = one core)", "%.0f %% / %.0f %%", r.headendCpuPercent(), r.metersCpuPercent());
+    row(b, "meter process RSS", "%.0f MB", r.metersRssMb());
+    b.append("\nLatency percentiles are the head-end's `headend.read.latency` over its last two minutes; readings lost"
+        + " are those the head-end took from a meter that are not in the database after its clean stop.\n");
+    return b.toString();
+  }
+
+  private static void row(StringBuilder b, String name, String format, Object... values) {
+    b.append("| ").append(name).append(" | ").append(String.format(Locale.ROOT, format, values)).append(" |\n");
+  }
+}
