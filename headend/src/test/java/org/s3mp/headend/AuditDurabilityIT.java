@@ -70,7 +70,7 @@ class AuditDurabilityIT {
 
     for (int round = 1; round <= ROUNDS; round++) {
       ChildProcess headend = startHeadend(config, "headend-" + round);
-      Http http = new Http(baseUri(headend));
+      Http http = new Http(HeadendProcessMain.baseUri(headend));
       if (round == 1) {
         assertThat(http.post("/api/meters/m0/continuous", TOKEN, "{\"enabled\":true}").status()).isEqualTo(200);
       }
@@ -94,7 +94,7 @@ class AuditDurabilityIT {
       assertThat(headend.alive()).isFalse();
 
       ChildProcess restarted = startHeadend(config, "headend-" + round + "-after-kill");
-      Http http2 = new Http(baseUri(restarted));
+      Http http2 = new Http(HeadendProcessMain.baseUri(restarted));
       List<JsonNode> after = audit(http2);
       assertThat(after).as("round %d: every served audit entry survived kill -9", round).containsAll(served);
       List<String> stored = new ArrayList<>();
@@ -122,15 +122,9 @@ class AuditDurabilityIT {
   }
 
   private ChildProcess startHeadend(Path config, String name) throws Exception {
-    ChildProcess p = ChildProcess.java(name, dir.resolve(name + ".log"), List.of("-Xmx256m"),
-        HeadendProcessMain.class.getName(), List.of(config.toString()));
+    ChildProcess p = HeadendProcessMain.start(dir, config, name);
     running.add(p);
-    p.awaitLines("listening ", 1, Duration.ofSeconds(60));
     return p;
   }
 
-  private static java.net.URI baseUri(ChildProcess p) {
-    return java.net.URI.create(p.stdout().stream().filter(l -> l.startsWith("listening ")).reduce((a, b) -> b)
-        .orElseThrow().substring("listening ".length()).trim());
-  }
 }

@@ -69,11 +69,9 @@ class DrainOnStopIT {
         meters:
         %s""".formatted(CAPACITY, TokenStore.sha256(TOKEN), meters));
     Path log = dir.resolve("headend.log");
-    ChildProcess headend = ChildProcess.java("headend", log, List.of("-Xmx256m"), HeadendProcessMain.class.getName(),
-        List.of(config.toString(), "--slow-storage"));
+    ChildProcess headend = HeadendProcessMain.start(dir, config, "headend", "--slow-storage");
     running.add(headend);
-    String listening = headend.awaitLines("listening ", 1, Duration.ofSeconds(60)).get(0);
-    Http http = new Http(java.net.URI.create(listening.substring("listening ".length()).trim()));
+    Http http = new Http(HeadendProcessMain.baseUri(headend));
 
     // backpressure: a batch held in the writer, the queue full, every session waiting to queue its next one
     Conditions.await("all " + METERS + " sessions waiting for storage", Duration.ofSeconds(45),

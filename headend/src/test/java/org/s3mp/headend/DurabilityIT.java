@@ -70,7 +70,7 @@ class DurabilityIT {
 
     // 1. continuous reading, with a live client collecting what the head-end acknowledges
     ChildProcess headend = startHeadend(config, "headend-1");
-    Http http = new Http(baseUri(headend));
+    Http http = new Http(HeadendProcessMain.baseUri(headend));
     assertThat(http.post("/api/meters/m1/continuous", TOKEN, "{\"enabled\":true}").status()).isEqualTo(200);
     List<String> acknowledged = new ArrayList<>();
     try (LiveStream live = new LiveStream(http.client(), http.base(), "m1", TOKEN)) {
@@ -98,7 +98,7 @@ class DurabilityIT {
 
     // 3. restart on the same database: continuous reading resumes, the gap is backfilled
     ChildProcess restarted = startHeadend(config, "headend-2");
-    Http http2 = new Http(baseUri(restarted));
+    Http http2 = new Http(HeadendProcessMain.baseUri(restarted));
     assertThat(http2.get("/api/meters/m1", TOKEN).json().get("continuous").asBoolean()).isTrue();
     Conditions.await("readings after the restart", Duration.ofSeconds(30),
         () -> readings(http2).stream().filter(t -> Instant.parse(t).isAfter(killedAt)).count() >= 3);
@@ -120,20 +120,9 @@ class DurabilityIT {
   }
 
   private ChildProcess startHeadend(Path config, String name) throws Exception {
-    ChildProcess p = ChildProcess.java(name, dir.resolve(name + ".log"), List.of("-Xmx256m"),
-        HeadendProcessMain.class.getName(), List.of(config.toString()));
+    ChildProcess p = HeadendProcessMain.start(dir, config, name);
     running.add(p);
-    p.awaitLines("listening ", 1, Duration.ofSeconds(60));
     return p;
-  }
-
-  private static java.net.URI baseUri(ChildProcess p) {
-    return java.net.URI.create(lastListening(p));
-  }
-
-  private static String lastListening(ChildProcess p) {
-    return p.stdout().stream().filter(l -> l.startsWith("listening ")).reduce((a, b) -> b).orElseThrow()
-        .substring("listening ".length()).trim();
   }
 
   private static List<String> readings(Http http) {

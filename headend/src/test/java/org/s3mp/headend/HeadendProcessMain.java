@@ -16,6 +16,39 @@ import org.s3mp.headend.storage.SlowStorage;
 public final class HeadendProcessMain {
   private HeadendProcessMain() {}
 
+  /**
+   * Starts the head-end on {@code config} as a child process logging to {@code DIR/NAME.log} and waits until it
+   * listens; {@code more} are the optional arguments above.
+   */
+  static ChildProcess start(Path dir, Path config, String name, String... more) throws java.io.IOException {
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(config.toString()));
+    args.addAll(java.util.List.of(more));
+    ChildProcess p = ChildProcess.java(name, dir.resolve(name + ".log"), java.util.List.of("-Xmx256m"),
+        HeadendProcessMain.class.getName(), args);
+    try {
+      p.awaitLines("listening ", 1, Duration.ofSeconds(60));
+    } catch (RuntimeException | Error e) {
+      p.close();
+      throw e;
+    }
+    return p;
+  }
+
+  /** Where the head-end started by {@link #start} serves its API (the last {@code listening} line). */
+  static java.net.URI baseUri(ChildProcess p) {
+    return java.net.URI.create(lastLine(p, "listening "));
+  }
+
+  /** Where its push listener listens. */
+  static String pushUrl(ChildProcess p) {
+    return lastLine(p, "push ");
+  }
+
+  private static String lastLine(ChildProcess p, String prefix) {
+    return p.stdout().stream().filter(l -> l.startsWith(prefix)).reduce((a, b) -> b).orElseThrow()
+        .substring(prefix.length()).trim();
+  }
+
   public static void main(String[] args) throws Exception {
     HeadendConfig config = HeadendConfig.load(Path.of(args[0]));
     boolean slowStorage = args.length > 1 && args[1].equals("--slow-storage");

@@ -65,12 +65,10 @@ class PushIT {
             role: operator
             sha256: %s
         """.formatted(TokenStore.sha256(TOKEN)));
-    ChildProcess headend = ChildProcess.java("headend", dir.resolve("headend.log"), List.of("-Xmx256m"),
-        "org.s3mp.headend.HeadendProcessMain", List.of(config.toString()));
+    ChildProcess headend = HeadendProcessMain.start(dir, config, "headend");
     running.add(headend);
-    String pushUrl = headend.awaitLines("push ", 1, Duration.ofSeconds(60)).get(0).substring(5).trim();
-    String base = headend.awaitLines("listening ", 1, Duration.ofSeconds(60)).get(0).substring(10).trim();
-    Http http = new Http(java.net.URI.create(base));
+    String pushUrl = HeadendProcessMain.pushUrl(headend);
+    Http http = new Http(HeadendProcessMain.baseUri(headend));
 
     // m1 sends events to the head-end but no registers until the head-end sets a period
     RealMeters.Meter m1 = RealMeters.start(dir, "m1", m1Keys, 900, 3, 0, List.of("--push", pushUrl));
