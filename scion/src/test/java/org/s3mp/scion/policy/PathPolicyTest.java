@@ -157,4 +157,11 @@ class PathPolicyTest {
           .isInstanceOf(java.io.IOException.class).hasMessageContaining(b.getValue());
     }
   }
+
+  @Test
+  void theOrderOfAFileIsApplied() throws Exception {
+    // VIA_210 has more hops than the two others and comes first from the daemon
+    assertThat(PathPolicy.parseJson("{\"order\": \"hops\"}", "p").apply(DST, ALL).get(0)).isNotEqualTo(VIA_210);
+    assertThat(PathPolicy.parseJson("{}", "p").apply(DST, ALL)).containsExactlyElementsOf(ALL);
+  }
 }
