@@ -23,6 +23,9 @@ import org.s3mp.headend.fleet.MeterSpec;
 import org.s3mp.headend.fleet.NetworkPath;
 import org.s3mp.headend.polling.DlmsMeterConnector;
 import org.s3mp.headend.polling.MeterConnection;
+import org.s3mp.scion.IsdAs;
+import org.s3mp.scion.ScionPath;
+import org.s3mp.scion.daemon.DaemonClient;
 import org.s3mp.testbed.Testbed;
 import org.s3mp.testbed.TopologySpec.Interface;
 
@@ -164,6 +167,7 @@ public final class FailoverBenchmark {
     steady(read, null, s);
     for (int i = 1; i <= s.cuts(); i++) {
       Interface uplink = uplinkOf(lastPath(samples));
+      awaitPathAvoiding(tb, uplink, progress);
       int from = samples.size();
       long cutAt = System.nanoTime();
       // cut from another thread: readings go on while the routers' BFD notices it
@@ -183,6 +187,41 @@ public final class FailoverBenchmark {
     return new Result(s.client(), s.cuts(), s.interval().toMillis(), samples.size(), (int) (samples.size() - ok),
         largest, cuts.stream().mapToDouble(Cut::switchMs).max().orElse(0),
         cuts.stream().mapToDouble(Cut::switchMs).average().orElse(0), cuts, errors);
+  }
+
+  /**
+   * Waits until the head-end AS's daemon lists a path to the concentrator that avoids {@code uplink}. After a
+   * link was restored the daemon can still leave out its paths for a while (it keeps the "interface down"
+   * a client reported longer than the cut lasted); cutting the other uplink then would leave no path at all,
+   * and the benchmark would measure that instead of a failover.
+   */
+  static void awaitPathAvoiding(Testbed tb, Interface uplink, Consumer<String> progress) throws IOException {
+    IsdAs src = IsdAs.parse(tb.headEnd());
+    IsdAs dst = IsdAs.parse(tb.concentrator());
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    try (DaemonClient daemon = DaemonClient.connect(DelayBenchmark.hostPort(tb.daemonAddress(tb.headEnd())))) {
+      boolean said = false;
+      while (true) {
+        List<ScionPath> paths = daemon.paths(src, dst, true);
+        if (paths.stream().anyMatch(p -> !usesUplink(p.hops(), uplink))) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException("the daemon of " + src + " lists no path to " + dst + " that avoids " + uplink
+              + " within 60 s: cutting it would leave no path");
+        }
+        if (!said) {
+          progress.accept("waiting until the daemon of " + src + " lists a path that avoids " + uplink);
+          said = true;
+        }
+        try {
+          Thread.sleep(200); // polling the daemon: the condition has no event to wait for
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted", e);
+        }
+      }
+    }
   }
 
   @FunctionalInterface
