@@ -121,11 +121,16 @@ class PushNotifierTest {
     // the listener restarts on the same port: the meter's connection is gone
     int port = listener.localUrl().hostPort().port();
     listener.close();
-    try {
-      listener = receiver.listen(MeterUrl.parse("tcp://127.0.0.1:" + port), LinkOptions.of(Duration.ofSeconds(5)));
-    } catch (java.io.IOException e) {
-      throw new AssertionError(e);
-    }
+    // the port can be taken for a moment (on a busy machine another socket may get it as its ephemeral port):
+    // listen again as soon as it is free
+    await().atMost(WAIT).until(() -> {
+      try {
+        listener = receiver.listen(MeterUrl.parse("tcp://127.0.0.1:" + port), LinkOptions.of(Duration.ofSeconds(5)));
+        return true;
+      } catch (java.io.IOException stillTaken) {
+        return false;
+      }
+    });
     notifier.event(MeterEvent.POWER_FAILURE);
     assertThat(notifier.flush(WAIT)).isTrue();
     await().atMost(WAIT).until(() -> received.size() == 2);
