@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -33,7 +29,7 @@ class MeterCountIT {
 
   @Test
   void threeMetersInOneProcessEachWithItsOwnKeysAndState() throws Exception {
-    int base = freeConsecutivePorts(3);
+    int base = org.s3mp.bench.FleetBenchmark.freeConsecutivePorts(3);
     Path data = dir.resolve("data");
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), S3mp.class.getName(), "meter", "--simulated", "--count", "3",
@@ -79,26 +75,5 @@ class MeterCountIT {
       meters.destroy();
       meters.waitFor();
     }
-  }
-
-  /** A base port whose next {@code n - 1} ports are free too (checked by binding each once). */
-  private static int freeConsecutivePorts(int n) throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 60_000);
-      List<ServerSocket> held = new ArrayList<>();
-      try {
-        for (int i = 0; i < n; i++) {
-          held.add(new ServerSocket(base + i, 1, InetAddress.getLoopbackAddress()));
-        }
-        return base;
-      } catch (IOException taken) {
-        // try another base
-      } finally {
-        for (ServerSocket s : held) {
-          s.close();
-        }
-      }
-    }
-    throw new IOException("no " + n + " consecutive free ports found");
   }
 }

@@ -185,7 +185,8 @@ public final class FleetBenchmark {
     }
   }
 
-  private static int freeConsecutivePorts(int n) throws IOException {
+  /** The first of {@code n} consecutive TCP ports free on 127.0.0.1 just now (for {@code meter --count N}). */
+  public static int freeConsecutivePorts(int n) throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
       int base = ThreadLocalRandom.current().nextInt(20_000, 60_000 - n);
       List<ServerSocket> held = new ArrayList<>();

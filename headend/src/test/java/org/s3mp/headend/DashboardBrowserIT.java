@@ -2,7 +2,6 @@ package org.s3mp.headend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,9 +15,6 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.s3mp.headend.auth.TokenStore;
 import org.s3mp.headend.fleet.MeterInput;
@@ -37,7 +33,7 @@ class DashboardBrowserIT {
   RealMeters.Meter meter;
   Headend headend;
   WebDriver browser;
-  ChromeDriverService driverService;
+  HeadlessChromium chromium;
 
   @BeforeEach
   void start() throws Exception {
@@ -53,29 +49,17 @@ class DashboardBrowserIT {
         .withKeysDirectory(dir.toString()).withDefaults();
     headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5)));
 
-    driverService = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File("/usr/bin/chromedriver"))
-        .usingAnyFreePort()
-        .withLogFile(dir.resolve("chromedriver.log").toFile())
-        .build();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary("/usr/bin/chromium");
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--window-size=1280,1200", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium-profile")));
-    browser = new ChromeDriver(driverService, options);
+    chromium = HeadlessChromium.start(dir, 1200);
+    browser = chromium.browser();
   }
 
   @AfterEach
   void stop() {
     try {
-      if (browser != null) {
-        browser.quit();
+      if (chromium != null) {
+        chromium.close();
       }
     } finally {
-      if (driverService != null) {
-        driverService.stop();
-      }
       if (headend != null) {
         headend.close();
       }
