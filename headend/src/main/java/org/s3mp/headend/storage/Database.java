@@ -35,6 +35,9 @@ public final class Database implements AutoCloseable {
    */
   public static Database open(String location, String user, String password) {
     String url = jdbcUrl(location);
+    if (!location.startsWith("jdbc:")) {
+      H2CrashRecovery.beforeOpen(Path.of(location).toAbsolutePath().normalize());
+    }
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url);
     if (user != null) {
@@ -101,8 +104,8 @@ public final class Database implements AutoCloseable {
 
   /**
    * Call after a commit whose result is acknowledged (returned by the API, streamed): on H2 a CHECKPOINT writes
-   * the store to its file before the caller goes on. WRITE_DELAY=0 alone lost the last seconds of acknowledged
-   * readings and audit entries on kill -9 (AuditDurabilityIT); PostgreSQL's commit is durable by itself.
+   * the store to its file before the caller goes on (PostgreSQL's commit is durable by itself). That the commit
+   * is then also found again after kill -9 takes {@link H2CrashRecovery} at the next open.
    */
   public void makeDurable(Connection c) throws SQLException {
     if (h2) {
