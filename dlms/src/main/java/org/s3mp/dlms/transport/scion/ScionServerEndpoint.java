@@ -11,7 +11,12 @@ import org.s3mp.dlms.transport.ServerEndpoint;
 import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.daemon.DaemonClient;
 import org.s3mp.scion.daemon.DaemonException;
+import org.s3mp.scion.packet.ScionHeader;
+import org.s3mp.scion.packet.ScionPacket;
+import org.s3mp.scion.packet.ScmpMessage;
+import org.s3mp.scion.packet.UdpDatagram;
 import org.s3mp.scion.socket.ReceivedDatagram;
+import org.s3mp.scion.socket.ReceivedPacket;
 import org.s3mp.scion.socket.ScionDatagramSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * The meter's SCION/UDP listener: one socket, one receiving thread; each datagram is one wrapper PDU from the
  * peer named by its SCION source address, and the reply goes back on the reversed path of that peer's latest
  * request (so the head-end's path choice and failover decide both directions). Datagrams from sources that are
- * not {@link TrustedSources trusted} are counted and dropped before the handler sees them.
+ * not {@link TrustedSources trusted}, and SCMP echo requests from them, are counted and dropped before the handler
+ * sees them.
  */
 final class ScionServerEndpoint implements ServerEndpoint {
   private static final Logger log = LoggerFactory.getLogger(ScionServerEndpoint.class);
@@ -72,12 +78,17 @@ final class ScionServerEndpoint implements ServerEndpoint {
   private void receiveLoop() {
     while (!closed) {
       try {
-        ReceivedDatagram d = socket.receive(java.time.Duration.ofSeconds(1));
-        if (d == null) {
+        ReceivedPacket rp = socket.receivePacket(java.time.Duration.ofSeconds(1));
+        if (rp == null) {
           continue;
         }
-        if (!trusted.allows(d.source())) {
-          dropUntrusted(d.source());
+        String source = untrustedSource(rp.packet());
+        if (source != null) {
+          dropUntrusted(source);
+          continue;
+        }
+        ReceivedDatagram d = socket.handle(rp); // null for SCMP (errors to listeners, echo requests answered)
+        if (d == null) {
           continue;
         }
         ScionPeer peer = new ScionPeer(d.source());
@@ -94,7 +105,25 @@ final class ScionServerEndpoint implements ServerEndpoint {
     }
   }
 
-  private void dropUntrusted(ScionAddress source) {
+  /**
+   * The source of a datagram or SCMP echo request from outside the trusted sources (null if trusted): neither is
+   * answered, so an outsider cannot even learn that the meter is there. SCMP errors pass (they come from routers
+   * and are never answered).
+   */
+  private String untrustedSource(ScionPacket p) {
+    if (trusted.isOpen() || p.l4() instanceof ScmpMessage m && m.isError()) {
+      return null;
+    }
+    ScionHeader h = p.header();
+    if (h.srcHost().isService()) {
+      return h.srcIsdAs() + "," + h.srcHost(); // a service address is never a trusted source
+    }
+    int port = p.l4() instanceof UdpDatagram u ? u.srcPort() : 0;
+    ScionAddress source = new ScionAddress(h.srcIsdAs(), h.srcHost().ip(), port);
+    return trusted.allows(source) ? null : source + (p.l4() instanceof UdpDatagram ? "" : " (SCMP)");
+  }
+
+  private void dropUntrusted(String source) {
     long total = dropped.incrementAndGet();
     long now = System.nanoTime();
     if (now - lastDropLog >= DROP_LOG_INTERVAL_NANOS) {
