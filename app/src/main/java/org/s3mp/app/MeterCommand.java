@@ -84,8 +84,9 @@ final class MeterCommand implements Callable<Integer> {
 
   /** Several URLs in one value are split at spaces or at a comma before the next URL's scheme. */
   @Option(names = "--listen", paramLabel = "URL", defaultValue = "tcp://127.0.0.1:4059",
-      split = "\\s*,\\s*(?=[a-z][a-z0-9+.-]*://)|\\s+", splitSynopsisLabel = " ",
-      description = "Where to serve DLMS, repeatable (default: ${DEFAULT-VALUE}).")
+      split = "\\s*,\\s*(?=[a-z][a-z0-9+.-]*://)|\\s+", splitSynopsisLabel = ",",
+      description = "Where to serve DLMS, repeatable; several in one value (or one --config entry) separated by"
+          + " spaces or commas (default: ${DEFAULT-VALUE}).")
   List<String> listen = new ArrayList<>();
 
   @Option(names = "--keys", paramLabel = "FILE",
