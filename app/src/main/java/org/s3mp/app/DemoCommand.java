@@ -1,5 +1,7 @@
 package org.s3mp.app;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,7 +15,9 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -78,28 +82,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     String token = "s3mp-demo-" + HexFormat.of().formatHex(secret);
     String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
         .digest(token.getBytes(StandardCharsets.UTF_8)));
-    Path policy = Files.writeString(work.resolve("isd1-only.json"),
-        "{\"name\": \"isd1-only\", \"allowed_isds\": [1], \"order\": \"latency\"}\n");
-    Path config = Files.writeString(work.resolve("headend.yaml"), String.join("\n",
-        "# written by ./s3mp demo",
-        "http:",
-        "  bind: " + http,
-        "database:",
-        "  url: " + work.resolve("headend").resolve("db"),
-        "scion:",
-        "  daemon: " + daemon(tb, headEndIa),
-        "tokens:",
-        "  - name: demo-operator",
-        "    role: operator",
-        "    sha256: " + sha,
-        "meters:",
-        "  - id: demo-meter",
-        "    url: \"" + meterUrl + "\"",
-        "    drkey: true",
-        "    policy: " + policy,
-        "    pollSeconds: 10",
-        "    profile: true",
-        ""));
+    Path config = writeHeadendConfig(work, http, daemon(tb, headEndIa), sha, meterUrl);
     say("starting the head-end in AS " + headEndIa);
     Process headend = start(work.resolve("headend.log"), "headend", "--config", config.toString());
     awaitPort(headend, http, work.resolve("headend.log"));
@@ -122,6 +105,35 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     }
     throw new IOException((meter.isAlive() ? "the head-end" : "the meter agent") + " stopped unexpectedly; see "
         + work);
+  }
+
+  /**
+   * Writes the head-end's config (headend.yaml) and the meter's path policy (only paths inside ISD 1) into
+   * {@code work}, through Jackson so that any folder name is quoted as it must be.
+   */
+  static Path writeHeadendConfig(Path work, String http, String daemon, String tokenSha256, String meterUrl)
+      throws IOException {
+    Path policy = work.resolve("isd1-only.json");
+    new ObjectMapper().writeValue(policy.toFile(),
+        ordered("name", "isd1-only", "allowed_isds", List.of(1), "order", "latency"));
+    Map<String, Object> config = ordered(
+        "http", ordered("bind", http),
+        "database", ordered("url", work.resolve("headend").resolve("db").toString()),
+        "scion", ordered("daemon", daemon),
+        "tokens", List.of(ordered("name", "demo-operator", "role", "operator", "sha256", tokenSha256)),
+        "meters", List.of(ordered("id", "demo-meter", "url", meterUrl, "drkey", true, "policy", policy.toString(),
+            "pollSeconds", 10, "profile", true)));
+    Path file = work.resolve("headend.yaml");
+    new YAMLMapper().writeValue(file.toFile(), config);
+    return file;
+  }
+
+  private static Map<String, Object> ordered(Object... keysAndValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
   }
 
   private Testbed testbed() throws IOException {

@@ -82,8 +82,11 @@ final class MeterCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the simulated household (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  /** Several URLs in one value are split at spaces or at a comma before the next URL's scheme. */
   @Option(names = "--listen", paramLabel = "URL", defaultValue = "tcp://127.0.0.1:4059",
-      description = "Where to serve DLMS, repeatable (default: ${DEFAULT-VALUE}).")
+      split = "\\s*,\\s*(?=[a-z][a-z0-9+.-]*://)|\\s+", splitSynopsisLabel = ",",
+      description = "Where to serve DLMS, repeatable; several in one value (or one --config entry) separated by"
+          + " spaces or commas (default: ${DEFAULT-VALUE}).")
   List<String> listen = new ArrayList<>();
 
   @Option(names = "--keys", paramLabel = "FILE",
@@ -184,9 +187,11 @@ final class MeterCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (config != null) {
-      return withConfig();
-    }
+    return config != null ? withConfig() : run();
+  }
+
+  /** Runs with the options as parsed (and, with --config, completed from the file). */
+  private Integer run() throws Exception {
     if (count != 1) {
       return runMany();
     }
@@ -378,56 +383,44 @@ final class MeterCommand implements Callable<Integer> {
     return k;
   }
 
-  /** Re-parses with the config file's options in front of the command line's (later options win). */
+  /** Options that pick the meter source: one given on the command line overrides the file's (they exclude). */
+  private static final List<String> SOURCE_OPTIONS = List.of("simulated", "modbus-rtu", "modbus-tcp");
+
+  /**
+   * Parses the command line again with the config file as picocli's default provider (so the command line wins)
+   * and runs that. Names the file has but the command lacks are refused, not ignored: a typo must not pass.
+   */
   private Integer withConfig() throws Exception {
-    java.util.Properties p = new java.util.Properties();
+    java.util.Properties file = new java.util.Properties();
     try (var in = Files.newBufferedReader(config)) {
-      p.load(in);
+      file.load(in);
     } catch (java.io.IOException e) {
       throw new S3mp.UsageError("cannot read --config " + config + ": " + e.getMessage());
     }
     var parsed = spec.commandLine().getParseResult();
-    List<String> args = new ArrayList<>();
-    for (String name : new java.util.TreeSet<>(p.stringPropertyNames())) {
-      String option = "--" + name.strip();
-      if (option.equals("--config") || spec.findOption(option) == null) {
+    boolean sourceGiven = SOURCE_OPTIONS.stream().anyMatch(o -> parsed.hasMatchedOption("--" + o));
+    java.util.Properties defaults = new java.util.Properties();
+    for (String name : new java.util.TreeSet<>(file.stringPropertyNames())) {
+      String option = name.strip();
+      if (option.equals("config") || spec.findOption("--" + option) == null) {
         throw new S3mp.UsageError("--config " + config + ": unknown option " + name);
       }
-      if (parsed.hasMatchedOption(option)) {
-        continue;
-      }
-      String value = p.getProperty(name).strip();
-      if (spec.findOption(option).arity().max() == 0) {
-        if (Boolean.parseBoolean(value)) {
-          args.add(option);
-        }
-      } else {
-        for (String v : option.equals("--listen") ? value.split("[,\\s]+") : new String[] {value}) {
-          args.add(option + "=" + v);
-        }
-      }
-    }
-    List<String> original = parsed.originalArgs();
-    args.addAll(original.subList(original.indexOf(spec.name()) + 1, original.size()));
-    for (int i = 0; i < args.size(); i++) {
-      if (args.get(i).equals("--config")) {
-        args.remove(i);
-        args.remove(i);
-        i--;
-      } else if (args.get(i).startsWith("--config=")) {
-        args.remove(i--);
+      if (!(sourceGiven && SOURCE_OPTIONS.contains(option))) {
+        defaults.setProperty(option, file.getProperty(name).strip());
       }
     }
     MeterCommand inner = new MeterCommand();
-    picocli.CommandLine cl = new picocli.CommandLine(inner);
+    picocli.CommandLine cl = new picocli.CommandLine(inner)
+        .setDefaultValueProvider(new picocli.CommandLine.PropertiesDefaultProvider(defaults));
     cl.setOut(spec.commandLine().getOut());
     cl.setErr(spec.commandLine().getErr());
+    List<String> original = parsed.originalArgs();
     try {
-      cl.parseArgs(args.toArray(String[]::new));
+      cl.parseArgs(original.subList(original.indexOf(spec.name()) + 1, original.size()).toArray(String[]::new));
     } catch (picocli.CommandLine.ParameterException e) {
       throw new S3mp.UsageError(e.getMessage());
     }
-    return inner.call();
+    return inner.run();
   }
 
   /** DRKey mode: keys for the trusted head-ends, derived for this meter's SCION address through its daemon. */

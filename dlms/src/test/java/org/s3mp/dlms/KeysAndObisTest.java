@@ -25,6 +25,27 @@ class KeysAndObisTest {
         .hasMessageContaining("authentication-key must be 16 bytes");
     assertThatThrownBy(() -> KeysFile.parse("encryption-key=zz\n")).hasMessageContaining("not hex");
     assertThatThrownBy(() -> KeysFile.parse("nonsense\n")).hasMessageContaining("name=value");
+    assertThatThrownBy(() -> KeysFile.parse("encryption-key=\\u00zz\n")).hasMessageContaining("name=value")
+        .hasMessageNotContaining("00zz");
+  }
+
+  @Test
+  void keysFileReadsPropertiesSyntaxGroupedHexAndAnyCase() {
+    String text = """
+        ! written by hand
+        Authentication-Key : D0D1D2D3 D4D5D6D7 D8D9DADB DCDDDEDF
+        encryption-key=00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F
+        client-system-title = 53334D50\\
+            00000001
+        server-system-title=53334d5000000101
+        comment-for-operators=ignored
+        """;
+    KeysFile k = KeysFile.parse(text);
+    java.util.HexFormat hex = java.util.HexFormat.of().withUpperCase();
+    assertThat(hex.formatHex(k.authenticationKey())).isEqualTo("D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF");
+    assertThat(hex.formatHex(k.encryptionKey())).isEqualTo("000102030405060708090A0B0C0D0E0F");
+    assertThat(hex.formatHex(k.clientSystemTitle())).isEqualTo("53334D5000000001");
+    assertThat(hex.formatHex(k.serverSystemTitle())).isEqualTo("53334D5000000101");
   }
 
   @Test

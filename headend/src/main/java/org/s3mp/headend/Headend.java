@@ -194,6 +194,11 @@ public final class Headend implements AutoCloseable {
     return api.port();
   }
 
+  /** The HTTP API's routes, each as "METHOD path". */
+  public java.util.List<String> routes() {
+    return api.registeredRoutes();
+  }
+
   public URI baseUri() {
     String h = host.contains(":") ? "[" + host + "]" : host;
     return URI.create((tls ? "https" : "http") + "://" + h + ":" + port());

@@ -17,9 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.headend.auth.Role;
 import org.s3mp.headend.auth.TokenStore;
@@ -32,8 +32,9 @@ class ApiContractTest {
   static final String VIEWER = "viewer-secret-for-the-contract-test-000";
   static final String OPERATOR = "operator-secret-for-the-contract-test-0";
 
+  @RegisterExtension static final ApiTestHeadend api = new ApiTestHeadend();
   @TempDir static Path dir;
-  static FakeMeters meters = new FakeMeters();
+  static FakeMeters meters = api.meters;
   static Headend headend;
   static Http http;
   static String dbToken;
@@ -41,7 +42,7 @@ class ApiContractTest {
 
   @BeforeAll
   static void start() throws Exception {
-    String db = dir.resolve("db/headend").toString();
+    String db = ApiTestHeadend.database(dir);
     try (Database d = Database.open(db, null, null)) {
       TokenStore tokens = new TokenStore(d, Map.of());
       dbToken = tokens.create("cli-viewer", Role.VIEWER).secret();
@@ -52,23 +53,12 @@ class ApiContractTest {
     // real keys files in the keys directory (the head-end checks them; the fake connector does not use them)
     Files.writeString(dir.resolve("m1.keys"), org.s3mp.dlms.security.KeysFile.generate(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, new byte[] {8, 7, 6, 5, 4, 3, 2, 1}).format());
     Files.writeString(dir.resolve("k"), org.s3mp.dlms.security.KeysFile.generate(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, new byte[] {8, 7, 6, 5, 4, 3, 2, 1}).format());
-    HeadendConfig config = new HeadendConfig(
-        new HeadendConfig.Http("127.0.0.1:0", null),
-        new HeadendConfig.Database(db, null, null),
-        null,
-        List.of(new HeadendConfig.Token("alice", "viewer", TokenStore.sha256(VIEWER)),
-            new HeadendConfig.Token("olga", "operator", TokenStore.sha256(OPERATOR))),
-        List.of(new MeterInput("m1", "tcp://127.0.0.1:4059", dir.resolve("m1.keys").toString(), null, null, 0, false)))
-        .withKeysDirectory(dir.toString()).withDefaults();
-    headend = Headend.start(config, meters);
-    http = new Http(headend.baseUri());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (headend != null) {
-      headend.close();
-    }
+    HeadendConfig config = ApiTestHeadend.config(dir, ApiTestHeadend.anyPort(),
+        List.of(ApiTestHeadend.token("alice", Role.VIEWER, VIEWER), ApiTestHeadend.token("olga", Role.OPERATOR, OPERATOR)),
+        List.of(new MeterInput("m1", "tcp://127.0.0.1:4059", dir.resolve("m1.keys").toString(), null, null, 0, false)),
+        dir, null);
+    headend = api.start(config);
+    http = api.http();
   }
 
   @Test
@@ -101,6 +91,22 @@ class ApiContractTest {
       }
     }
     assertThat(checked).hasSizeGreaterThanOrEqualTo(17);
+  }
+
+  /** openapi.json and the routes cannot drift apart: each method of each path is served, each route documented. */
+  @Test
+  void openApiDescribesExactlyTheRoutesServed() {
+    JsonNode doc = http.get("/api/openapi.json", VIEWER).json();
+    java.util.Set<String> documented = new java.util.TreeSet<>();
+    doc.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(method -> {
+      if (List.of("get", "put", "post", "delete", "patch", "head", "options", "trace").contains(method)) {
+        documented.add(method.toUpperCase() + " " + path.getKey());
+      }
+    }));
+    java.util.Set<String> served = new java.util.TreeSet<>(headend.routes());
+    assertThat(served).contains("GET /api/meters/{id}", "POST /api/meters", "GET /api/meters/{id}/live");
+    assertThat(served).as("routes missing from openapi.json").isSubsetOf(documented);
+    assertThat(documented).as("documented paths without a route").isSubsetOf(served);
   }
 
   @Test

@@ -20,9 +20,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.headend.auth.Role;
@@ -42,9 +42,10 @@ class ApiHardeningTest {
   static final String KEYS = KeysFile.generate(new byte[] {1, 2, 3, 4, 5, 6, 7, 8},
       new byte[] {8, 7, 6, 5, 4, 3, 2, 1}).format();
 
+  @RegisterExtension static final ApiTestHeadend api = new ApiTestHeadend();
   @TempDir static Path dir;
   static Path keysDir;
-  static FakeMeters meters = new FakeMeters();
+  static FakeMeters meters = api.meters;
   static Headend headend;
   static Http http;
   static String freshToken;
@@ -52,7 +53,7 @@ class ApiHardeningTest {
 
   @BeforeAll
   static void start() throws Exception {
-    String db = dir.resolve("db/headend").toString();
+    String db = ApiTestHeadend.database(dir);
     keysDir = Files.createDirectories(dir.resolve("keys"));
     Files.writeString(keysDir.resolve("m1.keys"), KEYS);
     try (Database d = Database.open(db, null, null)) {
@@ -67,24 +68,11 @@ class ApiHardeningTest {
         ps.executeUpdate();
       }
     }
-    HeadendConfig config = new HeadendConfig(
-        new HeadendConfig.Http("127.0.0.1:0", null, 1, 2),
-        new HeadendConfig.Database(db, null, null),
-        null,
-        List.of(new HeadendConfig.Token("alice", "viewer", TokenStore.sha256(VIEWER)),
-            new HeadendConfig.Token("olga", "operator", TokenStore.sha256(OPERATOR))),
-        List.of(new MeterInput("m1", "tcp://127.0.0.1:4059", "m1.keys", null, null, 0, false)),
-        null, keysDir.toString(), 2)
-        .withDefaults();
-    headend = Headend.start(config, meters);
-    http = new Http(headend.baseUri());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (headend != null) {
-      headend.close();
-    }
+    HeadendConfig config = ApiTestHeadend.config(dir, new HeadendConfig.Http("127.0.0.1:0", null, 1, 2),
+        List.of(ApiTestHeadend.token("alice", Role.VIEWER, VIEWER), ApiTestHeadend.token("olga", Role.OPERATOR, OPERATOR)),
+        List.of(new MeterInput("m1", "tcp://127.0.0.1:4059", "m1.keys", null, null, 0, false)), keysDir, 2);
+    headend = api.start(config);
+    http = api.http();
   }
 
   // --- keys files ---

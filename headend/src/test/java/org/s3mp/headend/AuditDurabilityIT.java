@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.headend.auth.TokenStore;
 
@@ -25,14 +25,7 @@ class AuditDurabilityIT {
   static final int ROUNDS = Integer.getInteger("s3mp.durability.rounds", 4);
 
   @TempDir Path dir;
-  final List<AutoCloseable> running = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() throws Exception {
-    for (int i = running.size() - 1; i >= 0; i--) {
-      running.get(i).close();
-    }
-  }
+  @RegisterExtension final Running running = new Running();
 
   @Test
   void auditEntriesServedByTheApiSurviveKillDashNine() throws Exception {

@@ -12,8 +12,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.dlms.client.ClientSecurity;
 import org.s3mp.dlms.client.MeterClient;
@@ -31,14 +31,7 @@ class DurabilityIT {
   static final String TOKEN = "operator-token-of-the-durability-test-01";
 
   @TempDir Path dir;
-  final List<AutoCloseable> running = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() throws Exception {
-    for (int i = running.size() - 1; i >= 0; i--) {
-      running.get(i).close();
-    }
-  }
+  @RegisterExtension final Running running = new Running();
 
   @Test
   void killDashNineLosesNothingAndBackfillsTheProfile() throws Exception {

@@ -7,11 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.s3mp.headend.auth.TokenStore;
+import org.s3mp.headend.auth.Role;
 import org.s3mp.headend.fleet.MeterInput;
 import org.s3mp.headend.fleet.NetworkPath;
 
@@ -32,8 +32,9 @@ class PathApiTest {
   static final NetworkPath VIA_210 = path(hop("1-ff00:0:112", null, 4L, "CH", null, 1.0),
       hop("2-ff00:0:210", 1L, 2L, "DE", 1.0, 1.0), hop("1-ff00:0:111", 3L, null, "CH", null, null));
 
+  @RegisterExtension static final ApiTestHeadend api = new ApiTestHeadend();
   @TempDir static Path dir;
-  static FakeMeters meters = new FakeMeters();
+  static FakeMeters meters = api.meters;
   static Headend headend;
   static Http http;
 
@@ -43,23 +44,13 @@ class PathApiTest {
         new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, new byte[] {8, 7, 6, 5, 4, 3, 2, 1}).format());
     Files.writeString(dir.resolve("fence.json"),
         "{\"name\": \"isd1-ch\", \"allowed_isds\": [1], \"allowed_countries\": [\"CH\"]}");
-    HeadendConfig config = new HeadendConfig(
-        new HeadendConfig.Http("127.0.0.1:0", null),
-        new HeadendConfig.Database(dir.resolve("db/headend").toString(), null, null),
-        null,
-        List.of(new HeadendConfig.Token("vera", "viewer", TokenStore.sha256(VIEWER))),
+    HeadendConfig config = ApiTestHeadend.config(dir, ApiTestHeadend.anyPort(),
+        List.of(ApiTestHeadend.token("vera", Role.VIEWER, VIEWER)),
         List.of(new MeterInput("p1", "scion://1-ff00:0:111,[127.0.111.1]:4059", dir.resolve("p1.keys").toString(),
-            dir.resolve("fence.json").toString(), false, 0, false)))
-        .withKeysDirectory(dir.toString()).withDefaults();
-    headend = Headend.start(config, meters);
-    http = new Http(headend.baseUri());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (headend != null) {
-      headend.close();
-    }
+            dir.resolve("fence.json").toString(), false, 0, false)),
+        dir, null);
+    headend = api.start(config);
+    http = api.http();
   }
 
   @Test

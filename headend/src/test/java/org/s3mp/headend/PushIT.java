@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.headend.auth.TokenStore;
@@ -30,14 +30,7 @@ class PushIT {
   static final Duration WAIT = Duration.ofSeconds(40);
 
   @TempDir Path dir;
-  final List<AutoCloseable> running = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() throws Exception {
-    for (int i = running.size() - 1; i >= 0; i--) {
-      running.get(i).close();
-    }
-  }
+  @RegisterExtension final Running running = new Running();
 
   @Test
   void meterPushesAreStoredEventsArriveAndForeignKeysAndReplaysAreRefused() throws Exception {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.transport.LinkOptions;
@@ -12,78 +13,66 @@ import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.tcp.TcpTransport;
 import org.s3mp.meter.drivers.LoggingDisplay;
 import org.s3mp.meter.drivers.LoggingRelay;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * A plain entry point for the agent as its own process (tests, service managers without the s3mp jar's CLI):
  * {@code --data DIR --listen URL... --keys FILE [--simulated [--seed N] | --modbus-tcp HOST:PORT --map NAME
  * [--slave N]] [--capture-period S] [--pre-association-timeout S] [--clock-offset S] [--daemon HOST:PORT]
  * [--push URL] [--push-period S] [--simulate-outage AFTER[:DURATION]]}. Prints {@code listening URL} per endpoint
- * on stdout, runs until
- * terminated; exits with status 2 and one line on stderr when it cannot start. The user-facing command is {@code ./s3mp meter}.
+ * on stdout, runs until terminated; exits with status 2 and one line on stderr when it cannot start. The
+ * user-facing command is {@code ./s3mp meter}.
  */
-public final class MeterAgentMain {
-  private MeterAgentMain() {}
+@Command(name = "meter-agent", description = "The meter agent as a plain process (see ./s3mp meter).")
+public final class MeterAgentMain implements Callable<Integer> {
+  @Option(names = "--data", required = true, paramLabel = "DIR") Path data;
+  @Option(names = "--keys", required = true, paramLabel = "FILE") Path keys;
+  @Option(names = "--listen", paramLabel = "URL") List<MeterUrl> listen = new ArrayList<>();
+  @Option(names = "--simulated", description = "A simulated household (the default without --modbus-tcp).")
+  boolean simulated;
+  @Option(names = "--seed") long seed = 1;
+  @Option(names = "--capture-period", paramLabel = "S") int period = AgentConfig.DEFAULT_CAPTURE_PERIOD;
+  @Option(names = "--modbus-tcp", paramLabel = "HOST:PORT") String modbusTcp;
+  @Option(names = "--map") String map = "or-we-514";
+  @Option(names = "--slave") int slave = 1;
+  @Option(names = "--pre-association-timeout", paramLabel = "S") String preAssociationTimeout;
+  @Option(names = "--clock-offset", paramLabel = "S") Double clockOffset;
+  @Option(names = "--daemon", paramLabel = "HOST:PORT") String daemon;
+  @Option(names = "--push", paramLabel = "URL") String push;
+  @Option(names = "--push-period", paramLabel = "S") Long pushPeriod;
+  @Option(names = "--simulate-outage", paramLabel = "AFTER[:DURATION]") String outage;
 
-  public static void main(String[] args) throws Exception {
-    Path data = null;
-    Path keys = null;
-    List<MeterUrl> listen = new ArrayList<>();
-    long seed = 1;
-    int period = AgentConfig.DEFAULT_CAPTURE_PERIOD;
-    String modbusTcp = null;
-    String map = null;
-    int slave = 1;
-    String preAssociationTimeout = null;
-    Duration clockOffset = null;
-    String daemon = null;
-    String push = null;
-    Long pushPeriod = null;
-    String outage = null;
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (a.equals("--simulated")) {
-        continue;
-      }
-      if (i + 1 >= args.length) {
-        fail("option " + a + " needs a value");
-      }
-      String v = args[++i];
-      switch (a) {
-        case "--data" -> data = Path.of(v);
-        case "--keys" -> keys = Path.of(v);
-        case "--listen" -> listen.add(MeterUrl.parse(v));
-        case "--seed" -> seed = Long.parseLong(v);
-        case "--capture-period" -> period = Integer.parseInt(v);
-        case "--modbus-tcp" -> modbusTcp = v;
-        case "--map" -> map = v;
-        case "--slave" -> slave = Integer.parseInt(v);
-        case "--pre-association-timeout" -> preAssociationTimeout = v;
-        case "--daemon" -> daemon = v;
-        case "--clock-offset" -> clockOffset = Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
-        case "--push" -> push = v;
-        case "--push-period" -> pushPeriod = Long.parseLong(v);
-        case "--simulate-outage" -> outage = v;
-        default -> fail("unknown option " + a);
-      }
+  MeterAgentMain() {}
+
+  public static void main(String[] args) {
+    int exit = commandLine(new MeterAgentMain()).execute(args);
+    if (exit != 0) {
+      System.exit(exit);
     }
-    if (data == null || keys == null) {
-      fail("--data and --keys are required");
-    }
+  }
+
+  static CommandLine commandLine(MeterAgentMain agent) {
+    return new CommandLine(agent)
+        .registerConverter(MeterUrl.class, MeterUrl::parse)
+        .setParameterExceptionHandler((e, args) -> fail(e.getMessage()))
+        .setExecutionExceptionHandler((e, cl, parsed) -> fail(e.getMessage()));
+  }
+
+  /** Runs until the process is terminated (then returns 0 while the JVM shuts down). */
+  @Override
+  public Integer call() throws IOException, InterruptedException {
     KeysFile k = KeysFile.load(keys);
     AgentConfig.SourceFactory source = modbusTcp == null ? Sources.simulated(seed)
-        : Sources.modbusTcp(modbusTcp, map == null ? "or-we-514" : map, slave);
+        : Sources.modbusTcp(modbusTcp, map, slave);
     LinkOptions transport = LinkOptions.of(Duration.ofSeconds(5))
         .with(TcpTransport.PRE_ASSOCIATION_TIMEOUT, preAssociationTimeout)
         .with(LinkOptions.SCION_DAEMON, daemon);
-    MeterAgent agent = null;
-    try {
-      agent = MeterAgent.start(new AgentConfig(data, listen, k, source, period, new LoggingRelay(),
-          new LoggingDisplay(), Sources.serialNumber(k), transport).withClockOffset(clockOffset)
-          .withPush(AgentConfig.Push.parse(push, pushPeriod, outage)));
-    } catch (IOException | IllegalArgumentException e) {
-      fail(e.getMessage());
-    }
-    MeterAgent running = agent;
+    Duration offset = clockOffset == null ? null : Duration.ofMillis(Math.round(clockOffset * 1000));
+    MeterAgent running = MeterAgent.start(new AgentConfig(data, listen, k, source, period, new LoggingRelay(),
+        new LoggingDisplay(), Sources.serialNumber(k), transport).withClockOffset(offset)
+        .withPush(AgentConfig.Push.parse(push, pushPeriod, outage)));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       running.close();
@@ -94,10 +83,12 @@ public final class MeterAgentMain {
     }
     System.out.flush();
     stopped.await();
+    return 0;
   }
 
-  private static void fail(String message) {
+  /** The one line on stderr and the exit status 2 of an agent that cannot start. */
+  private static int fail(String message) {
     System.err.println("meter: " + message);
-    System.exit(2);
+    return 2;
   }
 }

@@ -150,7 +150,8 @@ class DrkeyMeterIT {
       String clientKeyId = keyId(c.securityInfo());
       assertThat(clientKeyId).isIn(atMeter.keyId(),
           new DrkeyKeySource(meterDaemon).previous(meter, headEndHost, atMeter).keyId());
-      assertThat(c.securityInfo()).doesNotContain(java.util.HexFormat.of().formatHex(atMeter.authenticationKey()));
+      assertThat(c.securityInfo())
+          .doesNotContain(java.util.HexFormat.of().formatHex(atMeter.keys().authenticationKey()));
     }
   }
 
@@ -199,8 +200,7 @@ class DrkeyMeterIT {
         .getHostAddress() + "]:1");
     DlmsKeys old = new DrkeyKeySource(headEndDaemon).keysAt(meter, headEndHost,
         Instant.now().minus(EPOCH.multipliedBy(2)));
-    assertThatThrownBy(() -> open(meterUrl, ClientSecurity.management(DrkeyKeySource.keysFile(old, meter,
-        headEndHost)), daemon(tb.headEnd()))).isInstanceOf(MeterException.class);
+    assertThatThrownBy(() -> open(meterUrl, ClientSecurity.management(old.keys()), daemon(tb.headEnd()))).isInstanceOf(MeterException.class);
 
     assertThat(RELAY.state()).isTrue();
     List<String> logged = LOG.list.stream().map(ILoggingEvent::getFormattedMessage)

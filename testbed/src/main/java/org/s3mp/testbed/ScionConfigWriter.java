@@ -1,7 +1,7 @@
 package org.s3mp.testbed;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import static org.s3mp.testbed.ConfigFiles.table;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -30,8 +30,6 @@ final class ScionConfigWriter {
   /** Ports the routers deliver to directly (dispatcher-less end hosts): all but the well-known ones. */
   static final String DISPATCHED_PORTS = "1024-65535";
   static final int MTU = 1472;
-
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final TopologySpec topo;
   private final Path genDir;
@@ -95,6 +93,11 @@ final class ScionConfigWriter {
   void write(ScionBinaries bin) throws IOException {
     Files.createDirectories(genDir);
     runTestcrypto(bin);
+    writeConfigs();
+  }
+
+  /** Writes keys, TRCs (copied from testcrypto's output, if any) and every process's config of each AS. */
+  void writeConfigs() throws IOException {
     SecureRandom random = new SecureRandom();
     for (String ia : topo.ases().keySet()) {
       Path dir = asDir(ia);
@@ -107,32 +110,26 @@ final class ScionConfigWriter {
         Files.writeString(dir.resolve("keys").resolve(key), Base64.getEncoder().encodeToString(k));
       }
       copyTrcs(dir.resolve("certs"));
-      JSON.writeValue(dir.resolve("topology.json").toFile(), topologyJson(ia));
-      JSON.writeValue(dir.resolve("staticInfoConfig.json").toFile(), staticInfo(ia));
+      ConfigFiles.writeJson(dir.resolve("topology.json"), topologyJson(ia));
+      ConfigFiles.writeJson(dir.resolve("staticInfoConfig.json"), staticInfo(ia));
       for (Interface itf : topo.interfacesOf(ia)) {
-        Files.writeString(dir.resolve(routerId(itf) + ".toml"), routerToml(topo.as(ia), itf, dir));
+        ConfigFiles.writeToml(dir.resolve(routerId(itf) + ".toml"), routerConfig(topo.as(ia), itf, dir));
       }
       if (hiddenMember(ia)) {
-        Files.writeString(hiddenPathsFile(ia), hidden.yaml(ia, topo.interfacesOf(ia)));
+        ConfigFiles.writeYaml(hiddenPathsFile(ia), hidden.config(ia, topo.interfacesOf(ia)));
       }
-      Files.writeString(dir.resolve("cs.toml"), controlToml(ia, dir));
-      Files.writeString(dir.resolve("sd.toml"), daemonToml(ia, dir));
-      Files.writeString(dir.resolve("disp.toml"), dispatcherToml(ia));
+      ConfigFiles.writeToml(dir.resolve("cs.toml"), controlConfig(ia, dir));
+      ConfigFiles.writeToml(dir.resolve("sd.toml"), daemonConfig(ia, dir));
+      ConfigFiles.writeToml(dir.resolve("disp.toml"), dispatcherConfig(ia));
     }
   }
 
   private void runTestcrypto(ScionBinaries bin) throws IOException {
-    StringBuilder yaml = new StringBuilder("ASes:\n");
-    topo.ases().forEach((ia, as) -> {
-      yaml.append("  \"").append(ia).append("\": ");
-      if (as.core()) {
-        yaml.append("{core: true, voting: true, authoritative: true, issuing: true}\n");
-      } else {
-        yaml.append("{cert_issuer: \"").append(issuerOf(ia)).append("\"}\n");
-      }
-    });
-    Path crypto = genDir.resolve("testcrypto.yaml");
-    Files.writeString(crypto, yaml);
+    Map<String, Object> ases = new LinkedHashMap<>();
+    topo.ases().forEach((ia, as) -> ases.put(ia, as.core()
+        ? table("core", true, "voting", true, "authoritative", true, "issuing", true)
+        : table("cert_issuer", issuerOf(ia))));
+    Path crypto = ConfigFiles.writeYaml(genDir.resolve("testcrypto.yaml"), table("ASes", ases));
     Commands.run(
         List.of(bin.path(ScionBinaries.Tool.PKI).toString(), "testcrypto", "-t", crypto.toString(), "-o",
             genDir.toString(), "--as-validity", "365d"),
@@ -232,61 +229,60 @@ final class ScionConfigWriter {
     return info;
   }
 
-  private static String general(String id, Path dir) {
-    return "[general]\nid = \"" + id + "\"\nconfig_dir = \"" + dir + "\"\n\n[log.console]\nlevel = \"info\"\n\n";
+  /** The sections every scionproto service config starts with. */
+  private static Map<String, Object> service(String id, Path dir) {
+    return table("general", table("id", id, "config_dir", dir), "log", table("console", table("level", "info")));
   }
 
-  private static String db(String table, Path file) {
-    return "[" + table + "]\nconnection = \"" + file + "\"\n\n";
+  private static Map<String, Object> db(Path file) {
+    return table("connection", file);
   }
 
-  private static String routerToml(AsSpec as, Interface itf, Path dir) {
-    return general(routerId(itf), dir) + "[metrics]\nprometheus = \"" + routerMetricsAddr(as, itf) + "\"\n";
+  private static Map<String, Object> routerConfig(AsSpec as, Interface itf, Path dir) {
+    Map<String, Object> c = service(routerId(itf), dir);
+    c.put("metrics", table("prometheus", routerMetricsAddr(as, itf)));
+    return c;
   }
 
-  String controlToml(String ia, Path dir) {
-    String id = controlId(ia);
+  Map<String, Object> controlConfig(String ia, Path dir) {
     Path db = dir.resolve("db");
-    StringBuilder s = new StringBuilder(general(id, dir));
-    s.append(db("trust_db", db.resolve("cs.trust.db")));
-    s.append(db("beacon_db", db.resolve("cs.beacon.db")));
-    s.append(db("path_db", db.resolve("cs.path.db")));
-    s.append(db("drkey.level1_db", db.resolve("cs.drkey_level1.db")));
-    s.append(db("drkey.secret_value_db", db.resolve("cs.drkey_sv.db")));
+    Map<String, Object> c = service(controlId(ia), dir);
+    c.put("trust_db", db(db.resolve("cs.trust.db")));
+    c.put("beacon_db", db(db.resolve("cs.beacon.db")));
+    c.put("path_db", db(db.resolve("cs.path.db")));
+    c.put("drkey", table("level1_db", db(db.resolve("cs.drkey_level1.db")),
+        "secret_value_db", db(db.resolve("cs.drkey_sv.db"))));
     // beacon faster than the 5 s default so that paths exist a few seconds after start-up
-    s.append("[beaconing]\norigination_interval = \"2s\"\npropagation_interval = \"2s\"\n"
-        + "registration_interval = \"2s\"\n\n");
+    c.put("beaconing", table("origination_interval", "2s", "propagation_interval", "2s",
+        "registration_interval", "2s"));
     // re-query cached segments often, so paths that appear later (e.g. via other ISDs) show up in seconds
-    s.append("[path]\nquery_interval = \"5s\"\n");
-    if (hiddenMember(ia)) {
-      s.append("hidden_paths_cfg = \"").append(hiddenPathsFile(ia)).append("\"\n");
-    }
-    s.append("\n");
+    c.put("path", table("query_interval", "5s", "hidden_paths_cfg", hiddenMember(ia) ? hiddenPathsFile(ia) : null));
     if (topo.as(ia).core()) {
-      s.append("[ca]\nmode = \"in-process\"\n\n");
+      c.put("ca", table("mode", "in-process"));
     }
-    return s.toString();
+    return c;
   }
 
-  String daemonToml(String ia, Path dir) {
+  Map<String, Object> daemonConfig(String ia, Path dir) {
     Path db = dir.resolve("db");
-    return general("sd" + ia.replace(':', '_'), dir)
-        + db("trust_db", db.resolve("sd.trust.db"))
-        + db("path_db", db.resolve("sd.path.db"))
-        + db("drkey_level2_db", db.resolve("sd.drkey_level2.db"))
-        + "[sd]\naddress = \"" + daemonAddress(ia) + "\"\nquery_interval = \"5s\"\n"
-        // readers' daemons also ask their control service for the group's hidden down-segments
-        + (hidden != null && hidden.readers().contains(ia)
-            ? "hidden_path_groups = \"" + hiddenPathsFile(ia) + "\"\n" : "");
+    Map<String, Object> c = service("sd" + ia.replace(':', '_'), dir);
+    c.put("trust_db", db(db.resolve("sd.trust.db")));
+    c.put("path_db", db(db.resolve("sd.path.db")));
+    c.put("drkey_level2_db", db(db.resolve("sd.drkey_level2.db")));
+    // readers' daemons also ask their control service for the group's hidden down-segments
+    boolean reader = hidden != null && hidden.readers().contains(ia);
+    c.put("sd", table("address", daemonAddress(ia), "query_interval", "5s",
+        "hidden_path_groups", reader ? hiddenPathsFile(ia) : null));
+    return c;
   }
 
-  private String dispatcherToml(String ia) {
+  Map<String, Object> dispatcherConfig(String ia) {
     AsSpec as = topo.as(ia);
-    return "[dispatcher]\nid = \"disp" + ia.replace(':', '_') + "\"\nunderlay_addr = \"" + as.ip() + "\"\n\n"
-        + "[dispatcher.service_addresses]\n"
-        + "\"" + ia + ",CS\" = \"" + as.ip() + ":" + CS_PORT + "\"\n"
-        + "\"" + ia + ",DS\" = \"" + as.ip() + ":" + CS_PORT + "\"\n\n"
-        + "[log.console]\nlevel = \"info\"\n";
+    String cs = as.ip() + ":" + CS_PORT;
+    return table(
+        "dispatcher", table("id", "disp" + ia.replace(':', '_'), "underlay_addr", as.ip(),
+            "service_addresses", table(ia + ",CS", cs, ia + ",DS", cs)),
+        "log", table("console", table("level", "info")));
   }
 
   String daemonAddress(String ia) {

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -144,22 +143,17 @@ public final class SigNetwork {
     for (Side s : List.of(concentrator, headEnd)) {
       Side remote = s == concentrator ? headEnd : concentrator;
       Path dir = Files.createDirectories(config.asDir(s.ia()));
-      Path policy = dir.resolve("sig.json");
-      Map<String, Object> policyJson = new LinkedHashMap<>();
-      policyJson.put("ConfigVersion", 1);
-      policyJson.put("ASes", Map.of(remote.ia(), Map.of("Nets", List.of(remote.lanPrefix()))));
-      JSON.writeValue(policy.toFile(), policyJson);
+      Path policy = ConfigFiles.writeJson(dir.resolve("sig.json"), ConfigFiles.table("ConfigVersion", 1,
+          "ASes", Map.of(remote.ia(), Map.of("Nets", List.of(remote.lanPrefix())))));
       // the source hint must be local to the namespace: the meter address is, the head-end's is in the root one
-      String srcHint = s == concentrator ? "src_ipv4 = \"" + meterAddress().getHostAddress() + "\"\n" : "";
-      Path toml = dir.resolve("gateway.toml");
-      Files.writeString(toml, "[gateway]\nid = \"sig" + s.ia().replace(':', '_') + "\"\n"
-          + "traffic_policy_file = \"" + policy + "\"\n"
-          + "ctrl_addr = \"" + s.gatewayIp() + ":" + CTRL_PORT + "\"\n"
-          + "data_addr = \"" + s.gatewayIp() + ":" + DATA_PORT + "\"\n"
-          + "probe_addr = \"" + s.gatewayIp() + ":" + PROBE_PORT + "\"\n\n"
-          + "[tunnel]\nname = \"" + TUN + "\"\n" + srcHint + "\n"
-          + "[sciond_connection]\naddress = \"" + config.daemonAddress(s.ia()) + "\"\n\n"
-          + "[log.console]\nlevel = \"info\"\n");
+      String srcHint = s == concentrator ? meterAddress().getHostAddress() : null;
+      Path toml = ConfigFiles.writeToml(dir.resolve("gateway.toml"), ConfigFiles.table(
+          "gateway", ConfigFiles.table("id", "sig" + s.ia().replace(':', '_'), "traffic_policy_file", policy,
+              "ctrl_addr", s.gatewayIp() + ":" + CTRL_PORT, "data_addr", s.gatewayIp() + ":" + DATA_PORT,
+              "probe_addr", s.gatewayIp() + ":" + PROBE_PORT),
+          "tunnel", ConfigFiles.table("name", TUN, "src_ipv4", srcHint),
+          "sciond_connection", ConfigFiles.table("address", config.daemonAddress(s.ia())),
+          "log", ConfigFiles.table("console", ConfigFiles.table("level", "info"))));
       out.add(new ScionConfigWriter.ProcessSpec(gatewayProcessName(s.ia()), s.ia(), null,
           inNamespace(s.namespace(), List.of(bin.path(ScionBinaries.Tool.GATEWAY).toString(), "--config",
               toml.toString()))));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.testbed.TopologySpec.Interface;
 
 class ScionConfigWriterTest {
@@ -63,25 +64,71 @@ class ScionConfigWriterTest {
     assertThat(g.readers()).containsExactly("1-ff00:0:112").isEqualTo(g.registries());
     ScionConfigWriter hidden = new ScionConfigWriter(topo, Path.of("/tmp/gen"), null, g);
     String concentrator = "1-ff00:0:111";
-    String yaml = g.yaml(concentrator, topo.interfacesOf(concentrator));
+    var yaml = new ObjectMapper().valueToTree(g.config(concentrator, topo.interfacesOf(concentrator)));
     // every uplink registers in the group, none publicly
-    assertThat(yaml).contains("registration_policy_per_interface:\n  1:\n    - \"ff00:0:112-1\"\n"
-        + "  2:\n    - \"ff00:0:112-1\"\n").doesNotContain("public");
-    assertThat(g.yaml("1-ff00:0:112", topo.interfacesOf("1-ff00:0:112"))).doesNotContain("registration_policy");
+    assertThat(yaml.at("/registration_policy_per_interface/1").toString()).isEqualTo("[\"ff00:0:112-1\"]");
+    assertThat(yaml.at("/registration_policy_per_interface/2").toString()).isEqualTo("[\"ff00:0:112-1\"]");
+    assertThat(yaml.toString()).doesNotContain("public");
+    assertThat(yaml.at("/groups/ff00:0:112-1/owner").asText()).isEqualTo("1-ff00:0:112");
+    assertThat(g.config("1-ff00:0:112", topo.interfacesOf("1-ff00:0:112"))).doesNotContainKey(
+        "registration_policy_per_interface");
     Path dir = Path.of("/tmp/gen/ASff00_0_111");
-    assertThat(hidden.controlToml(concentrator, dir)).contains("hidden_paths_cfg = \"" + dir + "/hidden-paths.yml\"");
-    assertThat(hidden.daemonToml("1-ff00:0:112", Path.of("/tmp/gen/ASff00_0_112")))
-        .contains("hidden_path_groups = \"/tmp/gen/ASff00_0_112/hidden-paths.yml\"");
+    assertThat(tree(hidden.controlConfig(concentrator, dir)).at("/path/hidden_paths_cfg").asText())
+        .isEqualTo(dir + "/hidden-paths.yml");
+    assertThat(tree(hidden.daemonConfig("1-ff00:0:112", Path.of("/tmp/gen/ASff00_0_112")))
+        .at("/sd/hidden_path_groups").asText()).isEqualTo("/tmp/gen/ASff00_0_112/hidden-paths.yml");
     // the outsider and the cores take no part; nothing changes without hidden paths
     for (String other : List.of("1-ff00:0:113", "1-ff00:0:110")) {
-      assertThat(hidden.controlToml(other, dir)).doesNotContain("hidden");
-      assertThat(hidden.daemonToml(other, dir)).doesNotContain("hidden");
+      assertThat(tree(hidden.controlConfig(other, dir)).toString()).doesNotContain("hidden");
+      assertThat(tree(hidden.daemonConfig(other, dir)).toString()).doesNotContain("hidden");
       assertThat(new ObjectMapper().valueToTree(hidden.topologyJson(other)).has("hidden_segment_lookup_service"))
           .isFalse();
     }
     assertThat(new ObjectMapper().valueToTree(hidden.topologyJson("1-ff00:0:112"))
         .at("/hidden_segment_registration_service/cs1-ff00_0_112-1/addr").asText()).isEqualTo("127.0.112.1:31000");
-    assertThat(w.controlToml(concentrator, dir)).doesNotContain("hidden");
+    assertThat(tree(w.controlConfig(concentrator, dir)).toString()).doesNotContain("hidden");
+  }
+
+  /**
+   * Configs are written into a folder whose name has a quote, an apostrophe, spaces and a backslash: every file
+   * parses back, with the paths in it as they are on disk.
+   */
+  @Test
+  void pathsWithQuotesSpacesAndBackslashesAreEscapedInEveryFormat(@TempDir Path tmp) throws Exception {
+    Path gen = tmp.resolve("run \"quoted\" it's a\\b").resolve("gen");
+    HiddenPathGroup g = HiddenPathGroup.of(topo);
+    SigNetwork sig = new SigNetwork(topo, tmp);
+    ScionConfigWriter writer = new ScionConfigWriter(topo, gen, sig, g);
+    writer.writeConfigs();
+    sig.writeGatewayConfigs(writer, ScionBinaries.at(Path.of("/opt/scion")));
+
+    Path dir = writer.asDir("1-ff00:0:111");
+    JsonNode cs = ConfigFiles.TOML.readTree(dir.resolve("cs.toml").toFile());
+    assertThat(cs.at("/general/config_dir").asText()).isEqualTo(dir.toString());
+    assertThat(cs.at("/trust_db/connection").asText()).isEqualTo(dir.resolve("db/cs.trust.db").toString());
+    assertThat(cs.at("/drkey/level1_db/connection").asText()).isEqualTo(dir.resolve("db/cs.drkey_level1.db").toString());
+    assertThat(cs.at("/path/hidden_paths_cfg").asText()).isEqualTo(writer.hiddenPathsFile("1-ff00:0:111").toString());
+    assertThat(cs.at("/beaconing/origination_interval").asText()).isEqualTo("2s");
+    JsonNode disp = ConfigFiles.TOML.readTree(dir.resolve("disp.toml").toFile());
+    assertThat(disp.at("/dispatcher/service_addresses").get("1-ff00:0:111,CS").asText()).isEqualTo("127.0.111.1:31000");
+    JsonNode router = ConfigFiles.TOML.readTree(dir.resolve("br1-ff00_0_111-1.toml").toFile());
+    assertThat(router.at("/general/config_dir").asText()).isEqualTo(dir.toString());
+    assertThat(router.at("/metrics/prometheus").asText()).isEqualTo("127.0.111.1:32001");
+    JsonNode gateway = ConfigFiles.TOML.readTree(dir.resolve("gateway.toml").toFile());
+    assertThat(gateway.at("/gateway/traffic_policy_file").asText()).isEqualTo(dir.resolve("sig.json").toString());
+    Path readerDir = writer.asDir("1-ff00:0:112");
+    JsonNode sd = ConfigFiles.TOML.readTree(readerDir.resolve("sd.toml").toFile());
+    assertThat(sd.at("/sd/hidden_path_groups").asText()).isEqualTo(writer.hiddenPathsFile("1-ff00:0:112").toString());
+    assertThat(sd.at("/sd/address").asText()).isEqualTo("127.0.112.1:30255");
+    JsonNode hiddenPaths = ConfigFiles.YAML.readTree(writer.hiddenPathsFile("1-ff00:0:111").toFile());
+    assertThat(hiddenPaths.at("/groups/ff00:0:112-1/writers/0").asText()).isEqualTo("1-ff00:0:111");
+    assertThat(hiddenPaths.at("/registration_policy_per_interface/1/0").asText()).isEqualTo("ff00:0:112-1");
+    assertThat(new ObjectMapper().readTree(dir.resolve("topology.json").toFile()).at("/isd_as").asText())
+        .isEqualTo("1-ff00:0:111");
+  }
+
+  private static JsonNode tree(Object config) {
+    return new ObjectMapper().valueToTree(config);
   }
 
   private JsonNode topologyJson(String ia) {

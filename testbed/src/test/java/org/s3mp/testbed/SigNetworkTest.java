@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -42,9 +41,13 @@ class SigNetworkTest {
     assertThat(concentratorPolicy.at("/ASes/1-ff00:0:112/Nets/0").asText()).isEqualTo(sig.headEndPrefix());
     JsonNode headEndPolicy = json.readTree(w.asDir("1-ff00:0:112").resolve("sig.json").toFile());
     assertThat(headEndPolicy.at("/ASes/1-ff00:0:111/Nets/0").asText()).isEqualTo(sig.meterPrefix());
-    String toml = Files.readString(w.asDir("1-ff00:0:111").resolve("gateway.toml"));
-    assertThat(toml).contains("ctrl_addr = \"198.18.7.2:30256\"", "src_ipv4 = \"198.19.7.17\"",
-        "address = \"127.7.111.1:30255\"");
+    JsonNode gateway = ConfigFiles.TOML.readTree(w.asDir("1-ff00:0:111").resolve("gateway.toml").toFile());
+    assertThat(gateway.at("/gateway/ctrl_addr").asText()).isEqualTo("198.18.7.2:30256");
+    assertThat(gateway.at("/tunnel/src_ipv4").asText()).isEqualTo("198.19.7.17");
+    assertThat(gateway.at("/sciond_connection/address").asText()).isEqualTo("127.7.111.1:30255");
+    // the head-end's gateway has no source hint: its head-end address is in the root namespace
+    assertThat(ConfigFiles.TOML.readTree(w.asDir("1-ff00:0:112").resolve("gateway.toml").toFile())
+        .at("/tunnel").has("src_ipv4")).isFalse();
 
     JsonNode concentratorTopo = json.valueToTree(w.topologyJson("1-ff00:0:111"));
     assertThat(concentratorTopo.at("/sigs/sig1-ff00_0_111/data_addr").asText()).isEqualTo("198.18.7.2:30056");

@@ -76,15 +76,15 @@ public final class DrkeyAssociationKeys implements AssociationKeys {
     }
     DlmsKeys current = source.current(meter, p.address());
     List<KeysFile> out = new ArrayList<>();
-    out.add(remember(current, p.address()));
+    out.add(remember(current));
     if (clock.instant().isBefore(current.epochBegin().plus(grace))) {
-      out.add(remember(source.previous(meter, p.address(), current), p.address()));
+      out.add(remember(source.previous(meter, p.address(), current)));
     }
     return out;
   }
 
-  private KeysFile remember(DlmsKeys keys, ScionAddress client) {
-    KeysFile k = DrkeyKeySource.keysFile(keys, meter, client);
+  private KeysFile remember(DlmsKeys keys) {
+    KeysFile k = keys.keys();
     epochEnds.put(k.keyId(), keys.epochEnd());
     return k;
   }

@@ -62,8 +62,7 @@ public final class DrkeyKeySource {
 
   /** The keys valid at {@code at}. */
   public DlmsKeys keysAt(ScionAddress meter, ScionAddress client, Instant at) throws IOException {
-    String pair = meter.isdAs() + "," + meter.host().getHostAddress() + ">" + client.isdAs() + ","
-        + client.host().getHostAddress();
+    String pair = pair(meter, client);
     synchronized (cache) {
       for (Iterator<DlmsKeys> it = cache.values().iterator(); it.hasNext(); ) {
         if (it.next().epochEnd().isBefore(clock.instant().minus(Duration.ofDays(1)))) {
@@ -83,7 +82,7 @@ public final class DrkeyKeySource {
     } catch (DaemonException e) {
       throw new IOException("no DRKey for " + pair + " (protocol " + protocol + "): " + e.getMessage(), e);
     }
-    DlmsKeys keys = derive(raw, pair);
+    DlmsKeys keys = derive(raw, meter, client);
     synchronized (cache) {
       if (cache.size() >= CACHE_SIZE) {
         cache.remove(cache.keySet().iterator().next());
@@ -107,17 +106,20 @@ public final class DrkeyKeySource {
     return title;
   }
 
-  /** The keys as a {@link KeysFile} for a DLMS association between {@code meter} and {@code client}. */
-  public static KeysFile keysFile(DlmsKeys keys, ScionAddress meter, ScionAddress client) {
-    return new KeysFile(keys.authenticationKey(), keys.encryptionKey(), systemTitle(client), systemTitle(meter));
+  private static String pair(ScionAddress meter, ScionAddress client) {
+    return meter.isdAs() + "," + meter.host().getHostAddress() + ">" + client.isdAs() + ","
+        + client.host().getHostAddress();
   }
 
-  static DlmsKeys derive(DrKey raw, String pair) {
+  /** The keys of a DLMS association between {@code meter} and {@code client} from their DRKey. */
+  static DlmsKeys derive(DrKey raw, ScionAddress meter, ScionAddress client) {
+    String pair = pair(meter, client);
     byte[] prk = Hkdf.extract(SALT, raw.key());
     byte[] auth = Hkdf.expand(prk, info("dlms authentication key", pair, raw), 16);
     byte[] enc = Hkdf.expand(prk, info("dlms global unicast encryption key", pair, raw), 16);
     byte[] id = Hkdf.expand(prk, info("key id", pair, raw), 6);
-    return new DlmsKeys(auth, enc, raw.epochBegin(), raw.epochEnd(), HexFormat.of().formatHex(id));
+    return new DlmsKeys(new KeysFile(auth, enc, systemTitle(client), systemTitle(meter)), raw.epochBegin(),
+        raw.epochEnd(), HexFormat.of().formatHex(id));
   }
 
   private static byte[] info(String label, String pair, DrKey raw) {

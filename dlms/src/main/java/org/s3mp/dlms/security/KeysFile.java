@@ -1,16 +1,20 @@
 package org.s3mp.dlms.security;
 
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 
 /**
- * The static DLMS security material of one meter (ARCHITECTURE.md): one {@code name=value} per line, values in hex,
- * {@code #} starts a comment. Keys are AES-128 (16 bytes), system titles 8 bytes.
+ * The static DLMS security material of one meter: one {@code name=value} per line (a Java properties file), values
+ * in hex, {@code #} starts a comment. Keys are AES-128 (16 bytes), system titles 8 bytes.
  *
  * <pre>
  * authentication-key=D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF
@@ -55,32 +59,41 @@ public record KeysFile(
     }
   }
 
+  /** The names a keys file holds, in file order. */
+  private static final List<String> NAMES =
+      List.of("authentication-key", "encryption-key", "client-system-title", "server-system-title");
+
+  /**
+   * Reads the file form: {@code java.util.Properties} syntax (so {@code =} or {@code :}, {@code #} and {@code !}
+   * comments), names in any case, hex values that may be grouped with spaces or colons. Names other than the
+   * four are ignored, but a line that is only a name is an error (a cut-off or foreign file).
+   */
   public static KeysFile parse(String text) {
+    Properties entries = new Properties();
+    try {
+      entries.load(new StringReader(text));
+    } catch (IOException | IllegalArgumentException e) {
+      // a malformed unicode escape; the message never quotes the file
+      throw new IllegalArgumentException("not a keys file (want name=value lines)");
+    }
     Map<String, byte[]> values = new LinkedHashMap<>();
-    int lineNo = 0;
-    for (String raw : text.split("\\R")) {
-      lineNo++;
-      String line = raw.strip();
-      if (line.isEmpty() || line.startsWith("#")) {
+    for (String raw : entries.stringPropertyNames()) {
+      String name = raw.toLowerCase(Locale.ROOT);
+      String hex = entries.getProperty(raw).replaceAll("[\\s:]", "");
+      if (!NAMES.contains(name)) {
+        if (hex.isEmpty()) {
+          throw new IllegalArgumentException("a line without a value (want name=value)");
+        }
         continue;
       }
-      int eq = line.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("line " + lineNo + ": want name=value");
-      }
-      String name = line.substring(0, eq).strip().toLowerCase();
-      String hex = line.substring(eq + 1).replaceAll("[\\s:]", "");
       try {
         values.put(name, HexFormat.of().parseHex(hex));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("line " + lineNo + ": " + name + " is not hex");
+        throw new IllegalArgumentException(name + " is not hex");
       }
     }
-    return new KeysFile(
-        values.get("authentication-key"),
-        values.get("encryption-key"),
-        values.get("client-system-title"),
-        values.get("server-system-title"));
+    return new KeysFile(values.get(NAMES.get(0)), values.get(NAMES.get(1)), values.get(NAMES.get(2)),
+        values.get(NAMES.get(3)));
   }
 
   /** Fresh random keys with the given system titles (for set-up and tests). */

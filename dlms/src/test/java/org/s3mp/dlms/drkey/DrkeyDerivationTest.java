@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Instant;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
+import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.daemon.DrKey;
 
 class DrkeyDerivationTest {
@@ -25,22 +26,31 @@ class DrkeyDerivationTest {
   private static final DrKey RAW = new DrKey(Instant.parse("2026-11-25T00:00:00Z"),
       Instant.parse("2026-11-26T00:00:00Z"), HEX.parseHex("00112233445566778899aabbccddeeff"));
 
+  private static final ScionAddress METER = ScionAddress.parse("1-ff00:0:111,[127.0.111.1]:4059");
+  private static final ScionAddress CLIENT = ScionAddress.parse("1-ff00:0:112,[127.0.112.1]:40000");
+  private static final ScionAddress OTHER_CLIENT = ScionAddress.parse("1-ff00:0:113,[127.0.113.1]:40000");
+
   @Test
   void authenticationAndEncryptionKeysDifferFromEachOtherAndFromTheDrkey() {
-    DlmsKeys k = DrkeyKeySource.derive(RAW, "pair");
-    assertThat(k.authenticationKey()).hasSize(16).isNotEqualTo(k.encryptionKey()).isNotEqualTo(RAW.key());
-    assertThat(k.encryptionKey()).hasSize(16).isNotEqualTo(RAW.key());
+    DlmsKeys k = DrkeyKeySource.derive(RAW, METER, CLIENT);
+    assertThat(k.keys().authenticationKey()).hasSize(16).isNotEqualTo(k.keys().encryptionKey())
+        .isNotEqualTo(RAW.key());
+    assertThat(k.keys().encryptionKey()).hasSize(16).isNotEqualTo(RAW.key());
     assertThat(k.keyId()).hasSize(12);
-    assertThat(DrkeyKeySource.derive(RAW, "pair").keyId()).isEqualTo(k.keyId());
-    assertThat(DrkeyKeySource.derive(RAW, "other pair").keyId()).isNotEqualTo(k.keyId());
+    assertThat(DrkeyKeySource.derive(RAW, METER, CLIENT)).isEqualTo(k);
+    assertThat(DrkeyKeySource.derive(RAW, METER, OTHER_CLIENT).keyId()).isNotEqualTo(k.keyId());
+    assertThat(DrkeyKeySource.derive(RAW, METER, OTHER_CLIENT).keys()).isNotEqualTo(k.keys());
+    // the association's system titles are the two hosts': the client's is the client system title
+    assertThat(k.keys().clientSystemTitle()).isEqualTo(DrkeyKeySource.systemTitle(CLIENT));
+    assertThat(k.keys().serverSystemTitle()).isEqualTo(DrkeyKeySource.systemTitle(METER));
   }
 
   @Test
   void neverPrintsAKey() {
-    DlmsKeys k = DrkeyKeySource.derive(RAW, "pair");
+    DlmsKeys k = DrkeyKeySource.derive(RAW, METER, CLIENT);
     assertThat(k.toString()).contains(k.keyId())
-        .doesNotContain(HEX.formatHex(k.authenticationKey()))
-        .doesNotContain(HEX.formatHex(k.encryptionKey()));
+        .doesNotContain(HEX.formatHex(k.keys().authenticationKey()))
+        .doesNotContain(HEX.formatHex(k.keys().encryptionKey()));
   }
 
   @Test

@@ -86,6 +86,8 @@ public final class ApiServer implements AutoCloseable {
   private final Set<SseClient> liveClients = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService heartbeat;
   private final RefusalAudit refusals;
+  /** Every HTTP route as "METHOD path", in registration order (tests hold openapi.json against it). */
+  private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private ApiServer(Services services, HeadendConfig.Http http, String host, int port) {
     this.s = services;
@@ -101,6 +103,11 @@ public final class ApiServer implements AutoCloseable {
     this.app = Javalin.create(config -> {
       config.showJavalinBanner = false;
       config.startupWatcherEnabled = false;
+      config.events(events -> events.handlerAdded(h -> {
+        if (h.getHttpMethod().isHttpMethod()) {
+          registered.add(h.getHttpMethod() + " " + h.getPath());
+        }
+      }));
       config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
       config.staticFiles.add(sf -> {
         sf.hostedPath = "/";
@@ -149,6 +156,11 @@ public final class ApiServer implements AutoCloseable {
 
   public int port() {
     return app.port();
+  }
+
+  /** The routes served, each as "METHOD path" (e.g. {@code GET /api/meters/{id}}). */
+  public List<String> registeredRoutes() {
+    return List.copyOf(registered);
   }
 
   @Override

@@ -86,7 +86,7 @@ final class ScionClientLink implements ClientLink {
     ScionAddress local = client.socket().localAddress();
     DrkeyKeySource source = service.drkey(drkeyProtocol);
     DlmsKeys k = source.current(meter, local);
-    return Optional.of(new NetworkKeys(DrkeyKeySource.keysFile(k, meter, local), "keys from DRKey protocol "
+    return Optional.of(new NetworkKeys(k.keys(), "keys from DRKey protocol "
         + source.protocol() + ", epoch " + k.epochBegin() + " - " + k.epochEnd() + ", key id " + k.keyId(),
         k.epochEnd()));
   }
