@@ -48,6 +48,7 @@ final class MeterSession {
   private final Timer readTimer;
   private final Counter readFailures;
   private final java.util.concurrent.Semaphore associationSlots;
+  private final SessionEvents events;
 
   private MeterConnection connection; // only touched on `thread`
   private ScheduledFuture<?> continuousTask; // guarded by this
@@ -59,8 +60,9 @@ final class MeterSession {
 
   MeterSession(MeterSpec spec, MeterConnector connector, ReadingStore readings, ProfileStore profiles,
       PollingSettings settings, ClockSettings clockSettings, AuditLog audit, MeterRegistry metrics,
-      java.util.concurrent.Semaphore associationSlots) {
+      java.util.concurrent.Semaphore associationSlots, SessionEvents events) {
     this.spec = spec;
+    this.events = events;
     this.clockSettings = clockSettings;
     this.clock = new MeterClock(spec.id(), clockSettings, audit);
     this.metrics = metrics;
@@ -160,6 +162,11 @@ final class MeterSession {
     String transport = org.s3mp.dlms.transport.MeterUrl.parse(spec.url()).scheme();
     return new MeterStatus(spec, transport, connected, continuous(), relay, lastReadingAt, lastError, path,
         clock.driftSeconds(), clock.checkedAt());
+  }
+
+  /** The relay state a meter pushed with an event: the status shows it at once, before the next read. */
+  void relayPushed(String state) {
+    relay = state;
   }
 
   /** Reads the meter's clock now (and records the drift; never sets it). */
@@ -303,10 +310,14 @@ final class MeterSession {
           associationSlots.acquire();
           try {
             connection = connector.open(spec);
+          } catch (Exception e) {
+            events.associationFailed(spec.id(), e.getMessage() == null ? e.toString() : e.getMessage());
+            throw e;
           } finally {
             associationSlots.release();
           }
           connected = true;
+          events.associated(spec.id());
           checkClockOnOpen(connection);
         }
         T result = op.apply(connection);
