@@ -127,8 +127,7 @@ class DashboardPathsIT {
     wait.until(d -> d.findElements(By.cssSelector("#path-shares tbody tr.selected")).stream()
         .anyMatch(tr -> tr.getText().contains(after)));
     assertThat(browser.findElement(By.id("geofence")).getText()).contains("Readings outside: 0 \u2713");
-    Files.createDirectories(Path.of("target"));
-    Files.write(Path.of("target", "dashboard-paths.png"),
+    Files.write(Files.createDirectories(Path.of("target", "screenshots")).resolve("dashboard-paths.png"),
         browser.findElement(By.id("paths-panel")).getScreenshotAs(OutputType.BYTES));
   }
 
