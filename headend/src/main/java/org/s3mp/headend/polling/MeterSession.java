@@ -57,6 +57,8 @@ final class MeterSession {
   private volatile Instant lastReadingAt;
   private volatile String lastError;
   private volatile NetworkPath path;
+  /** Why the association was re-opened since the last reading (only touched on `thread`), for its path change. */
+  private String reopenedAfter;
 
   MeterSession(MeterSpec spec, MeterConnector connector, ReadingStore readings, ProfileStore profiles,
       PollingSettings settings, ClockSettings clockSettings, AuditLog audit, MeterRegistry metrics,
@@ -237,11 +239,26 @@ final class MeterSession {
     readTimer.record(nanos, TimeUnit.NANOSECONDS);
     Instant at = Instant.now();
     relay = snapshot.relay();
+    NetworkPath before = path;
+    if (before != null && snapshot.path() != null && !before.notation().equals(snapshot.path().notation())) {
+      recordPathChange(at, snapshot.pathChange() != null ? snapshot.pathChange()
+          : reopenedAfter != null ? "new association after: " + reopenedAfter : "policy");
+    }
+    reopenedAfter = null;
     path = snapshot.path();
     lastReadingAt = at;
     Reading reading = new Reading(spec.id(), at, kind, snapshot.relay(), nanos / 1e6, snapshot.path(),
         List.copyOf(snapshot.registers()));
     return readings.append(reading);
+  }
+
+  /** Stored beside the reading (the path history shows it as the failover's reason); never fails the read. */
+  private void recordPathChange(Instant at, String reason) {
+    try {
+      readings.paths().recordChange(spec.id(), at, reason);
+    } catch (RuntimeException e) {
+      log.warn("meter {}: path change reason not stored: {}", spec.id(), e.getMessage());
+    }
   }
 
   private void collectProfileQuietly() {
@@ -334,6 +351,7 @@ final class MeterSession {
       } catch (Exception e) {
         last = e;
         lastError = e.getMessage() == null ? e.toString() : e.getMessage();
+        reopenedAfter = lastError;
         closeConnection();
       }
     }
