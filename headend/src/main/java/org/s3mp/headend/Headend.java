@@ -99,7 +99,7 @@ public final class Headend implements AutoCloseable {
       TokenStore tokens = new TokenStore(db, configuredTokens(config),
           java.time.Duration.ofHours(config.tokenLifetimeHours()));
       FleetPoller fleet = poller;
-      alarms = new org.s3mp.headend.alarms.Alarms(db, org.s3mp.headend.alarms.AlarmRules.DEFAULTS, fleet::statuses,
+      alarms = new org.s3mp.headend.alarms.Alarms(db, config.alarmRules(), fleet::statuses,
           metrics, java.time.Clock.systemUTC());
       poller.setEvents(alarms.sessionEvents());
       readings.onCommitted(alarms::readingStored);

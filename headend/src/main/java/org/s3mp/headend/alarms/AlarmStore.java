@@ -66,38 +66,69 @@ final class AlarmStore {
     return counts;
   }
 
-  long insert(AlarmKind kind, String subject, String meterId, Instant at, long occurrences, String detail) {
-    try (Connection c = db.writeConnection();
-        PreparedStatement ps = c.prepareStatement("INSERT INTO alarm (kind, subject, meter_id, raised_at,"
-            + " last_seen_at, occurrences, detail) VALUES (?, ?, ?, ?, ?, ?, ?)", new String[] {"id"})) {
-      ps.setString(1, kind.apiName());
-      ps.setString(2, truncate(subject, 128));
-      ps.setString(3, meterId);
-      ps.setObject(4, Database.toDb(at));
-      ps.setObject(5, Database.toDb(at));
-      ps.setLong(6, occurrences);
-      ps.setString(7, truncate(detail, 1024));
-      ps.executeUpdate();
-      long id;
-      try (ResultSet keys = ps.getGeneratedKeys()) {
-        keys.next();
-        id = keys.getLong(1);
-      }
-      db.makeDurable(c);
-      return id;
-    } catch (SQLException e) {
-      throw new IllegalStateException("storing an alarm: " + e.getMessage(), e);
-    }
-  }
+  /** A change of the alarm table, applied with the others of the same check in one transaction. */
+  sealed interface Write {}
+
+  /** A new alarm. */
+  record Insert(AlarmKind kind, String subject, String meterId, Instant at, long occurrences, String detail)
+      implements Write {}
 
   /** Raised again or repeated: active again, counted, with the latest detail. */
-  void again(long id, Instant at, long moreOccurrences, String detail) {
-    update("UPDATE alarm SET last_seen_at = ?, occurrences = occurrences + ?, detail = ?, cleared_at = NULL"
-        + " WHERE id = ?", Database.toDb(at), moreOccurrences, truncate(detail, 1024), id);
-  }
+  record Again(long id, Instant at, long moreOccurrences, String detail) implements Write {}
 
-  void clear(long id, Instant at) {
-    update("UPDATE alarm SET cleared_at = ? WHERE id = ? AND cleared_at IS NULL", Database.toDb(at), id);
+  /** The condition is over. */
+  record Clear(long id, Instant at) implements Write {}
+
+  /**
+   * Applies the writes of one check in one transaction, made durable once: a fleet-wide outage raising thousands
+   * of alarms costs one commit, not one per alarm (each holds the database's single writer).
+   */
+  void write(List<Write> writes) {
+    if (writes.isEmpty()) {
+      return;
+    }
+    try (Connection c = db.writeConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement insert = c.prepareStatement("INSERT INTO alarm (kind, subject, meter_id, raised_at,"
+              + " last_seen_at, occurrences, detail) VALUES (?, ?, ?, ?, ?, ?, ?)");
+          PreparedStatement again = c.prepareStatement("UPDATE alarm SET last_seen_at = ?, occurrences ="
+              + " occurrences + ?, detail = ?, cleared_at = NULL WHERE id = ?");
+          PreparedStatement clear = c.prepareStatement(
+              "UPDATE alarm SET cleared_at = ? WHERE id = ? AND cleared_at IS NULL")) {
+        for (Write w : writes) {
+          if (w instanceof Insert i) {
+            insert.setString(1, i.kind().apiName());
+            insert.setString(2, truncate(i.subject(), 128));
+            insert.setString(3, i.meterId());
+            insert.setObject(4, Database.toDb(i.at()));
+            insert.setObject(5, Database.toDb(i.at()));
+            insert.setLong(6, i.occurrences());
+            insert.setString(7, truncate(i.detail(), 1024));
+            insert.addBatch();
+          } else if (w instanceof Again a) {
+            again.setObject(1, Database.toDb(a.at()));
+            again.setLong(2, a.moreOccurrences());
+            again.setString(3, truncate(a.detail(), 1024));
+            again.setLong(4, a.id());
+            again.addBatch();
+          } else if (w instanceof Clear cl) {
+            clear.setObject(1, Database.toDb(cl.at()));
+            clear.setLong(2, cl.id());
+            clear.addBatch();
+          }
+        }
+        insert.executeBatch();
+        again.executeBatch();
+        clear.executeBatch();
+        c.commit();
+        db.makeDurable(c);
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("storing alarms: " + e.getMessage(), e);
+    }
   }
 
   /**

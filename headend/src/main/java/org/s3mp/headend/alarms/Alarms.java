@@ -38,6 +38,11 @@ public final class Alarms implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Alarms.class);
   /** Distinct sources of events waiting for the next check at most (the rest count as "other sources"). */
   private static final int MAX_PENDING = 256;
+  /**
+   * On top of N poll intervals, as the fleet's "late" state allows (MeterStatus): with short intervals a first
+   * association over SCION alone took longer than 3 s and raised an alarm for a meter about to be read.
+   */
+  static final Duration NOT_READ_SLACK = Duration.ofSeconds(5);
 
   private final AlarmStore store;
   private final AlarmRules rules;
@@ -52,6 +57,10 @@ public final class Alarms implements AutoCloseable {
   /** When a meter was first seen without a reading (a meter never read is late from then on). */
   private final Map<String, Instant> firstSeen = new HashMap<>(); // evaluation thread only
   private ScheduledExecutorService thread;
+  /** The writes of the check in progress (evaluation only, under this). */
+  private final List<AlarmStore.Write> writes = new java.util.ArrayList<>();
+  private int logged;
+  private static final int MAX_LOGGED = 20;
 
   private record Key(AlarmKind kind, String subject) {}
 
@@ -185,9 +194,11 @@ public final class Alarms implements AutoCloseable {
     return a;
   }
 
-  /** Applies the rules now: raises, repeats and clears alarms. */
+  /** Applies the rules now: raises, repeats and clears alarms (written in one transaction). */
   public synchronized void evaluate() {
     Instant now = clock.instant();
+    writes.clear();
+    logged = 0;
     Map<Key, Alarm> current = new HashMap<>();
     for (Alarm a : store.allCurrent()) {
       current.put(new Key(AlarmKind.parse(a.kind()), a.subject()), a);
@@ -229,7 +240,7 @@ public final class Alarms implements AutoCloseable {
     for (Map.Entry<Key, Alarm> e : current.entrySet()) {
       if (e.getKey().kind().condition() && e.getValue().active() && !holding.contains(e.getKey())
           && (e.getValue().meterId() == null || !inFleet.contains(e.getValue().meterId()))) {
-        store.clear(e.getValue().id(), now);
+        writes.add(new AlarmStore.Clear(e.getValue().id(), now));
       }
     }
     for (Key key : List.copyOf(pendingEvents.keySet())) {
@@ -239,12 +250,17 @@ public final class Alarms implements AutoCloseable {
       }
       Alarm a = current.get(key);
       if (a != null && a.acknowledgedAt() == null) {
-        store.again(a.id(), now, p.count(), p.detail());
+        writes.add(new AlarmStore.Again(a.id(), now, p.count(), p.detail()));
       } else {
-        long id = store.insert(key.kind(), key.subject(), p.meterId(), now, p.count(), p.detail());
-        log.warn("alarm {} ({} {}): {}", id, key.kind().apiName(), key.subject(), p.detail());
+        writes.add(new AlarmStore.Insert(key.kind(), key.subject(), p.meterId(), now, p.count(), p.detail()));
+        logRaised(key.kind(), key.subject(), p.detail());
       }
     }
+    store.write(writes);
+    if (logged > MAX_LOGGED) {
+      log.warn("... and {} more alarms raised (GET /api/alarms lists them)", logged - MAX_LOGGED);
+    }
+    writes.clear();
     openByKind.putAll(store.openByKind());
   }
 
@@ -261,7 +277,7 @@ public final class Alarms implements AutoCloseable {
     } else {
       firstSeen.remove(id);
     }
-    Duration limit = Duration.ofSeconds((long) rules.notReadIntervals() * poll);
+    Duration limit = Duration.ofSeconds((long) rules.notReadIntervals() * poll).plus(NOT_READ_SLACK);
     Duration unread = Duration.between(since, now);
     if (unread.compareTo(limit) > 0) {
       raise(current, holding, AlarmKind.NOT_READ, id, id, now, "not read for " + unread.toSeconds() + " s (more than "
@@ -279,11 +295,11 @@ public final class Alarms implements AutoCloseable {
     holding.add(key);
     Alarm a = current.get(key);
     if (a == null) {
-      long id = store.insert(kind, subject, meterId, now, 1, detail);
-      log.warn("alarm {} ({} {}): {}", id, kind.apiName(), subject, detail);
+      writes.add(new AlarmStore.Insert(kind, subject, meterId, now, 1, detail));
+      logRaised(kind, subject, detail);
     } else if (!a.active()) {
-      store.again(a.id(), now, 1, detail);
-      log.warn("alarm {} ({} {}) again: {}", a.id(), kind.apiName(), subject, detail);
+      writes.add(new AlarmStore.Again(a.id(), now, 1, detail));
+      logRaised(kind, subject, "again: " + detail);
     }
   }
 
@@ -297,8 +313,15 @@ public final class Alarms implements AutoCloseable {
   private void clear(Map<Key, Alarm> current, AlarmKind kind, String subject, Instant now) {
     Alarm a = current.get(new Key(kind, subject));
     if (a != null && a.active()) {
-      store.clear(a.id(), now);
-      log.info("alarm {} ({} {}) cleared", a.id(), kind.apiName(), subject);
+      writes.add(new AlarmStore.Clear(a.id(), now));
+      log.debug("alarm {} ({} {}) cleared", a.id(), kind.apiName(), subject);
+    }
+  }
+
+  /** At most {@link #MAX_LOGGED} lines a check: a fleet-wide outage must not flood the log. */
+  private void logRaised(AlarmKind kind, String subject, String detail) {
+    if (++logged <= MAX_LOGGED) {
+      log.warn("alarm ({} {}): {}", kind.apiName(), subject, detail);
     }
   }
 
