@@ -281,7 +281,7 @@ public final class Alarms implements AutoCloseable {
     Duration unread = Duration.between(since, now);
     if (unread.compareTo(limit) > 0) {
       raise(current, holding, AlarmKind.NOT_READ, id, id, now, "not read for " + unread.toSeconds() + " s (more than "
-          + rules.notReadIntervals() + " poll intervals of " + poll + " s)"
+          + rules.notReadIntervals() + " poll intervals of " + poll + " s and " + NOT_READ_SLACK.toSeconds() + " s)"
           + (m.lastError() == null ? "" : "; last error: " + m.lastError()));
     } else {
       clear(current, AlarmKind.NOT_READ, id, now);

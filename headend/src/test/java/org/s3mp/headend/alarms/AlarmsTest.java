@@ -94,7 +94,7 @@ class AlarmsTest {
       assertThat(a.meterId()).isEqualTo("m1");
       assertThat(a.active()).isTrue();
       assertThat(a.occurrences()).isEqualTo(1);
-      assertThat(a.detail()).contains("not read for 186 s (more than 3 poll intervals of 60 s)");
+      assertThat(a.detail()).contains("not read for 186 s (more than 3 poll intervals of 60 s and 5 s)");
     });
     assertThat(openGauge(AlarmKind.NOT_READ)).isEqualTo(1.0);
 
