@@ -117,6 +117,12 @@ class DashboardBrowserIT {
     wait.until(d -> register("1.0.32.7.0.255").getText().matches("2[0-9]{2}\\.[0-9] V"));
     assertThat(browser.findElement(By.cssSelector("#registers th[title='1.0.32.7.0.255']")).getText())
         .isEqualTo("Voltage L1");
+    // the read opened the association, which checked the clock: the meter page shows the drift
+    wait.until(d -> d.findElement(By.id("v-drift")).getText().matches("[+-][0-9]+\\.[0-9] s at .*"));
+    // the load profile of a chosen range, from the profile API (the meter captures every 900 s: none yet)
+    browser.findElement(By.id("profile-show")).click();
+    wait.until(d -> d.findElement(By.id("profile-status")).getText().matches("[0-9]+ intervals"));
+    assertThat(browser.findElement(By.cssSelector("#events tbody")).getText()).isEqualTo("none");
   }
 
   @Test

@@ -156,11 +156,12 @@ public final class Alarms implements AutoCloseable {
   }
 
   /**
-   * A refused push notification from {@code from} (the peer's address; its port is left out, so one source is
-   * one alarm).
+   * A refused push notification from {@code from} (the peer's id as the transport gives it; port and connection
+   * number are left out, so one source host is one alarm).
    */
   public void pushRefused(String reason, String from, String detail) {
-    String host = from == null ? "unknown" : from.replaceFirst("^/", "").replaceFirst(":\\d+$", "");
+    // tcp:127.0.0.1:50312#3 -> tcp:127.0.0.1, scion:1-ff00:0:111,[127.0.111.1]:31000 -> scion:1-ff00:0:111,[127.0.111.1]
+    String host = from == null ? "unknown" : from.replaceFirst("#\\d+$", "").replaceFirst(":\\d+$", "");
     event(AlarmKind.PUSH_REFUSED, "push from " + host, null, reason + (detail == null ? "" : ": " + detail));
   }
 

@@ -98,7 +98,7 @@ async function refreshMeters() {
     }
     tr.addEventListener('click', () => selectMeter(m.id));
     body.appendChild(tr);
-    if (m.id === state.meter) setContinuousButton(m.continuous);
+    if (m.id === state.meter) { setContinuousButton(m.continuous); showDrift(m); }
   }
   if (!state.meter && view.items.length > 0) selectMeter(view.items[0].id);
 }

@@ -196,13 +196,13 @@ class AlarmsTest {
 
   @Test
   void refusedPushesAreOneAlarmPerSourceHost() {
-    alarms.pushRefused("wrong_keys", "/127.0.0.9:40001", "authentication failed");
-    alarms.pushRefused("replayed", "127.0.0.9:40002", "counter 5 not above 7");
-    alarms.pushRefused("unknown_meter", "127.0.0.10:40003", null);
+    alarms.pushRefused("wrong_keys", "tcp:127.0.0.9:40001#1", "authentication failed");
+    alarms.pushRefused("replayed", "tcp:127.0.0.9:40002#2", "counter 5 not above 7");
+    alarms.pushRefused("unknown_meter", "scion:1-ff00:0:111,[127.0.111.1]:31000", null);
     alarms.evaluate();
     assertThat(alarms.list("open", 10)).extracting(Alarm::subject, Alarm::occurrences)
-        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("push from 127.0.0.9", 2L),
-            org.assertj.core.groups.Tuple.tuple("push from 127.0.0.10", 1L));
+        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("push from tcp:127.0.0.9", 2L),
+            org.assertj.core.groups.Tuple.tuple("push from scion:1-ff00:0:111,[127.0.111.1]", 1L));
     assertThat(openGauge(AlarmKind.PUSH_REFUSED)).isEqualTo(2.0);
   }
 
@@ -233,7 +233,7 @@ class AlarmsTest {
   void anAcknowledgementSurvivesARestartAndTheGaugeResumesFromTheDatabase() {
     fleet.put("m1", meter("m1", 0, T0, true));
     alarms.sessionEvents().commandRefused("m1", "disconnect", "timeout");
-    alarms.pushRefused("wrong_keys", "127.0.0.9:1", "x");
+    alarms.pushRefused("wrong_keys", "tcp:127.0.0.9:1#1", "x");
     alarms.evaluate();
     long id = alarms.list(null, 10).stream().filter(x -> x.kind().equals("command_refused")).findFirst()
         .orElseThrow().id();
