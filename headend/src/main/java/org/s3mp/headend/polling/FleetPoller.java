@@ -118,7 +118,8 @@ public final class FleetPoller implements AutoCloseable {
 
   /** Sets where (both push setups) and how often (registers) the meter pushes; completes with the read-back. */
   public CompletableFuture<org.s3mp.dlms.server.PushSettings> setPush(String id, String destination, long period) {
-    return confirmed(id, "push-set", session(id).call(c -> c.setPush(destination, period)), p -> true);
+    return confirmed(id, "push-set", session(id).call(c -> c.setPush(destination, period)),
+        p -> p.equals(new org.s3mp.dlms.server.PushSettings(destination, period, destination)));
   }
 
   /** Collects the load profile now (it also runs on its schedule); completes with the number of new values. */
