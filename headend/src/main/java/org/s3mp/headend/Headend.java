@@ -41,6 +41,7 @@ public final class Headend implements AutoCloseable {
   private MeterConnector connector;
   private org.s3mp.headend.push.PushListener push;
   private io.micrometer.core.instrument.MeterRegistry metrics;
+  private org.s3mp.headend.alarms.Alarms alarms;
 
   private Headend(Database db, ReadingStore readings, LiveFeed live, FleetPoller poller, ApiServer api, boolean tls,
       String host) {
@@ -66,6 +67,7 @@ public final class Headend implements AutoCloseable {
     LiveFeed live = null;
     FleetPoller poller = null;
     org.s3mp.headend.push.PushListener push = null;
+    org.s3mp.headend.alarms.Alarms alarms = null;
     try {
       FleetRegistry registry = new FleetRegistry(db);
       KeysDirectory keys = keysDirectory(config);
@@ -96,11 +98,19 @@ public final class Headend implements AutoCloseable {
           config.clockSettings(), audit, metrics);
       TokenStore tokens = new TokenStore(db, configuredTokens(config),
           java.time.Duration.ofHours(config.tokenLifetimeHours()));
+      FleetPoller fleet = poller;
+      alarms = new org.s3mp.headend.alarms.Alarms(db, config.alarmRules(), fleet::statuses,
+          metrics, java.time.Clock.systemUTC());
+      poller.setEvents(alarms.sessionEvents());
+      readings.onCommitted(alarms::readingStored);
+      alarms.start();
       // sessions first: once the port is open, every configured meter can be asked for
       poller.start();
       org.s3mp.headend.storage.PushStore pushes = new org.s3mp.headend.storage.PushStore(db);
       if (config.push() != null) {
         push = new org.s3mp.headend.push.PushListener(registry, readings, pushes, metrics);
+        push.onEvent(e -> fleet.relayPushed(e.meterId(), e.relayConnected()));
+        push.onRefused(alarms::pushRefused);
         try {
           push.start(org.s3mp.dlms.transport.MeterUrl.parse(config.push().listen()), config.push().maxConnections(),
               config.scion().daemon());
@@ -110,12 +120,13 @@ public final class Headend implements AutoCloseable {
       }
       ApiServer api = ApiServer.start(
           new ApiServer.Services(registry, poller, readings, profiles, audit, tokens, live, metrics, keys,
-              pushes),
+              pushes, alarms),
           config.http(), config.bindHost(), config.bindPort());
       Headend headend = new Headend(db, readings, live, poller, api, config.http().tls() != null, config.bindHost());
       headend.connector = connector;
       headend.push = push;
       headend.metrics = metrics;
+      headend.alarms = alarms;
       log.info("head-end on {} ({} meters, database {})", headend.baseUri(), registry.all().size(), db.description());
       return headend;
     } catch (RuntimeException e) {
@@ -124,6 +135,9 @@ public final class Headend implements AutoCloseable {
       }
       if (poller != null) {
         poller.close();
+      }
+      if (alarms != null) {
+        alarms.close();
       }
       if (live != null) {
         live.close();
@@ -217,6 +231,7 @@ public final class Headend implements AutoCloseable {
       api.close();
     } finally {
       poller.close();
+      alarms.close();
       readings.close();
       logReadingsTakenAndStored();
       live.close();

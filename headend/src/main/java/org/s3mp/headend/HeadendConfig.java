@@ -19,7 +19,38 @@ import org.s3mp.headend.polling.PollingSettings;
  * section is optional; {@link #withDefaults()} fills in what is missing.
  */
 public record HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters,
-    Scion scion, String keysDirectory, Integer tokenLifetimeHours, Push push, Clock clock) {
+    Scion scion, String keysDirectory, Integer tokenLifetimeHours, Push push, Clock clock, Alarms alarms) {
+
+  public HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters,
+      Scion scion, String keysDirectory, Integer tokenLifetimeHours, Push push, Clock clock) {
+    this(http, database, polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours, push, clock, null);
+  }
+
+  /**
+   * Alarms: a polled meter not read for more than {@code notReadIntervals} poll intervals (default 3),
+   * {@code associationFailures} failed association set-ups in a row (default 3), more than
+   * {@code failoverStormCount} path changes of one meter (default 5) within {@code failoverStormWindowSeconds}
+   * (default 600); the rules are checked every {@code checkSeconds} (default 2).
+   */
+  public record Alarms(Integer notReadIntervals, Integer associationFailures, Integer failoverStormCount,
+      Integer failoverStormWindowSeconds, Integer checkSeconds) {}
+
+  /** The alarms section as rules (defaults for what is missing); a bad value is an IllegalArgumentException. */
+  public org.s3mp.headend.alarms.AlarmRules alarmRules() {
+    org.s3mp.headend.alarms.AlarmRules d = org.s3mp.headend.alarms.AlarmRules.DEFAULTS;
+    Alarms a = alarms == null ? new Alarms(null, null, null, null, null) : alarms;
+    try {
+      return new org.s3mp.headend.alarms.AlarmRules(
+          a.notReadIntervals() == null ? d.notReadIntervals() : a.notReadIntervals(),
+          a.associationFailures() == null ? d.associationFailures() : a.associationFailures(),
+          a.failoverStormCount() == null ? d.failoverStormCount() : a.failoverStormCount(),
+          a.failoverStormWindowSeconds() == null ? d.failoverStormWindow()
+              : Duration.ofSeconds(a.failoverStormWindowSeconds()),
+          a.checkSeconds() == null ? d.checkInterval() : Duration.ofSeconds(a.checkSeconds()));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("alarms: counts and seconds must be at least 1", e);
+    }
+  }
 
   public HeadendConfig(Http http, Database database, Polling polling, List<Token> tokens, List<MeterInput> meters,
       Scion scion, String keysDirectory, Integer tokenLifetimeHours) {
@@ -35,7 +66,7 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
   /** The same configuration with the push listener on {@code url} (null: none). */
   public HeadendConfig withPushListen(String url) {
     return new HeadendConfig(http, database, polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours,
-        url == null ? null : new Push(url, push == null ? null : push.maxConnections()), clock);
+        url == null ? null : new Push(url, push == null ? null : push.maxConnections()), clock, alarms);
   }
 
   /** A configuration without SCION settings (the SCION daemon then comes from SCION_DAEMON_ADDRESS). */
@@ -185,24 +216,26 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     Clock cl = clock == null ? new Clock(null, null, null) : clock;
     cl = new Clock(cl.checkIntervalSeconds() == null ? 900 : cl.checkIntervalSeconds(),
         cl.maxDriftSeconds() == null ? 10.0 : cl.maxDriftSeconds(), cl.autoSet() == null || cl.autoSet());
+    alarmRules(); // a bad alarms section fails here, with the others
     return new HeadendConfig(h, d, p, tokens == null ? List.of() : tokens, meters == null ? List.of() : meters, sc,
-        keys, lifetime, pu, cl);
+        keys, lifetime, pu, cl, alarms);
   }
 
   public HeadendConfig withBind(String bind) {
     return new HeadendConfig(new Http(bind, http.tls(), http.liveHeartbeatSeconds(), http.maxLiveStreamsPerToken()),
         database, polling, tokens, meters, scion, keysDirectory,
-        tokenLifetimeHours, push, clock);
+        tokenLifetimeHours, push, clock, alarms);
   }
 
   public HeadendConfig withDatabase(String url) {
     return new HeadendConfig(http, new Database(url, database.user(), database.password(), database.queueCapacity()),
-        polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours, push, clock);
+        polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours, push, clock, alarms);
   }
 
   /** The directory meter keys files must be in (see {@link org.s3mp.headend.fleet.KeysDirectory}). */
   public HeadendConfig withKeysDirectory(String dir) {
-    return new HeadendConfig(http, database, polling, tokens, meters, scion, dir, tokenLifetimeHours, push, clock);
+    return new HeadendConfig(http, database, polling, tokens, meters, scion, dir, tokenLifetimeHours, push, clock,
+        alarms);
   }
 
   public PollingSettings pollingSettings() {
@@ -229,8 +262,8 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
 
   /** A copy with another clock section (defaults filled in). */
   public HeadendConfig withClock(Clock c) {
-    return new HeadendConfig(http, database, polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours, push, c)
-        .withDefaults();
+    return new HeadendConfig(http, database, polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours, push, c,
+        alarms).withDefaults();
   }
 
   /** HOST and PORT of {@code http.bind}. */
@@ -316,7 +349,7 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
       d = new Database(resolve(dir, d.url()), d.user(), d.password(), d.queueCapacity());
     }
     return new HeadendConfig(h, d, polling, tokens, resolved, scion, resolve(dir, keysDirectory), tokenLifetimeHours,
-        push, clock);
+        push, clock, alarms);
   }
 
   private static String resolve(Path dir, String path) {

@@ -164,6 +164,10 @@ class ApiContractTest {
             "{\"destination\":\"tcp://nohost\",\"periodSeconds\":60}"},
         {"POST", "/api/meters/{id}/push", "/api/meters/m1/push", VIEWER, "{\"destination\":\"\",\"periodSeconds\":0}"},
         {"GET", "/api/meters/{id}/events", "/api/meters/m1/events", VIEWER, null},
+        {"GET", "/api/alarms", "/api/alarms?state=open", VIEWER, null},
+        {"GET", "/api/alarms", "/api/alarms?state=gone", VIEWER, null},
+        {"POST", "/api/alarms/{id}/ack", "/api/alarms/987654/ack", OPERATOR, null},
+        {"POST", "/api/alarms/{id}/ack", "/api/alarms/1/ack", VIEWER, null},
         {"GET", "/api/meters/{id}", "/api/meters/nope", VIEWER, null},
         {"GET", "/api/meters", "/api/meters", "wrong-token", null},
         {"POST", "/api/meters", "/api/meters", OPERATOR, "{\"id\":\"bad id!\",\"url\":\"x\"}"},
@@ -325,6 +329,46 @@ class ApiContractTest {
     } finally {
       meters.meter("m1").reachable = true;
     }
+  }
+
+  @Test
+  void aRefusedCommandRaisesAnAlarmThatOnlyAnOperatorAcknowledgesAudited() {
+    meters.meter("m1").reachable = false;
+    try {
+      assertThat(http.post("/api/meters/m1/reconnect", OPERATOR, null).status()).isEqualTo(502);
+    } finally {
+      meters.meter("m1").reachable = true;
+    }
+    JsonNode[] alarm = new JsonNode[1];
+    Conditions.await("an open command_refused alarm of m1", Duration.ofSeconds(20), () -> {
+      for (JsonNode a : http.get("/api/alarms?state=open", VIEWER).json()) {
+        if (a.get("kind").asText().equals("command_refused") && a.get("subject").asText().equals("m1")) {
+          alarm[0] = a;
+          return true;
+        }
+      }
+      return false;
+    });
+    assertThat(alarm[0].get("detail").asText()).startsWith("reconnect: ").contains("m1");
+    assertThat(http.get("/metrics", VIEWER).body()).containsPattern("headend_alarms_open\\{kind=\"command_refused\",?\\} [1-9]");
+    long id = alarm[0].get("id").asLong();
+
+    Http.Response viewer = http.post("/api/alarms/" + id + "/ack", VIEWER, null);
+    assertThat(viewer.status()).isEqualTo(403);
+    Http.Response ack = http.post("/api/alarms/" + id + "/ack", OPERATOR, null);
+    assertThat(ack.status()).as(ack.body()).isEqualTo(200);
+    assertThat(ack.json().get("state").asText()).isEqualTo("acknowledged");
+    assertThat(ack.json().get("acknowledgedBy").asText()).isEqualTo("olga");
+    assertThat(http.post("/api/alarms/" + id + "/ack", OPERATOR, null).status()).isEqualTo(409);
+    assertThat(http.post("/api/alarms/x/ack", OPERATOR, null).status()).isEqualTo(400);
+    assertThat(http.post("/api/alarms/987654/ack", OPERATOR, null).status()).isEqualTo(404);
+    assertThat(http.get("/api/alarms?state=acknowledged", VIEWER).json())
+        .anySatisfy(a -> assertThat(a.get("id").asLong()).isEqualTo(id));
+    assertThat(http.get("/api/audit?limit=20", VIEWER).json()).anySatisfy(e -> {
+      assertThat(e.get("action").asText()).isEqualTo("alarm-ack");
+      assertThat(e.get("actor").asText()).isEqualTo("olga");
+      assertThat(e.get("argument").asText()).isEqualTo("alarm " + id + " command_refused m1");
+    });
   }
 
   @Test

@@ -2,7 +2,6 @@ package org.s3mp.headend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,8 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.s3mp.headend.auth.TokenStore;
@@ -93,8 +90,7 @@ class DashboardBrowserIT {
     int afterDisconnect = points();
     wait.until(d -> points() >= afterDisconnect + 2);
     wait.until(d -> d.findElement(By.cssSelector("#audit tbody")).getText().contains("disconnect"));
-    Files.write(Path.of("target", "dashboard-disconnected.png"),
-        ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    chromium.screenshot("dashboard-disconnected");
 
     // the meter process itself reports the open relay
     Http http = new Http(headend.baseUri());
@@ -121,6 +117,12 @@ class DashboardBrowserIT {
     wait.until(d -> register("1.0.32.7.0.255").getText().matches("2[0-9]{2}\\.[0-9] V"));
     assertThat(browser.findElement(By.cssSelector("#registers th[title='1.0.32.7.0.255']")).getText())
         .isEqualTo("Voltage L1");
+    // the read opened the association, which checked the clock: the meter page shows the drift
+    wait.until(d -> d.findElement(By.id("v-drift")).getText().matches("[+-][0-9]+\\.[0-9] s at .*"));
+    // the load profile of a chosen range, from the profile API (the meter captures every 900 s: none yet)
+    browser.findElement(By.id("profile-show")).click();
+    wait.until(d -> d.findElement(By.id("profile-status")).getText().matches("[0-9]+ intervals"));
+    assertThat(browser.findElement(By.cssSelector("#events tbody")).getText()).isEqualTo("none");
   }
 
   @Test
@@ -144,8 +146,7 @@ class DashboardBrowserIT {
     // the failing meters show up in the state counts without reloading the page
     wait.until(d -> chip("failing") >= 50);
     assertThat(chip("")).isEqualTo(100);
-    Files.createDirectories(Path.of("target"));
-    Files.write(Path.of("target", "dashboard-fleet.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    chromium.screenshot("dashboard-fleet");
 
     browser.findElement(By.id("fleet-next")).click();
     wait.until(d -> d.findElement(By.id("fleet-page")).getText().startsWith("page 2 of 4"));
@@ -165,6 +166,56 @@ class DashboardBrowserIT {
     assertThat(http.post("/api/meters/m1/read", OPERATOR, null).status()).isEqualTo(200);
     wait.until(d -> String.valueOf(((JavascriptExecutor) d).executeScript("const td = document.querySelector("
         + "'#meters tbody tr td:nth-child(7)'); return td ? td.textContent : null")).matches("[+-][0-9]+\\.[0-9] s"));
+  }
+
+  @Test
+  void alarmsAreListedViewersCannotAcknowledgeAndAnOperatorDoesAudited() throws Exception {
+    // a meter whose port refuses connections, polled every second: its associations fail in a row
+    Http http = new Http(headend.baseUri());
+    Http.Response created = http.post("/api/meters", OPERATOR, String.format("{\"id\": \"m-dead\", \"url\":"
+        + " \"tcp://127.0.0.1:1\", \"keysFile\": \"%s\", \"pollSeconds\": 1}",
+        RealMeters.keys(dir, "dead").toString().replace("\\", "\\\\")));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+
+    browser.get(headend.baseUri() + "/");
+    browser.findElement(By.id("token")).sendKeys(VIEWER);
+    browser.findElement(By.id("login")).click();
+    wait.until(d -> d.findElement(By.id("who")).getText().contains("(viewer)"));
+    wait.until(d -> !alarmRows("association_failures").isEmpty() && !alarmRows("not_read").isEmpty());
+    assertThat(browser.findElement(By.cssSelector("#alarms tr[data-kind='association_failures']")).getText())
+        .contains("m-dead").contains("association set-ups failed in a row").contains("open");
+    assertThat(browser.findElements(By.cssSelector("#alarms button.ack"))).as("a viewer gets no Ack button").isEmpty();
+    browser.findElement(By.id("logout")).click();
+
+    browser.findElement(By.id("token")).clear();
+    browser.findElement(By.id("token")).sendKeys(OPERATOR);
+    browser.findElement(By.id("login")).click();
+    wait.until(d -> d.findElement(By.id("who")).getText().contains("olga (operator)"));
+    wait.until(d -> !d.findElements(By.cssSelector("#alarms tr[data-kind='association_failures'] button.ack")).isEmpty());
+    chromium.screenshot("dashboard-alarms");
+    String id = alarmRows("association_failures").get(0);
+    browser.findElement(By.cssSelector("#alarms tr[data-id='" + id + "'] button.ack")).click();
+    // gone from the open alarms, listed as acknowledged by olga, and audited
+    wait.until(d -> !alarmRows("association_failures").contains(id));
+    wait.until(d -> d.findElement(By.cssSelector("#audit tbody")).getText().contains("alarm-ack"));
+    new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("alarms-state"))).selectByValue("acknowledged");
+    wait.until(d -> alarmRows("association_failures").contains(id));
+    assertThat(browser.findElement(By.cssSelector("#alarms tr[data-id='" + id + "']")).getText())
+        .contains("acknowledged by olga");
+    assertThat(browser.findElements(By.cssSelector("#alarms tr[data-id='" + id + "'] button.ack"))).isEmpty();
+    // the head-end's own record of it
+    assertThat(http.get("/api/alarms?state=acknowledged", VIEWER).json())
+        .anySatisfy(a -> assertThat(a.get("id").asText()).isEqualTo(id));
+    assertThat(http.get("/metrics", VIEWER).body()).contains("headend_alarms_open{kind=\"not_read\"");
+  }
+
+  /** The ids of the listed alarms of a kind, read in one script run (the table is redrawn every few seconds). */
+  @SuppressWarnings("unchecked")
+  private List<String> alarmRows(String kind) {
+    return (List<String>) ((JavascriptExecutor) browser).executeScript(
+        "return [...document.querySelectorAll('#alarms tbody tr')].filter(tr => tr.dataset.kind === arguments[0])"
+        + ".map(tr => tr.dataset.id)", kind);
   }
 
   /** The ids in the table, read in one script run (the table is redrawn every few seconds). */

@@ -123,12 +123,15 @@ class DashboardPathsIT {
     wait.until(d -> !d.findElements(By.cssSelector("#failovers tbody tr[data-to='" + after + "']")).isEmpty());
     String failover = browser.findElement(By.cssSelector("#failovers tbody tr[data-to='" + after + "']")).getText();
     assertThat(failover).contains(before, after);
+    // with the reason the transport reported (which of them depends on who notices the cut first)
+    String reason = String.valueOf(script("return document.querySelector(\"#failovers tbody tr[data-to='\" + "
+        + "arguments[0] + \"'] td:nth-child(4)\").textContent", after));
+    assertThat(reason).matches("timeout|SCMP interface down \\(.*\\)|policy|new association after: .*");
     // the history's row of the path now taken is marked
     wait.until(d -> d.findElements(By.cssSelector("#path-shares tbody tr.selected")).stream()
         .anyMatch(tr -> tr.getText().contains(after)));
     assertThat(browser.findElement(By.id("geofence")).getText()).contains("Readings outside: 0 \u2713");
-    Files.createDirectories(Path.of("target"));
-    Files.write(Path.of("target", "dashboard-paths.png"),
+    Files.write(Files.createDirectories(Path.of("target", "screenshots")).resolve("dashboard-paths.png"),
         browser.findElement(By.id("paths-panel")).getScreenshotAs(OutputType.BYTES));
   }
 
@@ -175,8 +178,8 @@ class DashboardPathsIT {
     return v == null ? "" : v;
   }
 
-  private Object script(String js) {
-    return ((JavascriptExecutor) browser).executeScript(js);
+  private Object script(String js, Object... args) {
+    return ((JavascriptExecutor) browser).executeScript(js, args);
   }
 
   private String daemon(String ia) {

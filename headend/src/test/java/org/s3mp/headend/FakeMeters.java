@@ -29,6 +29,9 @@ public final class FakeMeters implements MeterConnector {
     public volatile CountDownLatch blockReads; // non-null: reads wait on it
     /** The network path its reads report (null: not path-aware). */
     public volatile org.s3mp.headend.fleet.NetworkPath path;
+    /** Why the path changed, as a transport reports it: handed out with the next read only. */
+    public final java.util.concurrent.atomic.AtomicReference<String> pathChange =
+        new java.util.concurrent.atomic.AtomicReference<>();
     /** How far the fake meter's clock is ahead of the head-end's (negative: behind). */
     public volatile java.time.Duration clockOffset = java.time.Duration.ZERO;
     /** A meter that accepts a clock SET but keeps its old time. */
@@ -76,7 +79,8 @@ public final class FakeMeters implements MeterConnector {
         }
         check();
         f.reads.incrementAndGet();
-        return new MeterSnapshot(f.registers(), f.relayConnected ? "connected" : "disconnected", f.path);
+        return new MeterSnapshot(f.registers(), f.relayConnected ? "connected" : "disconnected", f.path,
+            f.pathChange.getAndSet(null));
       }
 
       @Override

@@ -16,6 +16,17 @@ class HeadendConfigTest {
 
   @TempDir Path dir;
 
+  @Test
+  void alarmRulesDefaultAndRefuseNonsense() throws Exception {
+    assertThat(HeadendConfig.empty().alarmRules()).isEqualTo(org.s3mp.headend.alarms.AlarmRules.DEFAULTS);
+    Path file = dir.resolve("alarms.yaml");
+    Files.writeString(file, "alarms:\n  notReadIntervals: 5\n");
+    assertThat(HeadendConfig.load(file).alarmRules().notReadIntervals()).isEqualTo(5);
+    Files.writeString(file, "alarms:\n  failoverStormCount: 0\n");
+    assertThatThrownBy(() -> HeadendConfig.load(file)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("alarms: counts and seconds must be at least 1");
+  }
+
   /** The complete example of README-config.md is valid and means what the comments say. */
   @Test
   void theDocumentedExampleLoads() throws Exception {
@@ -36,6 +47,8 @@ class HeadendConfigTest {
     assertThat(c.polling().timeoutMillis()).isEqualTo(5000);
     assertThat(c.pollingSettings().profileInterval().toSeconds()).isEqualTo(900);
     assertThat(c.clockSettings()).isEqualTo(new ClockSettings(Duration.ofSeconds(900), Duration.ofSeconds(10), true));
+    assertThat(c.alarmRules()).isEqualTo(new org.s3mp.headend.alarms.AlarmRules(3, 3, 5, Duration.ofMinutes(10),
+        Duration.ofSeconds(2)));
     assertThat(c.tokens()).singleElement().satisfies(t -> {
       assertThat(t.role()).isEqualTo("operator");
       assertThat(t.sha256()).isEqualTo(TokenStore.sha256("example-operator-token"));

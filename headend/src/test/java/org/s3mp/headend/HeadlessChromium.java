@@ -32,6 +32,14 @@ record HeadlessChromium(WebDriver browser, ChromeDriverService driverService) im
     }
   }
 
+  /** Saves what the browser shows as target/screenshots/NAME.png (the README shows some of them). */
+  Path screenshot(String name) throws IOException {
+    Path file = Files.createDirectories(Path.of("target", "screenshots")).resolve(name + ".png");
+    Files.write(file, ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(
+        org.openqa.selenium.OutputType.BYTES));
+    return file;
+  }
+
   @Override
   public void close() {
     try {

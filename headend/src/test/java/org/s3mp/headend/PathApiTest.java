@@ -56,8 +56,12 @@ class PathApiTest {
   @Test
   void pathsAreStoredAndServedStructuredWithTheirHistoryGeofenceAndTopology() {
     String from = java.time.Instant.now().minusSeconds(5).toString();
-    for (NetworkPath p : List.of(VIA_110, VIA_110, VIA_110, VIA_120, VIA_120, VIA_110)) {
-      meters.meter("p1").path = p;
+    List<NetworkPath> taken = List.of(VIA_110, VIA_110, VIA_110, VIA_120, VIA_120, VIA_110);
+    for (int i = 0; i < taken.size(); i++) {
+      meters.meter("p1").path = taken.get(i);
+      if (i == 3) { // the transport says why it left the first path; the way back has no reason of its own
+        meters.meter("p1").pathChange.set("SCMP interface down (1-ff00:0:111#1)");
+      }
       assertThat(http.post("/api/meters/p1/read", VIEWER, null).status()).isEqualTo(200);
     }
 
@@ -92,6 +96,8 @@ class PathApiTest {
     assertThat(failovers.get(0).get("to").asText()).contains("1-ff00:0:120");
     assertThat(failovers.get(0).get("at").asText()).isEqualTo(readings.get(3).get("readAt").asText());
     assertThat(failovers.get(1).get("at").asText()).isEqualTo(readings.get(5).get("readAt").asText());
+    assertThat(failovers.get(0).get("reason").asText()).isEqualTo("SCMP interface down (1-ff00:0:111#1)");
+    assertThat(failovers.get(1).get("reason").asText()).isEqualTo("policy");
     assertThat(history.get("geofence").get("policy").asText()).isEqualTo("isd1-ch");
     assertThat(history.get("geofence").get("isds").toString()).isEqualTo("[1]");
     assertThat(history.get("geofence").get("countries").toString()).isEqualTo("[\"CH\"]");

@@ -80,6 +80,24 @@ class PostgresIT {
     http.get("/api/meters/m1/profile", operator).json().forEach(e -> times.add(e.get("capturedAt").asText()));
     assertThat(new HashSet<>(times)).hasSize(times.size());
 
+    // alarms on PostgreSQL: a meter whose port refuses connections raises them, an operator acknowledges one
+    assertThat(http.post("/api/meters", operator, String.format("{\"id\": \"dead\", \"url\": \"tcp://127.0.0.1:1\","
+        + " \"keysFile\": \"%s\", \"pollSeconds\": 1}", keys.toString().replace("\\", "\\\\"))).status())
+        .isEqualTo(201);
+    long[] alarm = {-1};
+    Conditions.await("an association_failures alarm of the dead meter", Duration.ofSeconds(30), () -> {
+      for (JsonNode a : http.get("/api/alarms?state=open", operator).json()) {
+        if (a.get("kind").asText().equals("association_failures") && a.get("subject").asText().equals("dead")) {
+          alarm[0] = a.get("id").asLong();
+        }
+      }
+      return alarm[0] >= 0;
+    });
+    JsonNode acked = http.post("/api/alarms/" + alarm[0] + "/ack", operator, null).json();
+    assertThat(acked.get("acknowledgedBy").asText()).isEqualTo("pg-operator");
+    assertThat(http.get("/api/alarms?state=acknowledged", operator).json().get(0).get("id").asLong())
+        .isEqualTo(alarm[0]);
+
     try (Database admin = Database.open(pg.url(), null, null)) {
       assertThat(new TokenStore(admin, Map.of()).revoke(operatorId)).isTrue();
     }

@@ -130,6 +130,14 @@ class PushIT {
           () -> metric(http, "headend_push_refused_total{reason=\"replayed\"") >= replayedBefore + 1);
     }
     assertThat(metric(http, "headend_push_received_total{setup=\"registers\"")).isEqualTo(acceptedBefore + 1);
+    // the refusals are an open alarm of their source (one per host, counting every refused notification)
+    Conditions.await("a push_refused alarm of tcp:127.0.0.1", WAIT, () -> {
+      List<JsonNode> alarms = new ArrayList<>();
+      http.get("/api/alarms?state=open", TOKEN).json().forEach(alarms::add);
+      return alarms.stream().anyMatch(a -> a.get("kind").asText().equals("push_refused")
+          && a.get("subject").asText().equals("push from tcp:127.0.0.1") && a.get("occurrences").asLong() >= 2);
+    });
+    assertThat(metric(http, "headend_alarms_open{kind=\"push_refused\"")).isGreaterThanOrEqualTo(1);
   }
 
   private record MeterUrlParts(String host, int port) {

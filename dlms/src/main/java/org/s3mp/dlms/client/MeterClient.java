@@ -251,6 +251,14 @@ public final class MeterClient implements AutoCloseable {
     return link.path();
   }
 
+  /**
+   * Why the network path changed since the last call, if it did (path-aware transports): {@code timeout},
+   * {@code SCMP interface down (IA#IF)}, {@code policy}.
+   */
+  public Optional<String> takePathChange() {
+    return link.takePathChange();
+  }
+
   /** The client's security. */
   public ClientSecurity security() {
     return security;

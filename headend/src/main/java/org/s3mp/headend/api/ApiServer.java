@@ -77,7 +77,7 @@ public final class ApiServer implements AutoCloseable {
   public record Services(
       FleetRegistry registry, FleetPoller poller, ReadingStore readings, ProfileStore profiles, AuditLog audit,
       TokenStore tokens, LiveFeed live, PrometheusMeterRegistry metrics, KeysDirectory keys,
-      org.s3mp.headend.storage.PushStore pushes) {}
+      org.s3mp.headend.storage.PushStore pushes, org.s3mp.headend.alarms.Alarms alarms) {}
 
   private final Services s;
   private final Javalin app;
@@ -280,6 +280,8 @@ public final class ApiServer implements AutoCloseable {
       Range r = range(ctx, Duration.ofDays(1));
       ctx.json(s.pushes().events(id, r.from, r.to, limit(ctx, 1000)));
     }, Role.VIEWER);
+    app.get("/api/alarms", ctx -> ctx.json(s.alarms().list(ctx.queryParam("state"), limit(ctx, 100))), Role.VIEWER);
+    app.post("/api/alarms/{id}/ack", this::acknowledgeAlarm, Role.OPERATOR);
     app.get("/api/topology", ctx -> ctx.json(Topology.of(s.readings().paths().all().values())), Role.VIEWER);
   }
 
@@ -443,6 +445,28 @@ public final class ApiServer implements AutoCloseable {
     json.put("message".equals(action) ? "text" : "relay", confirmed);
     json.put("auditId", auditId);
     ctx.status(ok ? 200 : 502).json(json);
+  }
+
+  /** Acknowledges an open alarm, audited as {@code alarm-ack}; 409 when it was acknowledged already. */
+  private void acknowledgeAlarm(Context ctx) {
+    long id;
+    try {
+      id = Long.parseLong(ctx.pathParam("id"));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("alarm id: an integer, got " + ctx.pathParam("id"));
+    }
+    if (!ctx.body().isBlank() && !body(ctx).isEmpty()) {
+      throw new IllegalArgumentException("no body expected");
+    }
+    org.s3mp.headend.alarms.Alarm alarm;
+    try {
+      alarm = s.alarms().acknowledge(id, actor(ctx));
+    } catch (IllegalStateException e) {
+      throw new HttpResponseException(409, e.getMessage());
+    }
+    s.audit().record(actor(ctx), "alarm-ack", alarm.meterId(), "alarm " + id + " " + alarm.kind() + " "
+        + alarm.subject(), true, alarm.detail());
+    ctx.json(alarm);
   }
 
   /** SET of the meter's push setups: {"destination": URL or "", "periodSeconds": N}, audited. */

@@ -19,7 +19,11 @@ record PathReport(String meterId, Instant from, Instant to, long readings, long 
   /** One path and the readings that took it. */
   record PathShare(long id, NetworkPath path, long readings, double share) {}
 
-  /** A change of path at {@code at} (the first reading over the new path); reason null when not known. */
+  /**
+   * A change of path at {@code at} (the first reading over the new path), with its reason as the transport
+   * reported it ({@code timeout}, {@code SCMP interface down (IA#IF)}, {@code policy}) or {@code new association
+   * after: ERROR}; null when not known (readings stored before reasons were, or the first after a restart).
+   */
   record Failover(Instant at, long fromPathId, String from, long toPathId, String to, String reason) {}
 
   /** The policy's geofence; a null list is no rule of that kind. */
@@ -50,7 +54,7 @@ record PathReport(String meterId, Instant from, Instant to, long readings, long 
     }
     shares.sort((a, b) -> Long.compare(b.readings(), a.readings()));
     List<Failover> failovers = h.changes().stream().map(c -> new Failover(c.at(), c.fromPath(),
-        store.byId(c.fromPath()).notation(), c.toPath(), store.byId(c.toPath()).notation(), null)).toList();
+        store.byId(c.fromPath()).notation(), c.toPath(), store.byId(c.toPath()).notation(), c.reason())).toList();
     Fence f = fence == null ? null : new Fence(fence.policy(), sorted(fence.isds()), sorted(fence.ases()),
         sorted(fence.countries()));
     Outside o = fence == null ? null : new Outside(outside, withPath, h.perPath().size(), violations);

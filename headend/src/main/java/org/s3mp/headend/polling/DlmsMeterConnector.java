@@ -79,7 +79,8 @@ public final class DlmsMeterConnector implements MeterConnector {
       List<RegisterValue> registers = values(client.readRegisters());
       RelayState relay = client.readRelay();
       // recorded with the reading: the ASes with their interfaces, countries and latencies (geofence, history)
-      return new MeterSnapshot(registers, relay(relay), client.lastPath().map(NetworkPath::of).orElse(null));
+      return new MeterSnapshot(registers, relay(relay), client.lastPath().map(NetworkPath::of).orElse(null),
+          client.takePathChange().orElse(null));
     }
 
     @Override

@@ -30,6 +30,24 @@ public final class FleetPoller implements AutoCloseable {
   private final Map<String, MeterSession> sessions = new ConcurrentHashMap<>();
   /** Association set-ups in progress at once (each is a few DLMS exchanges with key derivation on both ends). */
   private final java.util.concurrent.Semaphore associationSlots = new java.util.concurrent.Semaphore(16);
+  private volatile SessionEvents events = SessionEvents.NONE;
+  /** Hands every event to the current {@link #events} (sessions keep this one). */
+  private final SessionEvents dispatch = new SessionEvents() {
+    @Override
+    public void associationFailed(String meterId, String reason) {
+      events.associationFailed(meterId, reason);
+    }
+
+    @Override
+    public void associated(String meterId) {
+      events.associated(meterId);
+    }
+
+    @Override
+    public void commandRefused(String meterId, String command, String reason) {
+      events.commandRefused(meterId, command, reason);
+    }
+  };
 
   public FleetPoller(MeterConnector connector, ReadingStore readings, ProfileStore profiles, FleetRegistry registry,
       PollingSettings settings, ClockSettings clockSettings, AuditLog audit, MeterRegistry metrics) {
@@ -45,6 +63,11 @@ public final class FleetPoller implements AutoCloseable {
     Gauge.builder("headend.meters.connected", sessions,
             s -> s.values().stream().filter(m -> m.status().connected()).count())
         .description("meters with an open association").register(metrics);
+  }
+
+  /** Who hears of failed associations and refused commands (the alarms); set before {@link #start()}. */
+  public void setEvents(SessionEvents events) {
+    this.events = events == null ? SessionEvents.NONE : events;
   }
 
   /** Starts sessions for every registered meter, resuming continuous reading where it was on. */
@@ -77,15 +100,15 @@ public final class FleetPoller implements AutoCloseable {
   }
 
   public CompletableFuture<String> disconnect(String id) {
-    return session(id).command(MeterConnection::disconnect);
+    return confirmed(id, "disconnect", session(id).command(MeterConnection::disconnect), "disconnected"::equals);
   }
 
   public CompletableFuture<String> reconnect(String id) {
-    return session(id).command(MeterConnection::reconnect);
+    return confirmed(id, "reconnect", session(id).command(MeterConnection::reconnect), r -> !"disconnected".equals(r));
   }
 
   public CompletableFuture<String> showMessage(String id, String text) {
-    return session(id).command(c -> c.showMessage(text));
+    return confirmed(id, "message", session(id).command(c -> c.showMessage(text)), text::equals);
   }
 
   /** The meter's push settings, read from it. */
@@ -95,7 +118,8 @@ public final class FleetPoller implements AutoCloseable {
 
   /** Sets where (both push setups) and how often (registers) the meter pushes; completes with the read-back. */
   public CompletableFuture<org.s3mp.dlms.server.PushSettings> setPush(String id, String destination, long period) {
-    return session(id).call(c -> c.setPush(destination, period));
+    return confirmed(id, "push-set", session(id).call(c -> c.setPush(destination, period)),
+        p -> p.equals(new org.s3mp.dlms.server.PushSettings(destination, period, destination)));
   }
 
   /** Collects the load profile now (it also runs on its schedule); completes with the number of new values. */
@@ -112,7 +136,18 @@ public final class FleetPoller implements AutoCloseable {
    * Sets the meter's clock to the head-end's time whatever its drift, then reads it back; the caller audits.
    */
   public CompletableFuture<ClockSet> setClock(String id) {
-    return session(id).setClock();
+    return confirmed(id, "clock-set", session(id).setClock(), ClockSet::confirmed);
+  }
+
+  /**
+   * A meter pushed an event with its relay state ({@code connected}: true/false; null: none in the event): the
+   * meter's status takes it at once. Unknown meters are ignored (one removed since it pushed).
+   */
+  public void relayPushed(String id, Boolean connected) {
+    MeterSession s = sessions.get(id);
+    if (s != null && connected != null) {
+      s.relayPushed(connected ? "connected" : "disconnected");
+    }
   }
 
   public Optional<MeterStatus> status(String id) {
@@ -142,9 +177,23 @@ public final class FleetPoller implements AutoCloseable {
     all.parallelStream().forEach(s -> s.awaitStopped(deadline));
   }
 
+  /** Tells {@link #events} of a command that failed or whose read-back does not confirm it. */
+  private <T> CompletableFuture<T> confirmed(String id, String command, CompletableFuture<T> result,
+      java.util.function.Predicate<T> confirms) {
+    return result.whenComplete((value, error) -> {
+      if (error != null) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            ? error.getCause() : error;
+        events.commandRefused(id, command, cause.getMessage() == null ? cause.toString() : cause.getMessage());
+      } else if (!confirms.test(value)) {
+        events.commandRefused(id, command, "not confirmed, read back: " + value);
+      }
+    });
+  }
+
   private void startSession(MeterSpec spec, boolean continuous) {
     MeterSession s = new MeterSession(spec, connector, readings, profiles, settings, clockSettings, audit, metrics,
-        associationSlots);
+        associationSlots, dispatch);
     MeterSession old = sessions.put(spec.id(), s);
     if (old != null) {
       old.close();

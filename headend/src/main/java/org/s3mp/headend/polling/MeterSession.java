@@ -48,6 +48,7 @@ final class MeterSession {
   private final Timer readTimer;
   private final Counter readFailures;
   private final java.util.concurrent.Semaphore associationSlots;
+  private final SessionEvents events;
 
   private MeterConnection connection; // only touched on `thread`
   private ScheduledFuture<?> continuousTask; // guarded by this
@@ -56,11 +57,14 @@ final class MeterSession {
   private volatile Instant lastReadingAt;
   private volatile String lastError;
   private volatile NetworkPath path;
+  /** Why the association was re-opened since the last reading (only touched on `thread`), for its path change. */
+  private String reopenedAfter;
 
   MeterSession(MeterSpec spec, MeterConnector connector, ReadingStore readings, ProfileStore profiles,
       PollingSettings settings, ClockSettings clockSettings, AuditLog audit, MeterRegistry metrics,
-      java.util.concurrent.Semaphore associationSlots) {
+      java.util.concurrent.Semaphore associationSlots, SessionEvents events) {
     this.spec = spec;
+    this.events = events;
     this.clockSettings = clockSettings;
     this.clock = new MeterClock(spec.id(), clockSettings, audit);
     this.metrics = metrics;
@@ -162,6 +166,11 @@ final class MeterSession {
         clock.driftSeconds(), clock.checkedAt());
   }
 
+  /** The relay state a meter pushed with an event: the status shows it at once, before the next read. */
+  void relayPushed(String state) {
+    relay = state;
+  }
+
   /** Reads the meter's clock now (and records the drift; never sets it). */
   CompletableFuture<ClockReading> readClock() {
     return CompletableFuture.supplyAsync(() -> withConnection(clock::read), thread);
@@ -230,11 +239,26 @@ final class MeterSession {
     readTimer.record(nanos, TimeUnit.NANOSECONDS);
     Instant at = Instant.now();
     relay = snapshot.relay();
+    NetworkPath before = path;
+    if (before != null && snapshot.path() != null && !before.notation().equals(snapshot.path().notation())) {
+      recordPathChange(at, snapshot.pathChange() != null ? snapshot.pathChange()
+          : reopenedAfter != null ? "new association after: " + reopenedAfter : "policy");
+    }
+    reopenedAfter = null;
     path = snapshot.path();
     lastReadingAt = at;
     Reading reading = new Reading(spec.id(), at, kind, snapshot.relay(), nanos / 1e6, snapshot.path(),
         List.copyOf(snapshot.registers()));
     return readings.append(reading);
+  }
+
+  /** Stored beside the reading (the path history shows it as the failover's reason); never fails the read. */
+  private void recordPathChange(Instant at, String reason) {
+    try {
+      readings.paths().recordChange(spec.id(), at, reason);
+    } catch (RuntimeException e) {
+      log.warn("meter {}: path change reason not stored: {}", spec.id(), e.getMessage());
+    }
   }
 
   private void collectProfileQuietly() {
@@ -303,10 +327,14 @@ final class MeterSession {
           associationSlots.acquire();
           try {
             connection = connector.open(spec);
+          } catch (Exception e) {
+            events.associationFailed(spec.id(), e.getMessage() == null ? e.toString() : e.getMessage());
+            throw e;
           } finally {
             associationSlots.release();
           }
           connected = true;
+          events.associated(spec.id());
           checkClockOnOpen(connection);
         }
         T result = op.apply(connection);
@@ -323,6 +351,7 @@ final class MeterSession {
       } catch (Exception e) {
         last = e;
         lastError = e.getMessage() == null ? e.toString() : e.getMessage();
+        reopenedAfter = lastError;
         closeConnection();
       }
     }

@@ -61,6 +61,13 @@ public final class PushListener implements AutoCloseable {
   private long lastIndex = System.nanoTime() - REINDEX_INTERVAL_NANOS;
   private long lastRefusalLog = System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS;
   private ServerEndpoint endpoint;
+  private volatile java.util.function.Consumer<PushStore.PushedEvent> onEvent = e -> {};
+  private volatile RefusalListener onRefused = (reason, from, detail) -> {};
+
+  /** Hears of refused notifications (the alarms); called on the listener's threads, must be quick. */
+  public interface RefusalListener {
+    void refused(String reason, String from, String detail);
+  }
 
   public PushListener(FleetRegistry registry, ReadingStore readings, PushStore store, MeterRegistry metrics) {
     this.registry = registry;
@@ -90,6 +97,16 @@ public final class PushListener implements AutoCloseable {
         .with(TcpTransport.MAX_CONNECTIONS_PER_ADDRESS, limit);
     endpoint = receiver.listen(url, options);
     log.info("push listener on {}", endpoint.localUrl());
+  }
+
+  /** Hears of every stored pushed event (the fleet takes the relay state from it). */
+  public void onEvent(java.util.function.Consumer<PushStore.PushedEvent> listener) {
+    this.onEvent = listener;
+  }
+
+  /** Hears of every refused notification. */
+  public void onRefused(RefusalListener listener) {
+    this.onRefused = listener;
   }
 
   /** The address it listens on (with the real port). */
@@ -178,14 +195,17 @@ public final class PushListener implements AutoCloseable {
         eventsReceived.increment();
         log.info("meter {} pushed event {} (relay {}, meter time {})", sender.meterId(), n.event(),
             Boolean.TRUE.equals(n.relayConnected()) ? "connected" : "disconnected", n.meterTime());
-        store.addEvent(new PushStore.PushedEvent(sender.meterId(), now, n.meterTime(), n.event().name(),
-            n.relayConnected(), n.invocationCounter()));
+        PushStore.PushedEvent event = new PushStore.PushedEvent(sender.meterId(), now, n.meterTime(),
+            n.event().name(), n.relayConnected(), n.invocationCounter());
+        store.addEvent(event);
+        onEvent.accept(event);
       }
     }
 
     @Override
     public void refused(Refusal reason, String from, String detail) {
       refused.get(reason).increment();
+      onRefused.refused(reason.name().toLowerCase(Locale.ROOT), from, detail);
       synchronized (PushListener.this) {
         long now = System.nanoTime();
         if (now - lastRefusalLog >= REFUSAL_LOG_INTERVAL_NANOS) {

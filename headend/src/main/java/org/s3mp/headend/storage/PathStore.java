@@ -103,8 +103,44 @@ public final class PathStore {
     return out;
   }
 
-  /** A change of path between two consecutive readings of a meter that both took one. */
-  public record Change(java.time.Instant at, long fromPath, long toPath) {}
+  /**
+   * A change of path between two consecutive readings of a meter that both took one.
+   *
+   * @param reason what the head-end recorded for it ({@link #recordChange}), null if nothing
+   */
+  public record Change(java.time.Instant at, long fromPath, long toPath, String reason) {}
+
+  /** Why the meter's reading at {@code at} took another path than the one before (see {@link Change#reason()}). */
+  public void recordChange(String meterId, java.time.Instant at, String reason) {
+    try (Connection c = db.writeConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO path_change (meter_id, changed_at, reason) VALUES (?, ?, ?)")) {
+      ps.setString(1, meterId);
+      ps.setObject(2, Database.toDb(at));
+      ps.setString(3, reason.length() <= 256 ? reason : reason.substring(0, 256));
+      ps.executeUpdate();
+      db.makeDurable(c);
+    } catch (SQLException e) {
+      throw new IllegalStateException("storing a path change of " + meterId + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Map<java.time.Instant, String> changeReasons(Connection c, String meterId, java.time.Instant from,
+      java.time.Instant to) throws SQLException {
+    Map<java.time.Instant, String> reasons = new java.util.HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT changed_at, reason FROM path_change"
+        + " WHERE meter_id = ? AND changed_at >= ? AND changed_at < ?")) {
+      ps.setString(1, meterId);
+      ps.setObject(2, Database.toDb(from));
+      ps.setObject(3, Database.toDb(to));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          reasons.put(Database.fromDb(rs, "changed_at"), rs.getString("reason"));
+        }
+      }
+    }
+    return reasons;
+  }
 
   /**
    * Which paths a meter's readings in [from, to) took.
@@ -128,6 +164,7 @@ public final class PathStore {
       ps.setObject(2, Database.toDb(from));
       ps.setObject(3, Database.toDb(to));
       ps.setFetchSize(1000);
+      Map<java.time.Instant, String> reasons = changeReasons(c, meterId, from, to);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           readings++;
@@ -137,7 +174,8 @@ public final class PathStore {
           }
           perPath.merge(id, 1L, Long::sum);
           if (previous != null && !previous.equals(id)) {
-            changes.add(new Change(Database.fromDb(rs, "read_at"), previous, id));
+            java.time.Instant at = Database.fromDb(rs, "read_at");
+            changes.add(new Change(at, previous, id, reasons.get(at)));
           }
           previous = id;
         }

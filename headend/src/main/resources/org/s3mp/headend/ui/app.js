@@ -33,6 +33,7 @@ async function login(token) {
   $('app-view').hidden = false;
   await loadRegisters();
   await refreshMeters();
+  await refreshAlarms();
   await refreshAudit();
 }
 
@@ -97,7 +98,7 @@ async function refreshMeters() {
     }
     tr.addEventListener('click', () => selectMeter(m.id));
     body.appendChild(tr);
-    if (m.id === state.meter) setContinuousButton(m.continuous);
+    if (m.id === state.meter) { setContinuousButton(m.continuous); showDrift(m); }
   }
   if (!state.meter && view.items.length > 0) selectMeter(view.items[0].id);
 }
@@ -124,6 +125,48 @@ for (const th of document.querySelectorAll('#meters th[data-sort]')) {
 }
 // live without reloading: the page of the table follows the fleet's state
 setInterval(() => { if (state.token && !$('app-view').hidden) refreshMeters().catch(() => {}); }, 3000);
+
+// --- Alarms (GET /api/alarms): open ones first in view; operators acknowledge them (audited by the head-end).
+const ALARM_KINDS = { not_read: 'not read', association_failures: 'association failures',
+  command_refused: 'command refused', push_refused: 'push refused', failover_storm: 'failover storm' };
+
+async function refreshAlarms() {
+  const filter = $('alarms-state').value;
+  const [list, open] = await Promise.all([
+    api('GET', '/api/alarms?limit=50' + (filter ? '&state=' + filter : '')),
+    filter === 'open' ? null : api('GET', '/api/alarms?state=open&limit=1000')]);
+  const openCount = (open || list).length;
+  $('alarms-open').textContent = '(' + openCount + ' open)';
+  $('alarms-open').dataset.open = String(openCount);
+  const body = $('alarms').tBodies[0];
+  body.replaceChildren();
+  for (const a of list) {
+    const tr = cells(document.createElement('tr'), [new Date(a.raisedAt).toLocaleString(), ALARM_KINDS[a.kind] || a.kind,
+      a.subject, a.detail || '', String(a.occurrences), a.active ? 'active' : 'over',
+      a.state === 'open' ? 'open' : 'acknowledged by ' + a.acknowledgedBy]);
+    tr.dataset.id = String(a.id);
+    tr.dataset.kind = a.kind;
+    tr.dataset.state = a.state;
+    tr.classList.toggle('active', a.active);
+    const td = document.createElement('td');
+    // only operators may acknowledge: viewers get no button at all (the API would answer 403)
+    if (a.state === 'open' && state.role === 'operator') {
+      const b = document.createElement('button');
+      b.textContent = 'Ack';
+      b.className = 'ack operator';
+      b.addEventListener('click', () => action('Acknowledge alarm ' + a.id, async () => {
+        await api('POST', '/api/alarms/' + a.id + '/ack');
+        await refreshAlarms();
+      }));
+      td.appendChild(b);
+    }
+    tr.appendChild(td);
+    body.appendChild(tr);
+  }
+  if (!list.length) body.appendChild(cells(document.createElement('tr'), ['no ' + (filter || '') + ' alarms']));
+}
+$('alarms-state').addEventListener('change', () => refreshAlarms().catch(() => {}));
+setInterval(() => { if (state.token && !$('app-view').hidden) refreshAlarms().catch(() => {}); }, 3000);
 
 async function refreshAudit() {
   const entries = await api('GET', '/api/audit?limit=20');
@@ -155,12 +198,15 @@ async function selectMeter(id) {
   state.xs = []; state.ys = [];
   const m = await api('GET', '/api/meters/' + encodeURIComponent(id));
   setContinuousButton(m.continuous);
+  showDrift(m);
   const recent = await api('GET', '/api/meters/' + encodeURIComponent(id) + '/readings?limit=' + LIVE_POINTS);
   for (const r of recent) addPoint(r);
   if (recent.length) showValues(recent[recent.length - 1]);
   drawLive();
   startLive(id);
-  loadProfile(id);
+  setProfileRange(new Date(Date.now() - 7 * 24 * 3600 * 1000), new Date());
+  loadProfile(id).catch((e) => { $('profile-status').textContent = 'profile: ' + e.message; });
+  loadPushFeed(id).catch((e) => { $('push-settings').textContent = 'push: ' + e.message; });
   showPaths(id, m.path).catch((e) => setStatus('paths: ' + e.message, true));
 }
 
@@ -271,11 +317,38 @@ function onReading(r) {
   }
 }
 
+function showDrift(m) {
+  $('v-drift').textContent = m.clockDriftSeconds == null ? 'not checked yet'
+    : fmtDrift(m.clockDriftSeconds) + ' at ' + fmtTime(m.clockCheckedAt);
+  $('v-drift').dataset.drift = m.clockDriftSeconds == null ? '' : String(m.clockDriftSeconds);
+}
+
+// datetime-local inputs show and take local time; the API takes ISO instants
+function localInput(d) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + 'T' + pad(d.getHours()) + ':'
+    + pad(d.getMinutes());
+}
+function setProfileRange(from, to) {
+  $('profile-from').value = localInput(from);
+  $('profile-to').value = localInput(to);
+}
+$('profile-range').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  if (state.meter) loadProfile(state.meter).catch((e) => { $('profile-status').textContent = 'profile: ' + e.message; });
+});
+
+/** The load profile in the chosen range (GET /api/meters/{id}/profile?from=&to=). */
 async function loadProfile(id) {
-  const to = new Date();
-  const from = new Date(to.getTime() - 7 * 24 * 3600 * 1000);
+  const from = new Date($('profile-from').value);
+  const to = new Date($('profile-to').value);
+  if (isNaN(from) || isNaN(to) || from >= to) {
+    $('profile-status').textContent = 'choose a "from" before "to"';
+    return;
+  }
   const entries = await api('GET', '/api/meters/' + encodeURIComponent(id) + '/profile?from=' + from.toISOString()
     + '&to=' + to.toISOString());
+  $('profile-status').textContent = entries.length + ' intervals';
   const xs = []; const ys = [];
   let previous = null;
   for (const e of entries) {
@@ -293,6 +366,40 @@ async function loadProfile(id) {
     series: [{}, { label: 'Wh per interval', stroke: '#6a1b9a', fill: 'rgba(106,27,154,0.1)', width: 1 }],
     scales: { x: { time: true } } }, [xs, ys], el);
   el.dataset.points = String(xs.length);
+}
+
+/** The meter's pushed events, its push setups (read from the meter) and the readings it pushed. */
+async function loadPushFeed(id) {
+  const since = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+  const [events, readings] = await Promise.all([
+    api('GET', '/api/meters/' + encodeURIComponent(id) + '/events?limit=50&from=' + encodeURIComponent(since)),
+    api('GET', '/api/meters/' + encodeURIComponent(id) + '/readings?limit=500&from=' + encodeURIComponent(since))]);
+  if (state.meter !== id) return;
+  const body = $('events').tBodies[0];
+  body.replaceChildren();
+  for (const e of [...events].reverse()) {
+    body.appendChild(cells(document.createElement('tr'), [fmtTime(e.receivedAt), new Date(e.meterTime).toLocaleString(),
+      e.event, e.relayConnected == null ? '-' : (e.relayConnected ? 'connected' : 'disconnected')]));
+  }
+  if (!events.length) body.appendChild(cells(document.createElement('tr'), ['none', '', '', '']));
+  const pushed = readings.filter((r) => r.source === 'push').slice(-10).reverse();
+  const feed = $('push-readings').tBodies[0];
+  feed.replaceChildren();
+  for (const r of pushed) {
+    const w = value(r, POWER_OBIS);
+    feed.appendChild(cells(document.createElement('tr'), [fmtTime(r.readAt), w === null ? '-' : w.toFixed(1) + ' W']));
+  }
+  if (!pushed.length) feed.appendChild(cells(document.createElement('tr'), ['no pushed readings', '']));
+  try {
+    const p = await api('GET', '/api/meters/' + encodeURIComponent(id) + '/push');
+    if (state.meter !== id) return;
+    $('push-settings').textContent = p.registersDestination
+      ? 'registers to ' + p.registersDestination + (p.periodSeconds ? ' every ' + p.periodSeconds + ' s' : ' (no period)')
+        + ', events to ' + (p.eventsDestination || '-')
+      : 'the meter pushes nothing';
+  } catch (e) {
+    $('push-settings').textContent = 'push setups not readable: ' + e.message;
+  }
 }
 
 // --- Paths: the SCION topology the head-end's readings crossed, the path of this meter's latest reading

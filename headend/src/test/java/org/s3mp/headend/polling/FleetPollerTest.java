@@ -65,6 +65,52 @@ class FleetPollerTest {
   }
 
   @Test
+  void aPushedRelayEventUpdatesTheMetersRelayStateAtOnce() throws Exception {
+    add("m1", false);
+    poller.readOnce("m1").get(10, TimeUnit.SECONDS);
+    assertThat(poller.status("m1").orElseThrow().relay()).isEqualTo("connected");
+    poller.relayPushed("m1", false);
+    assertThat(poller.status("m1").orElseThrow().relay()).isEqualTo("disconnected");
+    assertThat(poller.status("m1").orElseThrow().state(Instant.now())).isEqualTo(MeterStatus.State.DISCONNECTED);
+    poller.relayPushed("m1", null); // an event without relay state changes nothing
+    assertThat(poller.status("m1").orElseThrow().relay()).isEqualTo("disconnected");
+    poller.relayPushed("m1", true);
+    assertThat(poller.status("m1").orElseThrow().relay()).isEqualTo("connected");
+    poller.relayPushed("gone", true); // a meter removed since it pushed
+  }
+
+  @Test
+  void failedAssociationsAndRefusedCommandsAreReportedToTheEvents() throws Exception {
+    List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    poller.setEvents(new SessionEvents() {
+      @Override
+      public void associationFailed(String meterId, String reason) {
+        heard.add("failed " + meterId);
+      }
+
+      @Override
+      public void associated(String meterId) {
+        heard.add("associated " + meterId);
+      }
+
+      @Override
+      public void commandRefused(String meterId, String command, String reason) {
+        heard.add("refused " + meterId + " " + command + ": " + reason);
+      }
+    });
+    add("m1", false);
+    meters.meter("m1").reachable = false;
+    assertThatThrownBy(() -> poller.disconnect("m1").get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(MeterUnavailableException.class);
+    assertThat(heard).contains("failed m1");
+    assertThat(heard).anySatisfy(h -> assertThat(h).startsWith("refused m1 disconnect: meter m1"));
+    heard.clear();
+    meters.meter("m1").reachable = true;
+    assertThat(poller.showMessage("m1", "hi").get(10, TimeUnit.SECONDS)).isEqualTo("hi");
+    assertThat(heard).containsExactly("associated m1");
+  }
+
+  @Test
   void aFailedAssociationIsReopenedOnTheNextOperation() throws Exception {
     add("m1", false);
     poller.readOnce("m1").get(10, TimeUnit.SECONDS);

@@ -124,7 +124,14 @@ class PushListenerTest {
     capture(1, true);
     PushStore store = new PushStore(db);
     PushListener listener = new PushListener(registry, readings, store, metrics);
+    List<PushStore.PushedEvent> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    listener.onEvent(heard::add);
     Notification event = listener.receiver().handle(captured.get(0), "test");
+    // the fleet takes the relay state from this (FleetPoller.relayPushed)
+    assertThat(heard).singleElement().satisfies(e -> {
+      assertThat(e.meterId()).isEqualTo("m1");
+      assertThat(e.relayConnected()).isFalse();
+    });
     assertThat(event.event()).isEqualTo(org.s3mp.dlms.MeterEvent.DISCONNECT);
     Notification regs = listener.receiver().handle(captured.get(1), "test");
     assertThat(regs.pushSetup()).isEqualTo(MeterObjects.PUSH_REGISTERS);
@@ -146,11 +153,14 @@ class PushListenerTest {
   void aReplayIsRefusedAlsoAfterARestartOfTheListener() throws Exception {
     capture(2, false);
     PushListener first = new PushListener(registry, readings, new PushStore(db), metrics);
+    List<String> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
+    first.onRefused((reason, from, detail) -> refusals.add(reason + " from " + from));
     assertThat(first.receiver().handle(captured.get(1), "test")).isNotNull();
     // the older frame was never accepted, but its counter is below the last accepted one
     assertThat(first.receiver().handle(captured.get(0), "test")).isNull();
     assertThat(first.receiver().handle(captured.get(1), "test")).isNull();
     assertThat(refused("replayed")).isEqualTo(2);
+    assertThat(refusals).as("the alarms hear of each").containsExactly("replayed from test", "replayed from test");
 
     SimpleMeterRegistry afterRestart = new SimpleMeterRegistry();
     PushListener second = new PushListener(registry, readings, new PushStore(db), afterRestart);

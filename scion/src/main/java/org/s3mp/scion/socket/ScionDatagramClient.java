@@ -28,11 +28,22 @@ public final class ScionDatagramClient implements AutoCloseable {
   /** Outstanding probes of faulty paths by echo sequence number, oldest first. */
   private final Map<Integer, ScionPath> probes = new LinkedHashMap<>();
   private int nextProbe;
+  /** Why the last attempt of the request in progress failed (one request at a time). */
+  private String lastFailure;
 
-  /** The answer and the path that carried the successful request. */
-  public record Response(byte[] payload, ScionPath path, int attempt) {
+  /**
+   * The answer and the path that carried the successful request.
+   *
+   * @param failoverReason why the attempt before the answered one failed ({@code timeout}, {@code SCMP interface
+   *     down ...}), null when the first attempt was answered
+   */
+  public record Response(byte[] payload, ScionPath path, int attempt, String failoverReason) {
     public Response {
       payload = payload.clone();
+    }
+
+    public Response(byte[] payload, ScionPath path, int attempt) {
+      this(payload, path, attempt, null);
     }
 
     @Override
@@ -84,6 +95,7 @@ public final class ScionDatagramClient implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<String> tried = new ArrayList<>();
     int attempt = 0;
+    lastFailure = null;
     while (deadline - System.nanoTime() > 0) {
       ScionPath path = selector.select(destination.isdAs());
       boolean allFaulty = selector.isFaulty(path);
@@ -110,6 +122,7 @@ public final class ScionDatagramClient implements AutoCloseable {
       ReceivedPacket rp = left > 0 ? socket.receivePacket(Duration.ofNanos(left)) : null;
       if (rp == null) {
         selector.reportTimeout(path);
+        lastFailure = "timeout";
         return null;
       }
       ScionPacket p = rp.packet();
@@ -121,7 +134,7 @@ public final class ScionDatagramClient implements AutoCloseable {
           } else {
             selector.reportSuccess(path); // which send it answers is unknown (Karn): no round-trip sample
           }
-          return new Response(d.payload(), path, attempt);
+          return new Response(d.payload(), path, attempt, attempt == 1 ? null : lastFailure);
         }
         continue; // not from the peer we asked: ignore
       }
@@ -134,10 +147,28 @@ public final class ScionDatagramClient implements AutoCloseable {
         continue;
       }
       socket.handle(rp); // SCMP: errors reach the selector through the listener
-      if (((ScmpMessage) p.l4()).isError() && selector.isFaulty(path) && !allFaulty) {
-        return null; // this path is known broken and another one is not: retry on it at once
+      ScmpMessage scmp = (ScmpMessage) p.l4();
+      if (scmp.isError() && selector.isFaulty(path)) {
+        lastFailure = describe(scmp);
+        if (!allFaulty) {
+          return null; // this path is known broken and another one is not: retry on it at once
+        }
       }
     }
+  }
+
+  /** An SCMP error as a failover reason, e.g. {@code SCMP interface down (1-ff00:0:111#1)}. */
+  static String describe(ScmpMessage m) {
+    if (m instanceof ScmpMessage.ExternalInterfaceDown d) {
+      return "SCMP interface down (" + d.isdAs() + "#" + d.interfaceId() + ")";
+    }
+    if (m instanceof ScmpMessage.InternalConnectivityDown d) {
+      return "SCMP internal connectivity down (" + d.isdAs() + " " + d.ingressId() + "-" + d.egressId() + ")";
+    }
+    if (m instanceof ScmpMessage.DestinationUnreachable) {
+      return "SCMP destination unreachable";
+    }
+    return "SCMP error type " + m.type();
   }
 
   /** One SCMP echo over each faulty path that is due; the replies are matched in {@link #awaitAnswer}. */

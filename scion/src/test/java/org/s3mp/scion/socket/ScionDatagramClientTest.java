@@ -90,6 +90,7 @@ class ScionDatagramClientTest {
     assertThat(text(r)).isEqualTo("re:1");
     assertThat(r.path()).isEqualTo(via110);
     assertThat(r.attempt()).isEqualTo(1);
+    assertThat(r.failoverReason()).isNull();
     assertThat(lte.forwarded.get()).isEqualTo(2);
     assertThat(leased.forwarded.get()).isZero();
   }
@@ -101,6 +102,7 @@ class ScionDatagramClientTest {
     assertThat(text(r)).isEqualTo("re:2");
     assertThat(r.path()).isEqualTo(via120);
     assertThat(r.attempt()).isEqualTo(2);
+    assertThat(r.failoverReason()).isEqualTo("SCMP interface down (1-ff00:0:110#3)");
     assertThat(client.selector().isFaulty(via110)).isTrue();
     // and stays on the working path while the broken one is not due for a probe
     assertThat(ask("3").path()).isEqualTo(via120);
@@ -166,6 +168,7 @@ class ScionDatagramClientTest {
     assertThat(text(r)).isEqualTo("re:4");
     assertThat(r.path()).isEqualTo(via120);
     assertThat(r.attempt()).isEqualTo(2);
+    assertThat(r.failoverReason()).isEqualTo("timeout");
     assertThat(lte.dropped.get()).isEqualTo(1);
   }
 

@@ -36,6 +36,8 @@ final class ScionClientLink implements ClientLink {
   private final ScionDatagramClient client;
   private final int drkeyProtocol;
   private volatile ScionPath lastPath;
+  /** Why the path changed last, until {@link #takePathChange()} takes it. */
+  private volatile String pathChange;
   private byte[] lastRequest;
   private final java.util.ArrayDeque<byte[]> recentAnswers = new java.util.ArrayDeque<>();
 
@@ -104,7 +106,7 @@ final class ScionClientLink implements ClientLink {
       if (recentAnswers.size() > 4) {
         recentAnswers.removeLast();
       }
-      lastPath = r.path();
+      noteChange(r.path(), r.failoverReason());
       return r.payload();
     } catch (NoCompliantPathException e) {
       throw new IOException(e.getMessage(), e);
@@ -114,10 +116,26 @@ final class ScionClientLink implements ClientLink {
   @Override
   public void send(byte[] pdu) throws IOException {
     try {
-      lastPath = client.send(meter, pdu);
+      noteChange(client.send(meter, pdu), null);
     } catch (NoCompliantPathException e) {
       throw new IOException(e.getMessage(), e);
     }
+  }
+
+  /** Paths are compared by their interfaces: the same path with refreshed hop fields is no change. */
+  private void noteChange(ScionPath now, String failoverReason) {
+    ScionPath before = lastPath;
+    if (before != null && !before.fingerprint().equals(now.fingerprint())) {
+      pathChange = failoverReason != null ? failoverReason : "policy";
+    }
+    lastPath = now;
+  }
+
+  @Override
+  public Optional<String> takePathChange() {
+    String reason = pathChange;
+    pathChange = null;
+    return Optional.ofNullable(reason);
   }
 
   @Override
