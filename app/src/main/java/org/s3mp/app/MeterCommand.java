@@ -214,7 +214,8 @@ final class MeterCommand implements Callable<Integer> {
           .formatHex(DrkeyKeySource.systemTitle(ScionAddress.parse(scion.address())));
     } else {
       KeysFile k = loadKeys();
-      associationKeys = AssociationKeys.fixed(k);
+      // rotatable by the head-end (key_transfer): transferred keys wait in the data directory until confirmed
+      associationKeys = org.s3mp.dlms.server.RotatingKeys.open(keys, dataDirectory().resolve("keys.pending"));
       serialNumber = serial != null ? serial : Sources.serialNumber(k);
     }
     AgentConfig.SourceFactory factory;
@@ -337,7 +338,8 @@ final class MeterCommand implements Callable<Integer> {
         KeysFile k = loadOrCreateKeys(keysFile);
         keyFiles.add(keysFile);
         MeterUrl url = withPort(first, basePort + i);
-        configs.add(new AgentConfig(meterDir, List.of(url), AssociationKeys.fixed(k), Sources.simulated(seed + i),
+        configs.add(new AgentConfig(meterDir, List.of(url),
+            org.s3mp.dlms.server.RotatingKeys.open(keysFile, meterDir.resolve("keys.pending")), Sources.simulated(seed + i),
             capturePeriod, new LoggingRelay(), new LoggingDisplay(), Sources.serialNumber(k), transport, offset));
       }
     } catch (IllegalArgumentException e) {

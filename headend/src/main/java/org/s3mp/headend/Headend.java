@@ -58,6 +58,15 @@ public final class Headend implements AutoCloseable {
    * the connector from then on (closes it when it is {@link AutoCloseable}).
    */
   public static Headend start(HeadendConfig config, MeterConnector connector) {
+    return start(config, connector, org.s3mp.headend.keys.MasterKey.fromEnvironment(System.getenv()));
+  }
+
+  /**
+   * As {@link #start(HeadendConfig, MeterConnector)} with the master key that encrypts rotated meter keys (empty:
+   * no rotation; refused when the database holds encrypted keys).
+   */
+  public static Headend start(HeadendConfig config, MeterConnector connector,
+      java.util.Optional<org.s3mp.headend.keys.MasterKey> masterKey) {
     config.bindHost(); // a bad --http address fails here, before the database is opened
     config.bindPort();
     HeadendConfig.Database dbConfig = config.database();
@@ -68,6 +77,12 @@ public final class Headend implements AutoCloseable {
     org.s3mp.headend.push.PushListener push = null;
     try {
       FleetRegistry registry = new FleetRegistry(db);
+      org.s3mp.headend.keys.MeterKeyStore keyStore = org.s3mp.headend.keys.MeterKeyStore.open(db, masterKey);
+      org.s3mp.headend.keys.KeyRotation rotation = null;
+      if (connector instanceof org.s3mp.headend.polling.DlmsMeterConnector dlms) {
+        dlms.keyStore(keyStore);
+        rotation = new org.s3mp.headend.keys.KeyRotation(dlms, keyStore);
+      }
       KeysDirectory keys = keysDirectory(config);
       for (MeterInput m : config.meters()) {
         MeterSpec spec = m.toSpec();
@@ -110,7 +125,7 @@ public final class Headend implements AutoCloseable {
       }
       ApiServer api = ApiServer.start(
           new ApiServer.Services(registry, poller, readings, profiles, audit, tokens, live, metrics, keys,
-              pushes),
+              pushes, keyStore, rotation),
           config.http(), config.bindHost(), config.bindPort());
       Headend headend = new Headend(db, readings, live, poller, api, config.http().tls() != null, config.bindHost());
       headend.connector = connector;

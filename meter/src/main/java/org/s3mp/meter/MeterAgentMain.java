@@ -77,7 +77,9 @@ public final class MeterAgentMain {
         .with(LinkOptions.SCION_DAEMON, daemon);
     MeterAgent agent = null;
     try {
-      agent = MeterAgent.start(new AgentConfig(data, listen, k, source, period, new LoggingRelay(),
+      // rotatable by the head-end (key_transfer): transferred keys wait in the data directory until confirmed
+      agent = MeterAgent.start(new AgentConfig(data, listen,
+          org.s3mp.dlms.server.RotatingKeys.open(keys, data.resolve("keys.pending")), source, period, new LoggingRelay(),
           new LoggingDisplay(), Sources.serialNumber(k), transport).withClockOffset(clockOffset)
           .withPush(AgentConfig.Push.parse(push, pushPeriod, outage)));
     } catch (IOException | IllegalArgumentException e) {
