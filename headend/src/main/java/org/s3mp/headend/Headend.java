@@ -115,7 +115,7 @@ public final class Headend implements AutoCloseable {
       poller.start();
       org.s3mp.headend.storage.PushStore pushes = new org.s3mp.headend.storage.PushStore(db);
       if (config.push() != null) {
-        push = new org.s3mp.headend.push.PushListener(registry, readings, pushes, metrics);
+        push = new org.s3mp.headend.push.PushListener(registry, readings, pushes, metrics, keyStore);
         try {
           push.start(org.s3mp.dlms.transport.MeterUrl.parse(config.push().listen()), config.push().maxConnections(),
               config.scion().daemon());

@@ -19,6 +19,8 @@ public final class MeterKeyStore {
 
   private final Database db;
   private final MasterKey master;
+  /** Changes whenever a meter's current keys change (caches such as the push listener's compare it). */
+  private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
 
   private MeterKeyStore(Database db, MasterKey master) {
     this.db = db;
@@ -40,6 +42,11 @@ public final class MeterKeyStore {
       store.checkDecrypts();
     }
     return store;
+  }
+
+  /** A number that changes whenever some meter's current keys change. */
+  public long generation() {
+    return generation.get();
   }
 
   /** Whether keys can be stored (rotated) at all. */
@@ -123,6 +130,7 @@ public final class MeterKeyStore {
       ps.setString(5, keys.keyId());
       ps.executeUpdate();
       db.makeDurable(c);
+      generation.incrementAndGet();
     } catch (SQLException e) {
       throw new IllegalStateException("storing the confirmed keys of meter " + meterId + ": " + e.getMessage(), e);
     }
@@ -135,6 +143,7 @@ public final class MeterKeyStore {
       ps.setString(1, meterId);
       ps.executeUpdate();
       db.makeDurable(c);
+      generation.incrementAndGet();
     } catch (SQLException e) {
       throw new IllegalStateException("removing the keys of meter " + meterId + ": " + e.getMessage(), e);
     }
