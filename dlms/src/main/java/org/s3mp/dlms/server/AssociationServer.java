@@ -599,6 +599,9 @@ final class AssociationServer extends GXDLMSSecureServer2 {
     }
     try {
       keyTransfer.transferred(ak, ek);
+    } catch (UnsupportedOperationException ex) {
+      log.info("key transfer refused: {}", ex.getMessage());
+      e.setError(ErrorCode.READ_WRITE_DENIED);
     } catch (IOException | RuntimeException ex) {
       log.warn("key transfer not stored: {}", ex.getMessage());
       e.setError(ErrorCode.HARDWARE_FAULT);
