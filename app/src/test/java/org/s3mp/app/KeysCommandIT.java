@@ -62,7 +62,7 @@ class KeysCommandIT {
         List.of(new HeadendConfig.Token("olga", "operator", TokenStore.sha256(OPERATOR)),
             new HeadendConfig.Token("vera", "viewer", TokenStore.sha256(VIEWER))),
         List.of(new MeterInput("m1", url, "m1.keys", null, false, 0, false)))
-        .withKeysDirectory(tmp.resolve("headend-keys").toString());
+        .withKeysDirectory(tmp.resolve("headend-keys").toString()).withDefaults();
     headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5)), Optional.of(MasterKey.random()));
   }
 

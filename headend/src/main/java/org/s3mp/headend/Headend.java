@@ -78,6 +78,10 @@ public final class Headend implements AutoCloseable {
     try {
       FleetRegistry registry = new FleetRegistry(db);
       org.s3mp.headend.keys.MeterKeyStore keyStore = org.s3mp.headend.keys.MeterKeyStore.open(db, masterKey);
+      if (masterKey.isEmpty()) {
+        log.info("no master key ({} or {}): meter keys are not rotated", org.s3mp.headend.keys.MasterKey.ENV,
+            org.s3mp.headend.keys.MasterKey.ENV_FILE);
+      }
       org.s3mp.headend.keys.KeyRotation rotation = null;
       if (connector instanceof org.s3mp.headend.polling.DlmsMeterConnector dlms) {
         dlms.keyStore(keyStore);
