@@ -89,7 +89,7 @@ class KeysCommandIT {
 
     Cli.Result viewer = Cli.run("keys", "rotate", "m1", "--headend", base, "--token", VIEWER);
     assertThat(viewer.exitCode()).isEqualTo(1);
-    assertThat(viewer.err().strip()).startsWith("keys rotate: error: HTTP 403").doesNotContain("\n");
+    assertThat(viewer.err().strip()).startsWith("rotate: error: HTTP 403").doesNotContain("\n");
     Cli.Result unknown = Cli.run("keys", "rotate", "nope", "--headend", base, "--token", OPERATOR);
     assertThat(unknown.exitCode()).isEqualTo(1);
     assertThat(unknown.err()).contains("HTTP 404");

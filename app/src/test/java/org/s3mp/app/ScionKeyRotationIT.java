@@ -60,7 +60,7 @@ class ScionKeyRotationIT {
         "--daemon", meterDaemon, "--data", tmp.resolve("meter").toString(), "--keys", keys.toString(),
         "--generate-keys"));
     meter = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    Pattern listening = Pattern.compile("listening on (scion://\\S+)");
+    Pattern listening = Pattern.compile("listening on (scion://[^\\s,]+,\\[[^\\]]+\\]:[0-9]+)");
     await().atMost(Duration.ofSeconds(60)).until(() -> listening.matcher(Files.readString(log)).find());
     Matcher m = listening.matcher(Files.readString(log));
     assertThat(m.find()).isTrue();

@@ -6,12 +6,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.s3mp.dlms.client.ClientSecurity;
 import org.s3mp.dlms.client.MeterClient;
+import org.s3mp.dlms.client.MeterException;
 import org.s3mp.dlms.client.RegisterReading;
 import org.s3mp.dlms.client.RelayState;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.headend.fleet.KeysDirectory;
+import org.s3mp.headend.keys.MeterKeyStore;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.headend.fleet.MeterSpec;
@@ -46,10 +49,10 @@ public final class DlmsMeterConnector implements MeterConnector {
   }
 
   /** Where rotated keys are (null: every static-key meter uses its keys file). */
-  private volatile org.s3mp.headend.keys.MeterKeyStore keyStore;
+  private volatile MeterKeyStore keyStore;
 
   /** Rotated keys, when the head-end has a key store. */
-  public void keyStore(org.s3mp.headend.keys.MeterKeyStore store) {
+  public void keyStore(MeterKeyStore store) {
     this.keyStore = store;
   }
 
@@ -73,17 +76,17 @@ public final class DlmsMeterConnector implements MeterConnector {
     if (spec.drkey()) {
       throw new IllegalArgumentException("DRKey meters have no static keys");
     }
-    org.s3mp.headend.keys.MeterKeyStore store = keyStore;
-    java.util.Optional<org.s3mp.headend.keys.MeterKeyStore.Stored> stored =
-        store == null ? java.util.Optional.empty() : store.find(spec.id());
-    KeysFile current = stored.map(org.s3mp.headend.keys.MeterKeyStore.Stored::current).orElse(null);
+    MeterKeyStore store = keyStore;
+    Optional<MeterKeyStore.Stored> stored =
+        store == null ? Optional.empty() : store.find(spec.id());
+    KeysFile current = stored.map(MeterKeyStore.Stored::current).orElse(null);
     if (current == null) {
       current = keys(spec);
     }
-    KeysFile pending = stored.map(org.s3mp.headend.keys.MeterKeyStore.Stored::pending).orElse(null);
+    KeysFile pending = stored.map(MeterKeyStore.Stored::pending).orElse(null);
     try {
       return new KeyedClient(open(spec, current), current);
-    } catch (org.s3mp.dlms.client.MeterException refused) {
+    } catch (MeterException refused) {
       if (pending == null) {
         throw refused;
       }
@@ -103,9 +106,9 @@ public final class DlmsMeterConnector implements MeterConnector {
 
   /** The static keys the head-end holds as the meter's current ones: rotated ones if any, else its keys file. */
   public KeysFile currentKeys(MeterSpec spec) throws IOException {
-    org.s3mp.headend.keys.MeterKeyStore store = keyStore;
+    MeterKeyStore store = keyStore;
     KeysFile rotated = store == null ? null
-        : store.find(spec.id()).map(org.s3mp.headend.keys.MeterKeyStore.Stored::current).orElse(null);
+        : store.find(spec.id()).map(MeterKeyStore.Stored::current).orElse(null);
     return rotated != null ? rotated : keys(spec);
   }
 
@@ -121,7 +124,7 @@ public final class DlmsMeterConnector implements MeterConnector {
   }
 
   /** The meter's keys file; the reason of a failure goes to the log only (viewers see lastError). */
-  public static KeysFile keys(MeterSpec spec) throws IOException {
+  private static KeysFile keys(MeterSpec spec) throws IOException {
     try {
       return KeysDirectory.load(Path.of(spec.keysFile()));
     } catch (IOException | RuntimeException e) {
