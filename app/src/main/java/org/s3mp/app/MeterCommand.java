@@ -87,7 +87,9 @@ final class MeterCommand implements Callable<Integer> {
   List<String> listen = new ArrayList<>();
 
   @Option(names = "--keys", paramLabel = "FILE",
-      description = "Keys file: hex authentication-key, encryption-key, client-system-title, server-system-title.")
+      description = "Keys file: hex authentication-key, encryption-key, client-system-title, server-system-title,"
+          + " and key-encryption-key for key rotation by the head-end (new keys replace the old in this file once"
+          + " confirmed; until then they wait in the data directory as keys.pending).")
   Path keys;
 
   @Option(names = "--generate-keys", description = "Create the --keys file with random keys if it does not exist.")
