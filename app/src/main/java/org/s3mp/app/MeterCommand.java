@@ -90,7 +90,9 @@ final class MeterCommand implements Callable<Integer> {
   List<String> listen = new ArrayList<>();
 
   @Option(names = "--keys", paramLabel = "FILE",
-      description = "Keys file: hex authentication-key, encryption-key, client-system-title, server-system-title.")
+      description = "Keys file: hex authentication-key, encryption-key, client-system-title, server-system-title,"
+          + " and key-encryption-key for key rotation by the head-end (new keys replace the old in this file once"
+          + " confirmed; until then they wait in the data directory as keys.pending).")
   Path keys;
 
   @Option(names = "--generate-keys", description = "Create the --keys file with random keys if it does not exist.")
@@ -219,7 +221,8 @@ final class MeterCommand implements Callable<Integer> {
           .formatHex(DrkeyKeySource.systemTitle(ScionAddress.parse(scion.address())));
     } else {
       KeysFile k = loadKeys();
-      associationKeys = AssociationKeys.fixed(k);
+      // rotatable by the head-end (key_transfer): transferred keys wait in the data directory until confirmed
+      associationKeys = org.s3mp.dlms.server.RotatingKeys.open(keys, dataDirectory().resolve("keys.pending"));
       serialNumber = serial != null ? serial : Sources.serialNumber(k);
     }
     AgentConfig.SourceFactory factory;
@@ -342,7 +345,8 @@ final class MeterCommand implements Callable<Integer> {
         KeysFile k = loadOrCreateKeys(keysFile);
         keyFiles.add(keysFile);
         MeterUrl url = withPort(first, basePort + i);
-        configs.add(new AgentConfig(meterDir, List.of(url), AssociationKeys.fixed(k), Sources.simulated(seed + i),
+        configs.add(new AgentConfig(meterDir, List.of(url),
+            org.s3mp.dlms.server.RotatingKeys.open(keysFile, meterDir.resolve("keys.pending")), Sources.simulated(seed + i),
             capturePeriod, new LoggingRelay(), new LoggingDisplay(), Sources.serialNumber(k), transport, offset));
       }
     } catch (IllegalArgumentException e) {

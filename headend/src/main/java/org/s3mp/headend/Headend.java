@@ -59,6 +59,15 @@ public final class Headend implements AutoCloseable {
    * the connector from then on (closes it when it is {@link AutoCloseable}).
    */
   public static Headend start(HeadendConfig config, MeterConnector connector) {
+    return start(config, connector, org.s3mp.headend.keys.MasterKey.fromEnvironment(System.getenv()));
+  }
+
+  /**
+   * As {@link #start(HeadendConfig, MeterConnector)} with the master key that encrypts rotated meter keys (empty:
+   * no rotation; refused when the database holds encrypted keys).
+   */
+  public static Headend start(HeadendConfig config, MeterConnector connector,
+      java.util.Optional<org.s3mp.headend.keys.MasterKey> masterKey) {
     config.bindHost(); // a bad --http address fails here, before the database is opened
     config.bindPort();
     HeadendConfig.Database dbConfig = config.database();
@@ -70,6 +79,16 @@ public final class Headend implements AutoCloseable {
     org.s3mp.headend.alarms.Alarms alarms = null;
     try {
       FleetRegistry registry = new FleetRegistry(db);
+      org.s3mp.headend.keys.MeterKeyStore keyStore = org.s3mp.headend.keys.MeterKeyStore.open(db, masterKey);
+      if (masterKey.isEmpty()) {
+        log.info("no master key ({} or {}): meter keys are not rotated", org.s3mp.headend.keys.MasterKey.ENV,
+            org.s3mp.headend.keys.MasterKey.ENV_FILE);
+      }
+      org.s3mp.headend.keys.KeyRotation rotation = null;
+      if (connector instanceof org.s3mp.headend.polling.DlmsMeterConnector dlms) {
+        dlms.keyStore(keyStore);
+        rotation = new org.s3mp.headend.keys.KeyRotation(dlms, keyStore);
+      }
       KeysDirectory keys = keysDirectory(config);
       for (MeterInput m : config.meters()) {
         MeterSpec spec = m.toSpec();
@@ -108,7 +127,7 @@ public final class Headend implements AutoCloseable {
       poller.start();
       org.s3mp.headend.storage.PushStore pushes = new org.s3mp.headend.storage.PushStore(db);
       if (config.push() != null) {
-        push = new org.s3mp.headend.push.PushListener(registry, readings, pushes, metrics);
+        push = new org.s3mp.headend.push.PushListener(registry, readings, pushes, metrics, keyStore);
         push.onEvent(e -> fleet.relayPushed(e.meterId(), e.relayConnected()));
         push.onRefused(alarms::pushRefused);
         try {
@@ -120,7 +139,7 @@ public final class Headend implements AutoCloseable {
       }
       ApiServer api = ApiServer.start(
           new ApiServer.Services(registry, poller, readings, profiles, audit, tokens, live, metrics, keys,
-              pushes, alarms),
+              pushes, alarms, keyStore, rotation),
           config.http(), config.bindHost(), config.bindPort());
       Headend headend = new Headend(db, readings, live, poller, api, config.http().tls() != null, config.bindHost());
       headend.connector = connector;

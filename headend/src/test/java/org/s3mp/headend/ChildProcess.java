@@ -44,6 +44,12 @@ public final class ChildProcess implements AutoCloseable {
   /** Starts {@code mainClass} with the test JVM's class path; stderr is appended to {@code log}. */
   public static ChildProcess java(String name, Path log, List<String> jvmArgs, String mainClass, List<String> args)
       throws IOException {
+    return java(name, log, jvmArgs, mainClass, args, java.util.Map.of());
+  }
+
+  /** As above, with {@code env} added to (or, with a null value, removed from) the test JVM's environment. */
+  public static ChildProcess java(String name, Path log, List<String> jvmArgs, String mainClass, List<String> args,
+      java.util.Map<String, String> env) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmArgs);
@@ -52,6 +58,13 @@ public final class ChildProcess implements AutoCloseable {
     cmd.add(mainClass);
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd);
+    env.forEach((k, v) -> {
+      if (v == null) {
+        pb.environment().remove(k);
+      } else {
+        pb.environment().put(k, v);
+      }
+    });
     pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
     return new ChildProcess(name, pb.start());
   }

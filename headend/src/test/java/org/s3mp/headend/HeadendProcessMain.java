@@ -21,10 +21,13 @@ public final class HeadendProcessMain {
    * listens; {@code more} are the optional arguments above.
    */
   static ChildProcess start(Path dir, Path config, String name, String... more) throws java.io.IOException {
-    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(config.toString()));
-    args.addAll(java.util.List.of(more));
-    ChildProcess p = ChildProcess.java(name, dir.resolve(name + ".log"), java.util.List.of("-Xmx256m"),
-        HeadendProcessMain.class.getName(), args);
+    return start(dir, config, name, java.util.Map.of(), more);
+  }
+
+  /** As above with environment variables for the head-end (e.g. its master key). */
+  static ChildProcess start(Path dir, Path config, String name, java.util.Map<String, String> env, String... more)
+      throws java.io.IOException {
+    ChildProcess p = spawn(dir, config, name, env, more);
     try {
       p.awaitLines("listening ", 1, Duration.ofSeconds(60));
     } catch (RuntimeException | Error e) {
@@ -32,6 +35,15 @@ public final class HeadendProcessMain {
       throw e;
     }
     return p;
+  }
+
+  /** Starts the head-end process without waiting for it (e.g. to see it refuse to start). */
+  static ChildProcess spawn(Path dir, Path config, String name, java.util.Map<String, String> env, String... more)
+      throws java.io.IOException {
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(config.toString()));
+    args.addAll(java.util.List.of(more));
+    return ChildProcess.java(name, dir.resolve(name + ".log"), java.util.List.of("-Xmx256m"),
+        HeadendProcessMain.class.getName(), args, env);
   }
 
   /** Where the head-end started by {@link #start} serves its API (the last {@code listening} line). */

@@ -165,7 +165,9 @@ public final class MeterAgent implements AutoCloseable {
   }
 
   private void startNotifier() {
-    PushNotifier n = new PushNotifier(server, backend, pushKeys, config.transportOptions());
+    // the keys of each push: after a key rotation the new ones
+    PushNotifier n = new PushNotifier(server, backend, () -> config.keys().fixedKeys().orElse(pushKeys),
+        config.transportOptions());
     backend.onPush(n::event, n::settingsChanged);
     pushNotifier = n;
     n.start();

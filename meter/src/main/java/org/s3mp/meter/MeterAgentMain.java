@@ -70,7 +70,9 @@ public final class MeterAgentMain implements Callable<Integer> {
         .with(TcpTransport.PRE_ASSOCIATION_TIMEOUT, preAssociationTimeout)
         .with(LinkOptions.SCION_DAEMON, daemon);
     Duration offset = clockOffset == null ? null : Duration.ofMillis(Math.round(clockOffset * 1000));
-    MeterAgent running = MeterAgent.start(new AgentConfig(data, listen, k, source, period, new LoggingRelay(),
+    // rotatable by the head-end (key_transfer): transferred keys wait in the data directory until confirmed
+    MeterAgent running = MeterAgent.start(new AgentConfig(data, listen,
+        org.s3mp.dlms.server.RotatingKeys.open(keys, data.resolve("keys.pending")), source, period, new LoggingRelay(),
         new LoggingDisplay(), Sources.serialNumber(k), transport).withClockOffset(offset)
         .withPush(AgentConfig.Push.parse(push, pushPeriod, outage)));
     CountDownLatch stopped = new CountDownLatch(1);

@@ -3,6 +3,7 @@ package org.s3mp.dlms.client;
 import gurux.dlms.GXByteBuffer;
 import gurux.dlms.GXDateTime;
 import gurux.dlms.GXReplyData;
+import gurux.dlms.objects.GXDLMSSecuritySetup;
 import gurux.dlms.enums.Authentication;
 import gurux.dlms.enums.DataType;
 import gurux.dlms.enums.ErrorCode;
@@ -662,6 +663,42 @@ public final class MeterClient implements AutoCloseable {
     } catch (Exception e) {
       throw new MeterException("method " + method + " of " + object.getLogicalName() + " failed: "
           + describe(e), null, e);
+    }
+  }
+
+  /**
+   * Sends new keys to the meter (key_transfer of the Security setup 0.0.43.0.0.255, the encryption and the
+   * authentication key wrapped with the key-encryption key of this client's keys, AES key wrap per IEC 62056-5-3).
+   * The meter stores them and accepts them alongside the current ones until an association with them confirms
+   * them; this association goes on with the current keys.
+   *
+   * @throws IllegalArgumentException when the keys have other system titles or no key-encryption key
+   */
+  public void transferKeys(KeysFile next) throws IOException {
+    KeysFile keys = security.keys().orElseThrow(
+        () -> new IllegalArgumentException("key transfer needs the management client with static keys"));
+    if (!keys.rotatable()) {
+      throw new IllegalArgumentException("the meter's keys have no key-encryption-key: they cannot be rotated");
+    }
+    if (!java.util.Arrays.equals(next.serverSystemTitle(), keys.serverSystemTitle())
+        || !java.util.Arrays.equals(next.clientSystemTitle(), keys.clientSystemTitle())) {
+      throw new IllegalArgumentException("new keys must keep the system titles");
+    }
+    GXDLMSSecuritySetup setup = new GXDLMSSecuritySetup(MeterObjects.SECURITY_SETUP.toString());
+    setup.setSecuritySuite(gurux.dlms.objects.enums.SecuritySuite.SUITE_0);
+    List<gurux.dlms.GXSimpleEntry<gurux.dlms.objects.enums.GlobalKeyType, byte[]>> list = List.of(
+        new gurux.dlms.GXSimpleEntry<>(gurux.dlms.objects.enums.GlobalKeyType.UNICAST_ENCRYPTION,
+            next.encryptionKey()),
+        new gurux.dlms.GXSimpleEntry<>(gurux.dlms.objects.enums.GlobalKeyType.AUTHENTICATION,
+            next.authenticationKey()));
+    try {
+      exchangeAll(setup.globalKeyTransfer(dlms, keys.keyEncryptionKey(), list), new GXReplyData());
+    } catch (MeterException e) {
+      throw new MeterException("key transfer refused: " + e.getMessage(), e.dlmsError(), e);
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new MeterException("key transfer failed: " + describe(e), null, e);
     }
   }
 

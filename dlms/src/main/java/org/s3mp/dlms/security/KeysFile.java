@@ -21,20 +21,58 @@ import java.util.Properties;
  * encryption-key=000102030405060708090A0B0C0D0E0F
  * client-system-title=53334D5000000001
  * server-system-title=53334D5000000101
+ * key-encryption-key=101112131415161718191A1B1C1D1E1F
  * </pre>
+ *
+ * <p>The key-encryption key (KEK, the DLMS "master key") is optional: it only wraps new keys in a key transfer
+ * (key rotation, IEC 62056-5-3 key_transfer of the Security setup); a keys file without one cannot be rotated.
  */
 public record KeysFile(
-    byte[] authenticationKey, byte[] encryptionKey, byte[] clientSystemTitle, byte[] serverSystemTitle) {
+    byte[] authenticationKey, byte[] encryptionKey, byte[] clientSystemTitle, byte[] serverSystemTitle,
+    byte[] keyEncryptionKey) {
 
   public KeysFile {
     check("authentication-key", authenticationKey, 16);
     check("encryption-key", encryptionKey, 16);
     check("client-system-title", clientSystemTitle, 8);
     check("server-system-title", serverSystemTitle, 8);
+    if (keyEncryptionKey != null) {
+      check("key-encryption-key", keyEncryptionKey, 16);
+      keyEncryptionKey = keyEncryptionKey.clone();
+    }
     authenticationKey = authenticationKey.clone();
     encryptionKey = encryptionKey.clone();
     clientSystemTitle = clientSystemTitle.clone();
     serverSystemTitle = serverSystemTitle.clone();
+  }
+
+  /** Keys without a key-encryption key (not rotatable). */
+  public KeysFile(byte[] authenticationKey, byte[] encryptionKey, byte[] clientSystemTitle, byte[] serverSystemTitle) {
+    this(authenticationKey, encryptionKey, clientSystemTitle, serverSystemTitle, null);
+  }
+
+  /** Whether these keys can be rotated by a key transfer (they have a key-encryption key). */
+  public boolean rotatable() {
+    return keyEncryptionKey != null;
+  }
+
+  /**
+   * The same system titles and key-encryption key with fresh random authentication and encryption keys: the next
+   * keys of a rotation.
+   */
+  public KeysFile nextKeys() {
+    SecureRandom random = new SecureRandom();
+    byte[] ak = new byte[16];
+    byte[] ek = new byte[16];
+    random.nextBytes(ak);
+    random.nextBytes(ek);
+    return new KeysFile(ak, ek, clientSystemTitle, serverSystemTitle, keyEncryptionKey);
+  }
+
+  /** These keys with other authentication and encryption keys (what a key transfer changes). */
+  public KeysFile withKeys(byte[] newAuthenticationKey, byte[] newEncryptionKey) {
+    return new KeysFile(newAuthenticationKey, newEncryptionKey, clientSystemTitle, serverSystemTitle,
+        keyEncryptionKey);
   }
 
   private static void check(String name, byte[] value, int length) {
@@ -61,12 +99,13 @@ public record KeysFile(
 
   /** The names a keys file holds, in file order. */
   private static final List<String> NAMES =
-      List.of("authentication-key", "encryption-key", "client-system-title", "server-system-title");
+      List.of("authentication-key", "encryption-key", "client-system-title", "server-system-title",
+          "key-encryption-key");
 
   /**
    * Reads the file form: {@code java.util.Properties} syntax (so {@code =} or {@code :}, {@code #} and {@code !}
-   * comments), names in any case, hex values that may be grouped with spaces or colons. Names other than the
-   * four are ignored, but a line that is only a name is an error (a cut-off or foreign file).
+   * comments), names in any case, hex values that may be grouped with spaces or colons. Other names are
+   * ignored, but a line that is only a name is an error (a cut-off or foreign file).
    */
   public static KeysFile parse(String text) {
     Properties entries = new Properties();
@@ -93,17 +132,19 @@ public record KeysFile(
       }
     }
     return new KeysFile(values.get(NAMES.get(0)), values.get(NAMES.get(1)), values.get(NAMES.get(2)),
-        values.get(NAMES.get(3)));
+        values.get(NAMES.get(3)), values.get(NAMES.get(4)));
   }
 
-  /** Fresh random keys with the given system titles (for set-up and tests). */
+  /** Fresh random keys, key-encryption key included, with the given system titles (for set-up and tests). */
   public static KeysFile generate(byte[] clientSystemTitle, byte[] serverSystemTitle) {
     SecureRandom random = new SecureRandom();
     byte[] ak = new byte[16];
     byte[] ek = new byte[16];
+    byte[] kek = new byte[16];
     random.nextBytes(ak);
     random.nextBytes(ek);
-    return new KeysFile(ak, ek, clientSystemTitle, serverSystemTitle);
+    random.nextBytes(kek);
+    return new KeysFile(ak, ek, clientSystemTitle, serverSystemTitle, kek);
   }
 
   /**
@@ -135,7 +176,8 @@ public record KeysFile(
         + "authentication-key=" + hex.formatHex(authenticationKey) + "\n"
         + "encryption-key=" + hex.formatHex(encryptionKey) + "\n"
         + "client-system-title=" + hex.formatHex(clientSystemTitle) + "\n"
-        + "server-system-title=" + hex.formatHex(serverSystemTitle) + "\n";
+        + "server-system-title=" + hex.formatHex(serverSystemTitle) + "\n"
+        + (keyEncryptionKey == null ? "" : "key-encryption-key=" + hex.formatHex(keyEncryptionKey) + "\n");
   }
 
   /**
@@ -173,6 +215,12 @@ public record KeysFile(
     return serverSystemTitle.clone();
   }
 
+  /** The key-encryption key, or null when these keys have none. */
+  @Override
+  public byte[] keyEncryptionKey() {
+    return keyEncryptionKey == null ? null : keyEncryptionKey.clone();
+  }
+
   @Override
   public String toString() {
     return "KeysFile[key id " + keyId() + "]";
@@ -184,7 +232,8 @@ public record KeysFile(
         && java.util.Arrays.equals(authenticationKey, k.authenticationKey)
         && java.util.Arrays.equals(encryptionKey, k.encryptionKey)
         && java.util.Arrays.equals(clientSystemTitle, k.clientSystemTitle)
-        && java.util.Arrays.equals(serverSystemTitle, k.serverSystemTitle);
+        && java.util.Arrays.equals(serverSystemTitle, k.serverSystemTitle)
+        && java.util.Arrays.equals(keyEncryptionKey, k.keyEncryptionKey);
   }
 
   @Override

@@ -28,6 +28,23 @@ public interface AssociationKeys {
     return java.util.Optional.empty();
   }
 
+  /**
+   * A management client associated with {@code current} transferred new keys (key_transfer of the Security setup,
+   * already unwrapped and so verified with the key-encryption key). Returns once they are stored durably; from
+   * then on they are accepted alongside the current ones until {@link #established} is called with them.
+   *
+   * @throws UnsupportedOperationException when these keys cannot be rotated (DRKey, no key-encryption key)
+   */
+  default void transferred(KeysFile current, KeysFile next) throws IOException {
+    throw new UnsupportedOperationException("the keys of this meter are not rotated by key transfer");
+  }
+
+  /**
+   * A management association with {@code keys} was established (HLS passed). When they are transferred keys, they
+   * become the current ones and the old ones are retired: from now on only they are accepted.
+   */
+  default void established(KeysFile keys) throws IOException {}
+
   /** The same keys for every peer, forever: the static-key mode of a keys file. */
   static AssociationKeys fixed(KeysFile keys) {
     return new AssociationKeys() {

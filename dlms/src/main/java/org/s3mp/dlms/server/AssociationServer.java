@@ -27,6 +27,7 @@ import gurux.dlms.objects.enums.ControlState;
 import gurux.dlms.objects.enums.SecurityPolicy;
 import gurux.dlms.objects.enums.SecuritySuite;
 import gurux.dlms.secure.GXDLMSSecureServer2;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +71,11 @@ final class AssociationServer extends GXDLMSSecureServer2 {
   private final GXDLMSData pushPeriod;
   /** The definition behind each register object, looked up once instead of parsing its OBIS code per read. */
   private final Map<GXDLMSRegister, RegisterDef> registerDefs = new IdentityHashMap<>();
+  private final GXDLMSSecuritySetup securitySetup;
+  /** The key-encryption key of this association's keys (null: they cannot be rotated). */
+  private final byte[] kek;
+  /** Where transferred keys go (null: key transfer refused). */
+  private KeyTransfer keyTransfer;
   /** Set when an HLS authentication failed during the current request. */
   boolean invalidConnection;
   /** Set once an association (public, or management after HLS) was established on this instance. */
@@ -100,6 +106,8 @@ final class AssociationServer extends GXDLMSSecureServer2 {
     setup.setServerSystemTitle(keys.serverSystemTitle());
     setup.setClientSystemTitle(keys.clientSystemTitle());
     management.setSecuritySetupReference(setup.getLogicalName());
+    securitySetup = setup;
+    kek = keys.keyEncryptionKey();
     getItems().add(management);
     getItems().add(setup);
 
@@ -158,6 +166,20 @@ final class AssociationServer extends GXDLMSSecureServer2 {
     d.setDataType(2, DataType.OCTET_STRING);
     d.setValue(new byte[0]);
     return d;
+  }
+
+  /** Receives the unwrapped keys of a key_transfer; throws when they cannot be stored (the client gets an error). */
+  interface KeyTransfer {
+    void transferred(byte[] authenticationKey, byte[] encryptionKey) throws IOException;
+  }
+
+  void keyTransfer(KeyTransfer handler) {
+    this.keyTransfer = handler;
+  }
+
+  /** Whether the association is established, HLS included (Gurux's DLMS connection state). */
+  boolean authenticated() {
+    return (getSettings().getConnected() & gurux.dlms.ConnectionState.DLMS) != 0;
   }
 
   GXDLMSData invocationCounterObject() {
@@ -235,6 +257,9 @@ final class AssociationServer extends GXDLMSSecureServer2 {
     if (target instanceof GXDLMSAssociationLogicalName && arg.getIndex() == 1) {
       // reply_to_HLS_authentication: the second step of HLS-GMAC
       return MethodAccessMode.ACCESS;
+    }
+    if (target == securitySetup && management() && arg.getIndex() == 2) {
+      return MethodAccessMode.ACCESS; // key_transfer (global_key_transfer)
     }
     if (target == disconnectControl && management() && (arg.getIndex() == 1 || arg.getIndex() == 2)) {
       return MethodAccessMode.ACCESS;
@@ -500,7 +525,10 @@ final class AssociationServer extends GXDLMSSecureServer2 {
   @Override
   protected void onPreAction(ValueEventArgs[] args) {
     for (ValueEventArgs e : args) {
-      if (e.getTarget() == disconnectControl) {
+      if (e.getTarget() == securitySetup && e.getIndex() == 2) {
+        transferKeys(e);
+        e.setHandled(true);
+      } else if (e.getTarget() == disconnectControl) {
         // Gurux would only flip its own fields; the relay is ours
         if (e.getIndex() == 1) {
           backend.disconnect();
@@ -516,5 +544,68 @@ final class AssociationServer extends GXDLMSSecureServer2 {
 
   @Override
   protected void onPostAction(ValueEventArgs[] args) {}
+
+  /**
+   * key_transfer: an array of {key_id, key_wrapped}, each key wrapped with the KEK (AES key wrap, RFC 3394, whose
+   * integrity check proves the sender holds the KEK). Both the unicast encryption key (0) and the authentication
+   * key (2) must be in one transfer, so the meter never holds a half-rotated pair; nothing is stored unless every
+   * key unwraps. The KEK itself (3) and the broadcast key (1) are not transferred.
+   */
+  private void transferKeys(ValueEventArgs e) {
+    if (keyTransfer == null || kek == null) {
+      log.info("key transfer refused: these keys cannot be rotated (no key-encryption key)");
+      e.setError(ErrorCode.READ_WRITE_DENIED);
+      return;
+    }
+    byte[] ak = null;
+    byte[] ek = null;
+    if (!(e.getParameters() instanceof List<?> entries) || entries.isEmpty()) {
+      e.setError(ErrorCode.UNMATCHED_TYPE);
+      return;
+    }
+    for (Object o : entries) {
+      if (!(o instanceof List<?> entry) || entry.size() != 2 || !(entry.get(0) instanceof Number id)
+          || !(entry.get(1) instanceof byte[] wrapped)) {
+        e.setError(ErrorCode.UNMATCHED_TYPE);
+        return;
+      }
+      byte[] key;
+      try {
+        key = gurux.dlms.secure.GXDLMSSecureClient.decrypt(kek, wrapped);
+      } catch (RuntimeException ex) {
+        log.info("key transfer refused: a key does not unwrap with the key-encryption key");
+        backend.authenticationFailed("key transfer", "key does not unwrap with the key-encryption key");
+        e.setError(ErrorCode.OTHER_REASON);
+        return;
+      }
+      if (key.length != 16) {
+        e.setError(ErrorCode.OTHER_REASON);
+        return;
+      }
+      switch (id.intValue()) {
+        case 0 -> ek = key;
+        case 2 -> ak = key;
+        default -> {
+          log.info("key transfer refused: key type {} is not transferred", id);
+          e.setError(ErrorCode.READ_WRITE_DENIED);
+          return;
+        }
+      }
+    }
+    if (ak == null || ek == null) {
+      log.info("key transfer refused: the encryption and the authentication key must come together");
+      e.setError(ErrorCode.OTHER_REASON);
+      return;
+    }
+    try {
+      keyTransfer.transferred(ak, ek);
+    } catch (UnsupportedOperationException ex) {
+      log.info("key transfer refused: {}", ex.getMessage());
+      e.setError(ErrorCode.READ_WRITE_DENIED);
+    } catch (IOException | RuntimeException ex) {
+      log.warn("key transfer not stored: {}", ex.getMessage());
+      e.setError(ErrorCode.HARDWARE_FAULT);
+    }
+  }
 
 }

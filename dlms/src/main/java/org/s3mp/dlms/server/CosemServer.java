@@ -59,6 +59,8 @@ public final class CosemServer implements PduHandler {
     KeysFile keys;
     byte[] lastRequest;
     byte[] lastResponse;
+    /** Whether {@link AssociationKeys#established} was told about this session's management association. */
+    boolean established;
 
     Session(AssociationServer server, KeysFile keys) {
       this.server = server;
@@ -191,6 +193,16 @@ public final class CosemServer implements PduHandler {
       KeysFile counterKeys = clientSap == MeterObjects.PUBLIC_CLIENT ? preferredKeys(peer, s.keys) : s.keys;
       result = attempt(s.server, counterKeys, pdu, tag, aarq);
     }
+    if (clientSap == MeterObjects.MANAGEMENT_CLIENT && !s.established && s.server.authenticated()
+        && result.failure() == null) {
+      // HLS passed: transferred keys used for the first time are confirmed (and the old ones retired)
+      s.established = true;
+      try {
+        keys.established(s.keys);
+      } catch (IOException | RuntimeException e) {
+        log.warn("confirming keys {}: {}", keyIds.computeIfAbsent(s.keys, KeysFile::keyId), e.getMessage());
+      }
+    }
     if ((clientSap == MeterObjects.MANAGEMENT_CLIENT || isCipheredRequest(tag)) && result.failure() != null) {
       log.info("authentication failure from {}: {}", peer.id(), result.failure());
       backend.authenticationFailed(peer.id(), result.failure());
@@ -225,10 +237,12 @@ public final class CosemServer implements PduHandler {
     Attempt last = null;
     for (KeysFile k : candidates) {
       AssociationServer server = new AssociationServer(backend, k);
+      server.keyTransfer((ak, ek) -> keys.transferred(k, k.withKeys(ak, ek)));
       last = attempt(server, k, pdu, tag, true);
       if (last.failure() == null) {
         s.server = server;
         s.keys = k;
+        s.established = false;
         return last;
       }
     }

@@ -47,7 +47,7 @@ public final class PushNotifier implements AutoCloseable {
 
   private final CosemServer server;
   private final MeterBackend backend;
-  private final KeysFile keys;
+  private final java.util.function.Supplier<KeysFile> keys;
   private final LinkOptions options;
   private final ScheduledExecutorService executor;
   private final GXDLMSClock clock = CosemObjects.clock();
@@ -68,6 +68,12 @@ public final class PushNotifier implements AutoCloseable {
    * @param options options for the links to the destinations (SCION: daemon, path policy)
    */
   public PushNotifier(CosemServer server, MeterBackend backend, KeysFile keys, LinkOptions options) {
+    this(server, backend, () -> keys, options);
+  }
+
+  /** Pushes with the keys {@code keys} gives at each push: the current ones of a meter whose keys are rotated. */
+  public PushNotifier(CosemServer server, MeterBackend backend, java.util.function.Supplier<KeysFile> keys,
+      LinkOptions options) {
     this.server = server;
     this.backend = backend;
     this.keys = keys;
@@ -168,7 +174,7 @@ public final class PushNotifier implements AutoCloseable {
   private void push(String destination, GXDLMSPushSetup push, Runnable fill, boolean[] complete) {
     byte[][] frames;
     try {
-      frames = server.notification(keys, push, fill);
+      frames = server.notification(keys.get(), push, fill);
     } catch (Exception e) {
       fail(destination, "cannot encode " + push.getLogicalName() + ": " + e);
       return;

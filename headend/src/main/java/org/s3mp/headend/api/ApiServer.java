@@ -77,7 +77,8 @@ public final class ApiServer implements AutoCloseable {
   public record Services(
       FleetRegistry registry, FleetPoller poller, ReadingStore readings, ProfileStore profiles, AuditLog audit,
       TokenStore tokens, LiveFeed live, PrometheusMeterRegistry metrics, KeysDirectory keys,
-      org.s3mp.headend.storage.PushStore pushes, org.s3mp.headend.alarms.Alarms alarms) {}
+      org.s3mp.headend.storage.PushStore pushes, org.s3mp.headend.alarms.Alarms alarms,
+      org.s3mp.headend.keys.MeterKeyStore keyStore, org.s3mp.headend.keys.KeyRotation rotation) {}
 
   private final Services s;
   private final Javalin app;
@@ -224,6 +225,8 @@ public final class ApiServer implements AutoCloseable {
     app.get("/api/meters/{id}/clock", ctx -> ctx.json(clockJson(await(s.poller().readClock(meterId(ctx))))),
         Role.VIEWER);
     app.post("/api/meters/{id}/clock", this::setClock, Role.OPERATOR);
+    app.get("/api/meters/{id}/keys", ctx -> ctx.json(keysJson(meterId(ctx))), Role.VIEWER);
+    app.post("/api/meters/{id}/keys/rotate", this::rotateKeys, Role.OPERATOR);
     app.post("/api/meters/{id}/message", ctx -> {
       Map<String, Object> body = body(ctx);
       Object text = body.get("text");
@@ -404,6 +407,7 @@ public final class ApiServer implements AutoCloseable {
     String id = meterId(ctx);
     s.poller().remove(id);
     s.registry().remove(id);
+    s.keyStore().remove(id); // a meter added again under this id comes with its own keys file
     s.audit().record(actor(ctx), "meter-remove", id, null, true, "stored readings kept");
     ctx.status(204);
   }
@@ -535,6 +539,93 @@ public final class ApiServer implements AutoCloseable {
     json.putAll(clockJson(set.after()));
     json.put("auditId", auditId);
     ctx.status(set.confirmed() ? 200 : 502).json(json);
+  }
+
+  /**
+   * Which keys a meter uses, never the keys: their public key id, where they come from (its keys file, rotated by
+   * the head-end, or DRKey), since when (the keys file's modification time until the first rotation) and keys
+   * transferred but not confirmed yet.
+   */
+  private Map<String, Object> keysJson(String id) {
+    MeterSpec spec = s.registry().find(id).orElseThrow(() -> new NoSuchElementException("no meter " + id));
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("meterId", id);
+    if (spec.drkey()) {
+      json.put("source", "drkey");
+      json.put("keyId", null);
+      json.put("since", null);
+      json.put("ageSeconds", null);
+      json.put("rotatable", false);
+      json.put("pending", null);
+      return json;
+    }
+    var stored = s.keyStore().find(id);
+    org.s3mp.dlms.security.KeysFile current = stored.map(k -> k.current()).orElse(null);
+    Instant since = stored.map(k -> k.currentSince()).orElse(null);
+    String source = "rotated";
+    if (current == null) {
+      source = "keysFile";
+      try {
+        java.nio.file.Path file = java.nio.file.Path.of(spec.keysFile());
+        current = KeysDirectory.load(file);
+        since = java.nio.file.Files.getLastModifiedTime(file).toInstant();
+      } catch (IOException | RuntimeException e) {
+        log.warn("meter {}: keys file not usable: {}", id, e.getMessage());
+        throw new HttpResponseException(409, "the meter's keys file is not usable (see the head-end log)");
+      }
+    }
+    json.put("source", source);
+    json.put("keyId", current.keyId());
+    json.put("since", since);
+    json.put("ageSeconds", since == null ? null : Math.max(0, Duration.between(since, Instant.now()).toSeconds()));
+    json.put("rotatable", current.rotatable() && s.rotation() != null && s.keyStore().hasMasterKey());
+    var pending = stored.filter(k -> k.pending() != null).orElse(null);
+    json.put("pending", pending == null ? null
+        : Map.of("keyId", pending.pendingId(), "since", pending.pendingSince()));
+    return json;
+  }
+
+  /** Rotates the meter's static keys (see KeyRotation), audited. */
+  private void rotateKeys(Context ctx) throws Exception {
+    String id = meterId(ctx);
+    if (!ctx.body().isBlank() && !body(ctx).isEmpty()) {
+      throw new IllegalArgumentException("no body expected: the head-end generates the new keys");
+    }
+    MeterSpec spec = s.registry().find(id).orElseThrow(() -> new NoSuchElementException("no meter " + id));
+    if (s.rotation() == null) {
+      throw new HttpResponseException(409, "this head-end's meter connector cannot rotate keys");
+    }
+    long auditId = s.audit().begin(actor(ctx), "keys-rotate", id, null);
+    org.s3mp.headend.keys.KeyRotation.Result r;
+    try {
+      r = s.rotation().rotate(spec);
+    } catch (org.s3mp.headend.keys.KeyRotation.RotationFailedException e) {
+      s.audit().finish(auditId, false, e.getMessage());
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("error", e.getMessage());
+      json.put("step", e.step());
+      json.put("auditId", auditId);
+      ctx.status(502).json(json);
+      return;
+    } catch (IllegalStateException e) {
+      s.audit().finish(auditId, false, e.getMessage());
+      throw new HttpResponseException(409, e.getMessage());
+    } catch (Exception e) {
+      s.audit().finish(auditId, false, e.getMessage());
+      if (e instanceof IOException) {
+        throw new MeterUnavailableException("meter " + id + ": " + e.getMessage(), e);
+      }
+      throw e;
+    }
+    s.audit().finish(auditId, true, "keys " + r.oldKeyId() + " retired, now " + r.newKeyId());
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("meterId", id);
+    json.put("action", "keys-rotate");
+    json.put("oldKeyId", r.oldKeyId());
+    json.put("newKeyId", r.newKeyId());
+    json.put("rotatedAt", r.rotatedAt());
+    json.put("auditId", auditId);
+    ctx.json(json);
   }
 
   private static Map<String, Object> clockJson(ClockReading r) {

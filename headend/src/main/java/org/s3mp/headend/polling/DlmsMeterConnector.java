@@ -6,12 +6,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.s3mp.dlms.client.ClientSecurity;
 import org.s3mp.dlms.client.MeterClient;
+import org.s3mp.dlms.client.MeterException;
 import org.s3mp.dlms.client.RegisterReading;
 import org.s3mp.dlms.client.RelayState;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.headend.fleet.KeysDirectory;
+import org.s3mp.headend.keys.MeterKeyStore;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.headend.fleet.MeterSpec;
@@ -45,19 +48,82 @@ public final class DlmsMeterConnector implements MeterConnector {
     this.daemon = daemon;
   }
 
-  @Override
-  public MeterConnection open(MeterSpec spec) throws IOException {
-    ClientSecurity security = spec.drkey()
-        ? ClientSecurity.fromNetwork()
-        : ClientSecurity.management(keys(spec));
-    MeterUrl url = MeterUrl.parse(spec.url());
-    LinkOptions options = LinkOptions.of(timeout)
-        .with(LinkOptions.SCION_DAEMON, daemon)
-        .with(LinkOptions.PATH_POLICY, spec.policy());
-    return new Association(MeterClient.open(url, security, options));
+  /** Where rotated keys are (null: every static-key meter uses its keys file). */
+  private volatile MeterKeyStore keyStore;
+
+  /** Rotated keys, when the head-end has a key store. */
+  public void keyStore(MeterKeyStore store) {
+    this.keyStore = store;
   }
 
-  /** The meter's keys; the reason of a failure goes to the log only (viewers see lastError). */
+  @Override
+  public MeterConnection open(MeterSpec spec) throws IOException {
+    if (spec.drkey()) {
+      return new Association(MeterClient.open(MeterUrl.parse(spec.url()), ClientSecurity.fromNetwork(), options(spec)));
+    }
+    return new Association(associate(spec).client());
+  }
+
+  /** A management association with static keys, and the keys it was made with. */
+  public record KeyedClient(MeterClient client, KeysFile keys) {}
+
+  /**
+   * A management association with the meter's current static keys: the rotated ones if any, else its keys file.
+   * When the meter refuses them and keys were transferred to it, it has confirmed those (a rotation interrupted
+   * after the confirmation reached the meter): they are tried, and recorded as current when they work.
+   */
+  public KeyedClient associate(MeterSpec spec) throws IOException {
+    if (spec.drkey()) {
+      throw new IllegalArgumentException("DRKey meters have no static keys");
+    }
+    MeterKeyStore store = keyStore;
+    Optional<MeterKeyStore.Stored> stored =
+        store == null ? Optional.empty() : store.find(spec.id());
+    KeysFile current = stored.map(MeterKeyStore.Stored::current).orElse(null);
+    if (current == null) {
+      current = keys(spec);
+    }
+    KeysFile pending = stored.map(MeterKeyStore.Stored::pending).orElse(null);
+    try {
+      return new KeyedClient(open(spec, current), current);
+    } catch (MeterException refused) {
+      if (pending == null) {
+        throw refused;
+      }
+      MeterClient c;
+      try {
+        c = open(spec, pending);
+      } catch (IOException alsoRefused) {
+        refused.addSuppressed(alsoRefused);
+        throw refused;
+      }
+      store.confirm(spec.id(), pending);
+      log.info("meter {}: refused keys {} but accepted the transferred keys {}: they are its keys now", spec.id(),
+          current.keyId(), pending.keyId());
+      return new KeyedClient(c, pending);
+    }
+  }
+
+  /** The static keys the head-end holds as the meter's current ones: rotated ones if any, else its keys file. */
+  public KeysFile currentKeys(MeterSpec spec) throws IOException {
+    MeterKeyStore store = keyStore;
+    KeysFile rotated = store == null ? null
+        : store.find(spec.id()).map(MeterKeyStore.Stored::current).orElse(null);
+    return rotated != null ? rotated : keys(spec);
+  }
+
+  /** A management association with the given static keys (a key rotation's confirmation). */
+  public MeterClient open(MeterSpec spec, KeysFile keys) throws IOException {
+    return MeterClient.open(MeterUrl.parse(spec.url()), ClientSecurity.management(keys), options(spec));
+  }
+
+  private LinkOptions options(MeterSpec spec) {
+    return LinkOptions.of(timeout)
+        .with(LinkOptions.SCION_DAEMON, daemon)
+        .with(LinkOptions.PATH_POLICY, spec.policy());
+  }
+
+  /** The meter's keys file; the reason of a failure goes to the log only (viewers see lastError). */
   private static KeysFile keys(MeterSpec spec) throws IOException {
     try {
       return KeysDirectory.load(Path.of(spec.keysFile()));

@@ -55,9 +55,11 @@ public final class PushListener implements AutoCloseable {
   private final Counter eventsReceived;
   private final Map<Refusal, Counter> refused = new EnumMap<>(Refusal.class);
   /** A meter's keys as loaded, with the file and its modification time they came from. */
-  private record Known(PushReceiver.Sender sender, String keysFile, java.nio.file.attribute.FileTime modified) {}
+  private record Known(PushReceiver.Sender sender, String keysFile, java.nio.file.attribute.FileTime modified,
+      long keysGeneration) {}
 
   private volatile Map<String, Known> byTitle = Map.of();
+  private final org.s3mp.headend.keys.MeterKeyStore keyStore;
   private long lastIndex = System.nanoTime() - REINDEX_INTERVAL_NANOS;
   private long lastRefusalLog = System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS;
   private ServerEndpoint endpoint;
@@ -70,6 +72,13 @@ public final class PushListener implements AutoCloseable {
   }
 
   public PushListener(FleetRegistry registry, ReadingStore readings, PushStore store, MeterRegistry metrics) {
+    this(registry, readings, store, metrics, null);
+  }
+
+  /** Meters whose keys were rotated push with the keys in {@code keyStore} (null: keys files only). */
+  public PushListener(FleetRegistry registry, ReadingStore readings, PushStore store, MeterRegistry metrics,
+      org.s3mp.headend.keys.MeterKeyStore keyStore) {
+    this.keyStore = keyStore;
     this.registry = registry;
     this.readings = readings;
     this.store = store;
@@ -143,7 +152,8 @@ public final class PushListener implements AutoCloseable {
   /** Whether the meter is still in the fleet with the same keys file, unchanged (keys may be rotated). */
   private boolean current(Known k) {
     Optional<MeterSpec> spec = registry.find(k.sender().meterId());
-    return spec.isPresent() && k.keysFile().equals(spec.get().keysFile()) && k.modified().equals(modified(k.keysFile()));
+    return spec.isPresent() && k.keysFile().equals(spec.get().keysFile()) && k.modified().equals(modified(k.keysFile()))
+        && k.keysGeneration() == keysGeneration();
   }
 
   private static java.nio.file.attribute.FileTime modified(String file) {
@@ -152,6 +162,10 @@ public final class PushListener implements AutoCloseable {
     } catch (IOException e) {
       return java.nio.file.attribute.FileTime.fromMillis(0);
     }
+  }
+
+  private long keysGeneration() {
+    return keyStore == null ? 0 : keyStore.generation();
   }
 
   private synchronized boolean reindexDue() {
@@ -166,15 +180,18 @@ public final class PushListener implements AutoCloseable {
   /** The fleet's static-key meters by the server system title of their keys (hex). */
   private Map<String, Known> index() {
     Map<String, Known> result = new ConcurrentHashMap<>();
+    long generation = keysGeneration();
     for (MeterSpec spec : registry.all()) {
       if (spec.keysFile() == null) {
         continue;
       }
       try {
         java.nio.file.attribute.FileTime modified = modified(spec.keysFile());
-        KeysFile keys = KeysDirectory.load(Path.of(spec.keysFile()));
+        KeysFile rotated = keyStore == null ? null
+            : keyStore.find(spec.id()).map(org.s3mp.headend.keys.MeterKeyStore.Stored::current).orElse(null);
+        KeysFile keys = rotated != null ? rotated : KeysDirectory.load(Path.of(spec.keysFile()));
         result.put(HexFormat.of().formatHex(keys.serverSystemTitle()),
-            new Known(new PushReceiver.Sender(spec.id(), keys), spec.keysFile(), modified));
+            new Known(new PushReceiver.Sender(spec.id(), keys), spec.keysFile(), modified, generation));
       } catch (IOException | RuntimeException e) {
         log.warn("meter {}: keys file not usable for pushes: {}", spec.id(), e.getMessage());
       }

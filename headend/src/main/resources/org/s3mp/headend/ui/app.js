@@ -208,6 +208,24 @@ async function selectMeter(id) {
   loadProfile(id).catch((e) => { $('profile-status').textContent = 'profile: ' + e.message; });
   loadPushFeed(id).catch((e) => { $('push-settings').textContent = 'push: ' + e.message; });
   showPaths(id, m.path).catch((e) => setStatus('paths: ' + e.message, true));
+  showKeys(id).catch((e) => { $('v-keys').textContent = e.message; });
+}
+
+function fmtAge(s) {
+  if (s == null) return '-';
+  if (s < 3600) return Math.floor(s / 60) + ' min';
+  if (s < 2 * 86400) return Math.floor(s / 3600) + ' h';
+  return Math.floor(s / 86400) + ' days';
+}
+
+// Key id and age of the meter's keys (DRKey keys rotate by themselves every epoch).
+async function showKeys(id) {
+  const k = await api('GET', '/api/meters/' + encodeURIComponent(id) + '/keys');
+  if (state.meter !== id) return;
+  $('v-keys').textContent = k.source === 'drkey' ? 'from DRKey (renewed every epoch)'
+    : k.keyId + ', ' + (k.source === 'rotated' ? 'rotated ' : 'keys file, ') + fmtAge(k.ageSeconds) + ' old'
+      + (k.pending ? ', transfer of ' + k.pending.keyId + ' not confirmed' : '');
+  $('rotate-keys').disabled = !k.rotatable;
 }
 
 // One row per register of the meter's OBIS table, in its order, with the head-end's names and units.
@@ -594,5 +612,12 @@ $('disconnect').addEventListener('click', () => action('Disconnect', () => api('
 $('reconnect').addEventListener('click', () => action('Reconnect', () => api('POST', meterPath('/reconnect'))));
 $('send-message').addEventListener('click', () => action('Message', () =>
   api('POST', meterPath('/message'), { text: $('message').value })));
+$('rotate-keys').addEventListener('click', () => action('Key rotation', async () => {
+  try {
+    return await api('POST', meterPath('/keys/rotate'));
+  } finally {
+    showKeys(state.meter).catch(() => {});
+  }
+}));
 
 if (state.token) login(state.token).catch(() => logout(''));

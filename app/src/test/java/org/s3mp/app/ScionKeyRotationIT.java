@@ -1,0 +1,95 @@
+package org.s3mp.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.headend.Headend;
+import org.s3mp.headend.HeadendConfig;
+import org.s3mp.headend.auth.TokenStore;
+import org.s3mp.headend.fleet.MeterInput;
+import org.s3mp.headend.keys.MasterKey;
+import org.s3mp.headend.polling.DlmsMeterConnector;
+import org.s3mp.testbed.Testbed;
+
+/**
+ * Key rotation over native SCION on the testbed: an {@code s3mp meter} process in the concentrator AS with static
+ * keys, the head-end in its own AS rotating them; afterwards {@code s3mp read} over SCION is refused with the old
+ * keys and served with the new.
+ */
+class ScionKeyRotationIT {
+  static final String OPERATOR = "operator-token-of-the-scion-rotation-it";
+
+  @TempDir Path tmp;
+  Process meter;
+  Headend headend;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (headend != null) {
+      headend.close();
+    }
+    if (meter != null) {
+      meter.destroy();
+      meter.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void rotatesTheKeysOfAMeterServingOverScion() throws Exception {
+    Testbed tb = Testbed.shared();
+    String meterDaemon = PushListenIT.daemon(tb, tb.concentrator());
+    String headendDaemon = PushListenIT.daemon(tb, tb.headEnd());
+    Path keys = tmp.resolve("meter.keys");
+    Path log = tmp.resolve("meter.log");
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), S3mp.class.getName(), "meter", "--simulated",
+        "--listen", "scion://" + tb.concentrator() + ",[" + tb.hostAddress(tb.concentrator()).getHostAddress() + "]:0",
+        "--daemon", meterDaemon, "--data", tmp.resolve("meter").toString(), "--keys", keys.toString(),
+        "--generate-keys"));
+    meter = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Pattern listening = Pattern.compile("listening on (scion://[^\\s,]+,\\[[^\\]]+\\]:[0-9]+)");
+    await().atMost(Duration.ofSeconds(60)).until(() -> listening.matcher(Files.readString(log)).find());
+    Matcher m = listening.matcher(Files.readString(log));
+    assertThat(m.find()).isTrue();
+    String url = m.group(1);
+    Files.createDirectories(tmp.resolve("headend-keys"));
+    Files.copy(keys, tmp.resolve("headend-keys/m1.keys"));
+    Files.copy(keys, tmp.resolve("old.keys"));
+    KeysFile old = KeysFile.load(keys);
+
+    HeadendConfig config = new HeadendConfig(
+        new HeadendConfig.Http("127.0.0.1:0", null),
+        new HeadendConfig.Database(tmp.resolve("db/headend").toString(), null, null),
+        new HeadendConfig.Polling(1, 5000, 900, 1),
+        List.of(new HeadendConfig.Token("olga", "operator", TokenStore.sha256(OPERATOR))),
+        List.of(new MeterInput("m1", url, "m1.keys", null, false, 0, false)))
+        .withKeysDirectory(tmp.resolve("headend-keys").toString()).withDefaults();
+    headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5), headendDaemon),
+        Optional.of(MasterKey.random()));
+
+    Cli.Result rotate = Cli.run("keys", "rotate", "m1", "--headend", headend.baseUri().toString(), "--token", OPERATOR);
+    assertThat(rotate.exitCode()).as(rotate.err()).isZero();
+    KeysFile now = KeysFile.load(keys);
+    assertThat(rotate.out()).contains("keys " + old.keyId() + " retired, now " + now.keyId());
+
+    Cli.Result refused = Cli.run("read", url, "--keys", tmp.resolve("old.keys").toString(), "--daemon", headendDaemon);
+    assertThat(refused.exitCode()).as(refused.out()).isEqualTo(1);
+    assertThat(refused.err()).contains("refused");
+    Cli.Result read = Cli.run("read", url, "--keys", keys.toString(), "--daemon", headendDaemon);
+    assertThat(read.exitCode()).as(read.err()).isZero();
+    assertThat(read.out()).contains("1.0.32.7.0.255");
+  }
+}

@@ -1,0 +1,105 @@
+package org.s3mp.headend.keys;
+
+import java.io.IOException;
+import java.time.Instant;
+import org.s3mp.dlms.client.MeterClient;
+import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.headend.fleet.MeterSpec;
+import org.s3mp.headend.polling.DlmsMeterConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rotates the static keys of a meter, in steps that each leave it reachable:
+ *
+ * <ol>
+ *   <li>new keys (same system titles and KEK) are stored encrypted as pending, before anything is sent;
+ *   <li>they are sent with key_transfer in an association with the current keys: the meter stores them and
+ *       accepts both;
+ *   <li>a new association with the new keys confirms them: the meter retires the old keys;
+ *   <li>the head-end records the new keys as current.
+ * </ol>
+ *
+ * A crash or a lost answer before 3 leaves the old keys working on both sides (rotate again: the next transfer
+ * replaces the pending keys); after 3, the meter refuses the old keys and the head-end's next association finds
+ * that the pending ones work ({@link DlmsMeterConnector#associate}) and records them.
+ */
+public final class KeyRotation {
+  private static final Logger log = LoggerFactory.getLogger(KeyRotation.class);
+
+  private final DlmsMeterConnector connector;
+  private final MeterKeyStore store;
+
+  public KeyRotation(DlmsMeterConnector connector, MeterKeyStore store) {
+    this.connector = connector;
+    this.store = store;
+  }
+
+  /** What a rotation did. */
+  public record Result(String meterId, String oldKeyId, String newKeyId, Instant rotatedAt) {}
+
+  /** A rotation that stopped at {@code step} ("transfer" or "confirm"); the message says which keys work now. */
+  public static final class RotationFailedException extends IOException {
+    private final String step;
+
+    RotationFailedException(String step, String message, IOException cause) {
+      super(message + ": " + cause.getMessage(), cause);
+      this.step = step;
+    }
+
+    public String step() {
+      return step;
+    }
+  }
+
+  /**
+   * Rotates the meter's keys (one rotation at a time per head-end: they are rare and each takes two associations).
+   *
+   * @throws IllegalArgumentException for DRKey meters and keys without a key-encryption key
+   * @throws IllegalStateException without a master key
+   */
+  public synchronized Result rotate(MeterSpec spec) throws IOException {
+    if (spec.drkey()) {
+      throw new IllegalArgumentException("meter " + spec.id() + " has keys from DRKey: they rotate by themselves"
+          + " every DRKey epoch");
+    }
+    if (!store.hasMasterKey()) {
+      throw new IllegalStateException("no master key: set " + MasterKey.ENV + " (64 hex digits) or "
+          + MasterKey.ENV_FILE + " for the head-end, which stores rotated keys encrypted under it");
+    }
+    if (!connector.currentKeys(spec).rotatable()) {
+      throw new IllegalArgumentException("meter " + spec.id() + ": its keys have no key-encryption-key, so new"
+          + " keys cannot be transferred (add key-encryption-key=... to the keys files of the meter and the"
+          + " head-end)");
+    }
+    DlmsMeterConnector.KeyedClient association = connector.associate(spec);
+    KeysFile old = association.keys();
+    KeysFile next;
+    try (MeterClient c = association.client()) {
+      if (!old.rotatable()) {
+        throw new IllegalArgumentException("meter " + spec.id() + ": its keys have no key-encryption-key, so new"
+            + " keys cannot be transferred (add key-encryption-key=... to the keys files of the meter and the"
+            + " head-end)");
+      }
+      next = old.nextKeys();
+      store.putPending(spec.id(), next);
+      try {
+        c.transferKeys(next);
+      } catch (IOException e) {
+        throw new RotationFailedException("transfer", "meter " + spec.id() + ": key transfer failed, the meter"
+            + " keeps its keys " + old.keyId(), e);
+      }
+    }
+    log.info("meter {}: keys {} transferred, confirming", spec.id(), next.keyId());
+    try (MeterClient confirm = connector.open(spec, next)) {
+      confirm.readSerialNumber();
+    } catch (IOException e) {
+      throw new RotationFailedException("confirm", "meter " + spec.id() + ": keys " + next.keyId()
+          + " transferred but not confirmed; the meter accepts its old keys " + old.keyId() + " and the new ones"
+          + " until an association with the new ones (rotate again to finish)", e);
+    }
+    store.confirm(spec.id(), next);
+    log.info("meter {}: keys rotated from {} to {}", spec.id(), old.keyId(), next.keyId());
+    return new Result(spec.id(), old.keyId(), next.keyId(), Instant.now());
+  }
+}
