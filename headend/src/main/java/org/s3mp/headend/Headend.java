@@ -41,6 +41,7 @@ public final class Headend implements AutoCloseable {
   private MeterConnector connector;
   private org.s3mp.headend.push.PushListener push;
   private io.micrometer.core.instrument.MeterRegistry metrics;
+  private org.s3mp.headend.cluster.Cluster cluster; // null: H2, the only instance
 
   private Headend(Database db, ReadingStore readings, LiveFeed live, FleetPoller poller, ApiServer api, boolean tls,
       String host) {
@@ -58,6 +59,20 @@ public final class Headend implements AutoCloseable {
    * the connector from then on (closes it when it is {@link AutoCloseable}).
    */
   public static Headend start(HeadendConfig config, MeterConnector connector) {
+    return start(config, connector, null);
+  }
+
+  /**
+   * As {@link #start(HeadendConfig, MeterConnector)}, as the instance {@code instance} (null: host name and
+   * process id). On PostgreSQL the instances sharing the database split the fleet between them by leases
+   * ({@link org.s3mp.headend.cluster.Cluster}); on H2 the head-end is the only instance and polls every meter.
+   */
+  public static Headend start(HeadendConfig config, MeterConnector connector, String instance) {
+    String name = instance == null ? org.s3mp.headend.cluster.Cluster.defaultInstanceName() : instance;
+    if (!name.matches("[A-Za-z0-9._:-]{1,128}")) {
+      throw new IllegalArgumentException("instance name: 1-128 letters, digits, '.', '_', ':' or '-' (got "
+          + name.replaceAll("[^\\x20-\\x7e]", "?") + ")");
+    }
     config.bindHost(); // a bad --http address fails here, before the database is opened
     config.bindPort();
     HeadendConfig.Database dbConfig = config.database();
@@ -66,6 +81,7 @@ public final class Headend implements AutoCloseable {
     LiveFeed live = null;
     FleetPoller poller = null;
     org.s3mp.headend.push.PushListener push = null;
+    org.s3mp.headend.cluster.Cluster cluster = null;
     try {
       FleetRegistry registry = new FleetRegistry(db);
       KeysDirectory keys = keysDirectory(config);
@@ -97,7 +113,12 @@ public final class Headend implements AutoCloseable {
       TokenStore tokens = new TokenStore(db, configuredTokens(config),
           java.time.Duration.ofHours(config.tokenLifetimeHours()));
       // sessions first: once the port is open, every configured meter can be asked for
-      poller.start();
+      if (db.shared()) {
+        cluster = new org.s3mp.headend.cluster.Cluster(db, name, poller, registry);
+        cluster.start();
+      } else {
+        poller.start();
+      }
       org.s3mp.headend.storage.PushStore pushes = new org.s3mp.headend.storage.PushStore(db);
       if (config.push() != null) {
         push = new org.s3mp.headend.push.PushListener(registry, readings, pushes, metrics);
@@ -110,20 +131,29 @@ public final class Headend implements AutoCloseable {
       }
       ApiServer api = ApiServer.start(
           new ApiServer.Services(registry, poller, readings, profiles, audit, tokens, live, metrics, keys,
-              pushes),
+              pushes, name),
           config.http(), config.bindHost(), config.bindPort());
       Headend headend = new Headend(db, readings, live, poller, api, config.http().tls() != null, config.bindHost());
       headend.connector = connector;
       headend.push = push;
       headend.metrics = metrics;
-      log.info("head-end on {} ({} meters, database {})", headend.baseUri(), registry.all().size(), db.description());
+      headend.cluster = cluster;
+      log.info("head-end instance {} on {} ({} meters{}, database {})", name, headend.baseUri(),
+          registry.all().size(), cluster == null ? "" : ", " + poller.held().size() + " of them leased here",
+          db.description());
       return headend;
     } catch (RuntimeException e) {
       if (push != null) {
         push.close();
       }
+      if (cluster != null) {
+        cluster.stopRenewing();
+      }
       if (poller != null) {
         poller.close();
+      }
+      if (cluster != null) {
+        cluster.close();
       }
       if (live != null) {
         live.close();
@@ -211,7 +241,13 @@ public final class Headend implements AutoCloseable {
       }
       api.close();
     } finally {
+      if (cluster != null) {
+        cluster.stopRenewing();
+      }
       poller.close();
+      if (cluster != null) {
+        cluster.close(); // after the sessions stopped: no two instances ever read a meter at once
+      }
       readings.close();
       logReadingsTakenAndStored();
       live.close();
