@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.headend.auth.TokenStore;
 import org.s3mp.headend.fleet.MeterInput;
+import org.s3mp.headend.storage.LocalPostgres;
 
 /**
  * Two head-end processes on one real PostgreSQL share six real simulated meters by leases: both read meters, a
