@@ -201,7 +201,7 @@ public final class FleetPoller implements AutoCloseable {
       return Optional.of(s.status());
     }
     RemoteMeters r = remote;
-    return r == null ? Optional.empty() : Optional.ofNullable(r.statuses().get(id));
+    return r == null ? Optional.empty() : r.status(id);
   }
 
   public List<MeterStatus> statuses() {

@@ -19,6 +19,9 @@ public interface RemoteMeters {
   /** What the holders published of the meters not held here, by meter id (registered meters only). */
   Map<String, MeterStatus> statuses();
 
+  /** What the holder published of one registered meter not held here (empty: no such meter). */
+  Optional<MeterStatus> status(String meterId);
+
   /** The instance holding the meter's lease, if any. */
   Optional<String> holder(String meterId);
 }
