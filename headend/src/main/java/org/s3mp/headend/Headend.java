@@ -147,7 +147,7 @@ public final class Headend implements AutoCloseable {
         push.close();
       }
       if (cluster != null) {
-        cluster.stopRenewing();
+        cluster.stopTaking();
       }
       if (poller != null) {
         poller.close();
@@ -242,7 +242,7 @@ public final class Headend implements AutoCloseable {
       api.close();
     } finally {
       if (cluster != null) {
-        cluster.stopRenewing();
+        cluster.stopTaking();
       }
       poller.close();
       if (cluster != null) {

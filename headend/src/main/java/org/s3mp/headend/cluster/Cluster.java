@@ -71,6 +71,7 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
   });
   private volatile long lastRenewedNanos = System.nanoTime();
   private volatile boolean closed;
+  private volatile boolean leaving;
 
   public Cluster(Database db, String instance, FleetPoller poller, FleetRegistry registry) {
     this.db = db;
@@ -93,8 +94,16 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
     return instance;
   }
 
-  /** Stops renewing; call before the poller is closed, then {@link #close()} to give the leases up. */
-  public void stopRenewing() {
+  /**
+   * Takes no more meters or commands, but goes on renewing the leases held: call before the poller is closed
+   * (its reads in progress may take a while to be stored), then {@link #close()} to give the leases up.
+   */
+  public void stopTaking() {
+    leaving = true;
+  }
+
+  private void stopRenewing() {
+    leaving = true;
     closed = true;
     scheduler.shutdown();
     try {
@@ -175,6 +184,9 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
         }
       }
       lastRenewedNanos = started;
+      if (leaving) {
+        return; // stopping: keep what is held until the sessions have stopped, take nothing new
+      }
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT (SELECT count(*) FROM headend_instance WHERE heartbeat_at > now() - ? * interval '1 millisecond'),"
               + " (SELECT count(*) FROM meter_lease)");
@@ -426,6 +438,9 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
 
   /** Claims the pending commands for meters held here (one UPDATE: no other instance gets them) and runs them. */
   private void runPendingCommands() {
+    if (leaving) {
+      return;
+    }
     record Claimed(long id, String meterId, String action, String argument) {}
     List<Claimed> claimed = new ArrayList<>();
     try (Connection c = db.connection();
