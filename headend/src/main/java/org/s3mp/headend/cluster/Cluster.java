@@ -168,6 +168,10 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
         ps.executeUpdate();
       }
       try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM headend_instance WHERE heartbeat_at < now() - interval '1 hour'")) {
+        ps.executeUpdate(); // killed instances leave their row behind; it no longer counts after one lease anyway
+      }
+      try (PreparedStatement ps = c.prepareStatement(
           "INSERT INTO meter_lease (meter_id, instance, expires_at) SELECT id, NULL, now() FROM meter"
               + " ON CONFLICT (meter_id) DO NOTHING")) {
         ps.executeUpdate();
