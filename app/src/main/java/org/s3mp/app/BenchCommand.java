@@ -190,8 +190,9 @@ final class BenchCommand {
         description = "How the head-end reaches the meters (default: ${DEFAULT-VALUE}; scion is not built yet).")
     String transport;
 
-    @Option(names = "--db", defaultValue = "h2", paramLabel = "h2|JDBC-URL",
-        description = "The head-end's database: h2 (a fresh file in --out) or a JDBC URL, e.g."
+    @Option(names = "--db", defaultValue = "h2", paramLabel = "h2|postgres|JDBC-URL",
+        description = "The head-end's database: h2 (a fresh file in --out), postgres (a throw-away local PostgreSQL"
+            + " from the Debian packages, started and removed by the bench) or a JDBC URL, e.g."
             + " jdbc:postgresql://127.0.0.1:5432/s3mp?user=s3mp (default: ${DEFAULT-VALUE}).")
     String db;
 
@@ -209,9 +210,8 @@ final class BenchCommand {
       if (!transport.equals("tcp")) {
         throw new S3mp.UsageError("--transport: only tcp is built so far, not " + transport);
       }
-      if (!db.equals("h2") && !db.startsWith("jdbc:")) {
-        throw new S3mp.UsageError("--db must be h2 or a JDBC URL (jdbc:postgresql://...), not " + db
-            + (db.equals("postgres") ? " (a throw-away PostgreSQL started by the bench is not built yet)" : ""));
+      if (!db.equals("h2") && !db.equals("postgres") && !db.startsWith("jdbc:")) {
+        throw new S3mp.UsageError("--db must be h2, postgres or a JDBC URL (jdbc:postgresql://...), not " + db);
       }
       FleetBenchmark.Result r = FleetBenchmark.run(new FleetBenchmark.Settings(meters, intervalSeconds,
           durationSeconds, transport, db, out, meterCommand(meters)), line -> System.out.println("bench: " + line));

@@ -31,6 +31,11 @@ final class HeadendCommand implements Callable<Integer> {
           + " jdbc:postgresql://127.0.0.1/s3mp (overrides the config).")
   String db;
 
+  @Option(names = "--instance", paramLabel = "NAME",
+      description = "This instance's name when several head-ends share one PostgreSQL database (they split the"
+          + " meters between them by leases; default: host name and process id).")
+  String instance;
+
   @Option(names = "--keys-dir", paramLabel = "DIR",
       description = "The only directory meter keys files may be in (overrides the config; default"
           + " run/headend/keys).")
@@ -51,7 +56,7 @@ final class HeadendCommand implements Callable<Integer> {
       c = c.withKeysDirectory(keysDir.toAbsolutePath().toString());
     }
     Headend headend = Headend.start(c, new DlmsMeterConnector(Duration.ofMillis(c.polling().timeoutMillis()),
-        c.scion().daemon()));
+        c.scion().daemon()), instance);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code s3mp bench fleet} end to end, small: 5 meters in one process, a head-end on H2, 5 s measured. */
+/**
+ * {@code s3mp bench fleet} end to end, small: 5 meters in one process, a head-end on H2 or on a throw-away
+ * PostgreSQL the bench starts itself, 5 s measured.
+ */
 class FleetBenchIT {
   @TempDir
   Path dir;
@@ -32,13 +35,25 @@ class FleetBenchIT {
   }
 
   @Test
+  void onAThrowAwayPostgresNothingIsLost() throws Exception {
+    Path out = dir.resolve("out-pg");
+    Cli.Result r = Cli.run("bench", "fleet", "--meters", "5", "--interval", "1", "--duration", "5", "--db",
+        "postgres", "--out", out.toString());
+    assertThat(r.exitCode()).as("exit code; out: %s err: %s", r.out(), r.err()).isZero();
+    JsonNode fleet = new ObjectMapper().readTree(out.resolve("fleet.json").toFile());
+    assertThat(fleet.get("database").asText()).isEqualTo("postgres");
+    assertThat(fleet.get("readingsLost").asLong()).isZero();
+    assertThat(fleet.get("readingsStored").asLong()).isEqualTo(fleet.get("readingsTaken").asLong()).isPositive();
+  }
+
+  @Test
   void badOptionsAreUsageErrors() throws Exception {
     Cli.Result r = Cli.run("bench", "fleet", "--meters", "0", "--out", dir.toString());
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("--meters must be 1..20000");
     assertThat(Cli.run("bench", "fleet", "--transport", "scion", "--out", dir.toString()).err())
         .contains("only tcp is built so far");
-    assertThat(Cli.run("bench", "fleet", "--db", "postgres", "--out", dir.toString()).err())
-        .contains("not built yet");
+    assertThat(Cli.run("bench", "fleet", "--db", "mysql", "--out", dir.toString()).err())
+        .contains("--db must be h2, postgres or a JDBC URL");
   }
 }

@@ -40,4 +40,13 @@ class HeadendCliErrorsTest {
           .doesNotContain("READ_WRITE_DENIED");
     }
   }
+
+  @Test
+  void aBadInstanceNameIsRefusedBeforeAnythingStarts() throws Exception {
+    Cli.Result r = Cli.run("headend", "--instance", "he 1;drop", "--db", dir.resolve("db/h").toString(),
+        "--keys-dir", dir.resolve("keys").toString());
+    assertThat(r.exitCode()).isNotZero();
+    assertThat(r.err()).contains("instance name: 1-128 letters, digits");
+    assertThat(Files.exists(dir.resolve("db"))).as("no database opened").isFalse();
+  }
 }

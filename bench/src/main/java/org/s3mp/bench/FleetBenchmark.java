@@ -28,6 +28,7 @@ import org.s3mp.headend.HeadendConfig;
 import org.s3mp.headend.fleet.MeterInput;
 import org.s3mp.headend.polling.DlmsMeterConnector;
 import org.s3mp.headend.storage.Database;
+import org.s3mp.headend.storage.LocalPostgres;
 
 /**
  * A fleet as a utility runs it: N simulated meters in one meter process ({@code s3mp meter --count N}) and a
@@ -38,7 +39,10 @@ import org.s3mp.headend.storage.Database;
  */
 public final class FleetBenchmark {
 
-  /** {@code database}: {@code h2} (a fresh file under {@code out}) or a JDBC URL. */
+  /**
+   * {@code database}: {@code h2} (a fresh file under {@code out}), {@code postgres} (a throw-away local
+   * PostgreSQL started and stopped by the benchmark) or a JDBC URL.
+   */
   public record Settings(int meters, int intervalSeconds, int durationSeconds, String transport, String database,
       Path out, List<String> meterCommand) {}
 
@@ -56,10 +60,15 @@ public final class FleetBenchmark {
     Path data = s.out().resolve("meters");
     List<String> args = List.of("--simulated", "--count", Integer.toString(s.meters()),
         "--listen", "tcp://127.0.0.1:" + base, "--data", data.toString());
+    LocalPostgres pg = null;
     try (MeterProcess meterProcess = MeterProcess.start(s.meterCommand(), args, s.out().resolve("meters.log"))) {
       List<MeterInput> inputs = awaitMeters(meterProcess, s, data);
       progress.accept(s.meters() + " meters running in process " + meterProcess.pid());
-      String dbUrl = s.database().equals("h2") ? freshH2(s.out()) : s.database();
+      if (s.database().equals("postgres")) {
+        pg = LocalPostgres.start();
+        progress.accept("throw-away PostgreSQL running (process " + pg.pid() + ")");
+      }
+      String dbUrl = s.database().equals("h2") ? freshH2(s.out()) : pg != null ? pg.url() : s.database();
       HeadendConfig config = new HeadendConfig(new HeadendConfig.Http("127.0.0.1:0", null),
           new HeadendConfig.Database(dbUrl, null, null), null, List.of(), inputs, null, data.toString(), null)
           .withDefaults();
@@ -118,7 +127,8 @@ public final class FleetBenchmark {
         long backpressure = (long) m.get("headend.readings.backpressure").counter().count();
         long stored = storedRows(dbUrl);
         Result r = new Result(s.meters(), s.intervalSeconds(), s.transport(),
-            s.database().equals("h2") ? "h2" : s.database().replaceAll("password=[^&]*", "password=***"), allUp,
+            s.database().equals("h2") || s.database().equals("postgres") ? s.database()
+                : s.database().replaceAll("password=[^&]*", "password=***"), allUp,
             window, storedPerSecond, s.meters() / (double) s.intervalSeconds(), p50, p99, largestBacklog, capacity,
             backpressure, taken, stored, taken - stored, heapPerMeter, threadsPerMeter, headendCpuPercent,
             metersCpuPercent, metersRssMb);
@@ -129,6 +139,10 @@ public final class FleetBenchmark {
       } catch (Exception | Error e) {
         headend.close();
         throw e;
+      }
+    } finally {
+      if (pg != null) {
+        pg.close();
       }
     }
   }

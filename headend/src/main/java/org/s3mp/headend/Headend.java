@@ -42,6 +42,7 @@ public final class Headend implements AutoCloseable {
   private org.s3mp.headend.push.PushListener push;
   private io.micrometer.core.instrument.MeterRegistry metrics;
   private org.s3mp.headend.alarms.Alarms alarms;
+  private org.s3mp.headend.cluster.Cluster cluster; // null: H2, the only instance
 
   private Headend(Database db, ReadingStore readings, LiveFeed live, FleetPoller poller, ApiServer api, boolean tls,
       String host) {
@@ -59,15 +60,36 @@ public final class Headend implements AutoCloseable {
    * the connector from then on (closes it when it is {@link AutoCloseable}).
    */
   public static Headend start(HeadendConfig config, MeterConnector connector) {
-    return start(config, connector, org.s3mp.headend.keys.MasterKey.fromEnvironment(System.getenv()));
+    return start(config, connector, (String) null);
   }
 
   /**
-   * As {@link #start(HeadendConfig, MeterConnector)} with the master key that encrypts rotated meter keys (empty:
-   * no rotation; refused when the database holds encrypted keys).
+   * As {@link #start(HeadendConfig, MeterConnector)}, as the instance {@code instance} (null: host name and
+   * process id). On PostgreSQL the instances sharing the database split the fleet between them by leases
+   * ({@link org.s3mp.headend.cluster.Cluster}); on H2 the head-end is the only instance and polls every meter.
+   * The master key comes from the environment ({@link org.s3mp.headend.keys.MasterKey#fromEnvironment}).
    */
+  public static Headend start(HeadendConfig config, MeterConnector connector, String instance) {
+    return start(config, connector, instance, org.s3mp.headend.keys.MasterKey.fromEnvironment(System.getenv()));
+  }
+
+  /** As {@link #start(HeadendConfig, MeterConnector)} with this master key (see the next). */
   public static Headend start(HeadendConfig config, MeterConnector connector,
       java.util.Optional<org.s3mp.headend.keys.MasterKey> masterKey) {
+    return start(config, connector, null, masterKey);
+  }
+
+  /**
+   * As {@link #start(HeadendConfig, MeterConnector, String)} with the master key that encrypts rotated meter keys
+   * (empty: no rotation; refused when the database holds encrypted keys).
+   */
+  public static Headend start(HeadendConfig config, MeterConnector connector, String instance,
+      java.util.Optional<org.s3mp.headend.keys.MasterKey> masterKey) {
+    String name = instance == null ? org.s3mp.headend.cluster.Cluster.defaultInstanceName() : instance;
+    if (!name.matches("[A-Za-z0-9._:-]{1,128}")) {
+      throw new IllegalArgumentException("instance name: 1-128 letters, digits, '.', '_', ':' or '-' (got "
+          + name.replaceAll("[^\\x20-\\x7e]", "?") + ")");
+    }
     config.bindHost(); // a bad --http address fails here, before the database is opened
     config.bindPort();
     HeadendConfig.Database dbConfig = config.database();
@@ -77,6 +99,7 @@ public final class Headend implements AutoCloseable {
     FleetPoller poller = null;
     org.s3mp.headend.push.PushListener push = null;
     org.s3mp.headend.alarms.Alarms alarms = null;
+    org.s3mp.headend.cluster.Cluster cluster = null;
     try {
       FleetRegistry registry = new FleetRegistry(db);
       org.s3mp.headend.keys.MeterKeyStore keyStore = org.s3mp.headend.keys.MeterKeyStore.open(db, masterKey);
@@ -124,7 +147,12 @@ public final class Headend implements AutoCloseable {
       readings.onCommitted(alarms::readingStored);
       alarms.start();
       // sessions first: once the port is open, every configured meter can be asked for
-      poller.start();
+      if (db.shared()) {
+        cluster = new org.s3mp.headend.cluster.Cluster(db, name, poller, registry);
+        cluster.start();
+      } else {
+        poller.start();
+      }
       org.s3mp.headend.storage.PushStore pushes = new org.s3mp.headend.storage.PushStore(db);
       if (config.push() != null) {
         push = new org.s3mp.headend.push.PushListener(registry, readings, pushes, metrics, keyStore);
@@ -139,24 +167,33 @@ public final class Headend implements AutoCloseable {
       }
       ApiServer api = ApiServer.start(
           new ApiServer.Services(registry, poller, readings, profiles, audit, tokens, live, metrics, keys,
-              pushes, alarms, keyStore, rotation),
+              pushes, alarms, keyStore, rotation, name),
           config.http(), config.bindHost(), config.bindPort());
       Headend headend = new Headend(db, readings, live, poller, api, config.http().tls() != null, config.bindHost());
       headend.connector = connector;
       headend.push = push;
       headend.metrics = metrics;
       headend.alarms = alarms;
-      log.info("head-end on {} ({} meters, database {})", headend.baseUri(), registry.all().size(), db.description());
+      headend.cluster = cluster;
+      log.info("head-end instance {} on {} ({} meters{}, database {})", name, headend.baseUri(),
+          registry.all().size(), cluster == null ? "" : ", " + poller.held().size() + " of them leased here",
+          db.description());
       return headend;
     } catch (RuntimeException e) {
       if (push != null) {
         push.close();
+      }
+      if (cluster != null) {
+        cluster.stopTaking();
       }
       if (poller != null) {
         poller.close();
       }
       if (alarms != null) {
         alarms.close();
+      }
+      if (cluster != null) {
+        cluster.close();
       }
       if (live != null) {
         live.close();
@@ -249,8 +286,14 @@ public final class Headend implements AutoCloseable {
       }
       api.close();
     } finally {
+      if (cluster != null) {
+        cluster.stopTaking();
+      }
       poller.close();
       alarms.close();
+      if (cluster != null) {
+        cluster.close(); // after the sessions stopped: no two instances ever read a meter at once
+      }
       readings.close();
       logReadingsTakenAndStored();
       live.close();

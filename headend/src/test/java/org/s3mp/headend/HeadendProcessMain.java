@@ -10,7 +10,8 @@ import org.s3mp.headend.storage.SlowStorage;
 /**
  * The head-end as its own process for the tests that kill it ({@code s3mp headend} lives in the app module,
  * which the head-end's tests cannot depend on). Arguments: the config file, optionally {@code --slow-storage}
- * (every reading insert is held until the process is told to stop, then slow, see {@link SlowStorage}). Prints
+ * (every reading insert is held until the process is told to stop, then slow, see {@link SlowStorage}) and
+ * {@code --instance NAME} (the head-end instance's name on a shared database). Prints
  * {@code listening URL}, and {@code push URL} when it has a push listener.
  */
 public final class HeadendProcessMain {
@@ -63,14 +64,17 @@ public final class HeadendProcessMain {
 
   public static void main(String[] args) throws Exception {
     HeadendConfig config = HeadendConfig.load(Path.of(args[0]));
-    boolean slowStorage = args.length > 1 && args[1].equals("--slow-storage");
+    java.util.List<String> options = java.util.List.of(args).subList(1, args.length);
+    boolean slowStorage = options.contains("--slow-storage");
+    int instanceAt = options.indexOf("--instance");
+    String instance = instanceAt < 0 ? null : options.get(instanceAt + 1);
     if (slowStorage) {
       try (Database db = Database.open(config.database().url(), config.database().user(), config.database().password())) {
         SlowStorage.install(db);
       }
     }
     Headend headend = Headend.start(config, new DlmsMeterConnector(Duration.ofMillis(config.polling().timeoutMillis()),
-        config.scion().daemon()));
+        config.scion().daemon()), instance);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       // storage stays slow (each reading's rows 100 ms): the queue is still full while polling stops and drains

@@ -16,6 +16,7 @@ import org.s3mp.headend.auth.TokenStore;
 import org.s3mp.headend.fleet.MeterInput;
 import org.s3mp.headend.polling.DlmsMeterConnector;
 import org.s3mp.headend.storage.Database;
+import org.s3mp.headend.storage.LocalPostgres;
 
 /** The head-end on PostgreSQL instead of H2: same schema and behaviour, tokens managed while it runs. */
 class PostgresIT {

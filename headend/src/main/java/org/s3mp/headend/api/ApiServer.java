@@ -78,7 +78,7 @@ public final class ApiServer implements AutoCloseable {
       FleetRegistry registry, FleetPoller poller, ReadingStore readings, ProfileStore profiles, AuditLog audit,
       TokenStore tokens, LiveFeed live, PrometheusMeterRegistry metrics, KeysDirectory keys,
       org.s3mp.headend.storage.PushStore pushes, org.s3mp.headend.alarms.Alarms alarms,
-      org.s3mp.headend.keys.MeterKeyStore keyStore, org.s3mp.headend.keys.KeyRotation rotation) {}
+      org.s3mp.headend.keys.MeterKeyStore keyStore, org.s3mp.headend.keys.KeyRotation rotation, String instance) {}
 
   private final Services s;
   private final Javalin app;
@@ -193,13 +193,14 @@ public final class ApiServer implements AutoCloseable {
     app.beforeMatched(this::authorize);
     app.beforeMatched("/api/meters/{id}/live", this::reserveLiveStream);
 
-    app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "meters", s.registry().all().size())));
+    app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "meters", s.registry().all().size(),
+        "instance", s.instance())));
     app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(s.metrics().scrape()),
         Role.VIEWER);
     app.get("/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi()), Role.VIEWER);
     app.get("/api/me", ctx -> {
       TokenStore.Principal p = ctx.attribute(PRINCIPAL);
-      ctx.json(Map.of("name", p.name(), "role", p.role().label()));
+      ctx.json(Map.of("name", p.name(), "role", p.role().label(), "instance", s.instance()));
     }, Role.VIEWER);
 
     app.get("/api/meters", ctx -> ctx.json(s.poller().statuses().stream().map(ApiServer::meterJson).toList()), Role.VIEWER);
@@ -296,6 +297,7 @@ public final class ApiServer implements AutoCloseable {
     ctx.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none';"
         + " frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     ctx.header("X-Frame-Options", "DENY");
+    ctx.header("X-S3MP-Instance", s.instance()); // which head-end instance answered (scale-out)
     ctx.header("X-Content-Type-Options", "nosniff");
     ctx.header("Referrer-Policy", "no-referrer");
     if (ctx.header("X-HTTP-Method-Override") != null || ctx.header("X-HTTP-Method") != null
@@ -371,6 +373,7 @@ public final class ApiServer implements AutoCloseable {
     app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
     app.exception(NoSuchElementException.class, (e, ctx) -> error(ctx, 404, e.getMessage()));
     app.exception(MeterUnavailableException.class, (e, ctx) -> error(ctx, 502, e.getMessage()));
+    app.exception(org.s3mp.headend.polling.MeterElsewhereException.class, (e, ctx) -> error(ctx, 409, e.getMessage()));
     app.exception(TimeoutException.class, (e, ctx) -> error(ctx, 504, "the meter did not answer in time"));
     app.exception(Exception.class, (e, ctx) -> {
       log.error("{} {}: {}", ctx.method(), ctx.path(), e.toString(), e);

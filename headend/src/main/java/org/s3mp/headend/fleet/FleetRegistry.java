@@ -35,6 +35,9 @@ public final class FleetRegistry {
       db.makeDurable(c);
       return true;
     } catch (SQLException e) {
+      if ("23505".equals(e.getSQLState())) {
+        return false; // added at the same moment by another head-end instance on the shared database
+      }
       throw new IllegalStateException("storing meter " + spec.id() + ": " + e.getMessage(), e);
     }
   }
@@ -106,6 +109,21 @@ public final class FleetRegistry {
       }
     } catch (SQLException e) {
       throw new IllegalStateException("reading meter " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Every meter's continuous flag, by id (one query, for the lease renewal of a large fleet). */
+  public java.util.Map<String, Boolean> continuousFlags() {
+    java.util.Map<String, Boolean> result = new java.util.HashMap<>();
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement("SELECT id, continuous FROM meter");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        result.put(rs.getString(1), rs.getBoolean(2));
+      }
+      return result;
+    } catch (SQLException e) {
+      throw new IllegalStateException("listing meters: " + e.getMessage(), e);
     }
   }
 

@@ -48,6 +48,8 @@ public final class FleetPoller implements AutoCloseable {
       events.commandRefused(meterId, command, reason);
     }
   };
+  /** Meters other instances hold (scale-out); null: this is the only instance and polls every meter. */
+  private volatile RemoteMeters remote;
 
   public FleetPoller(MeterConnector connector, ReadingStore readings, ProfileStore profiles, FleetRegistry registry,
       PollingSettings settings, ClockSettings clockSettings, AuditLog audit, MeterRegistry metrics) {
@@ -77,9 +79,61 @@ public final class FleetPoller implements AutoCloseable {
     }
   }
 
-  /** Starts polling a meter that was just added to the registry. */
+  /**
+   * Scale-out: from now on this poller polls only the meters it is given ({@link #hold}), and asks
+   * {@code remote} for the others. Call instead of {@link #start()}.
+   */
+  public void shareWith(RemoteMeters remote) {
+    this.remote = remote;
+  }
+
+  /** Starts polling a meter whose lease this instance just took (resuming continuous reading if it was on). */
+  public void hold(MeterSpec spec, boolean continuous) {
+    startSession(spec, continuous);
+  }
+
+  /** Stops polling a meter (its lease is given up next); what a read in progress took is still stored. */
+  public void release(String id) {
+    MeterSession s = sessions.remove(id);
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  /** The meters polled here. */
+  public java.util.Set<String> held() {
+    return java.util.Set.copyOf(sessions.keySet());
+  }
+
+  /** What this instance knows of the meters it polls (for the other instances' APIs). */
+  public List<MeterStatus> heldStatuses() {
+    List<MeterStatus> result = new ArrayList<>();
+    sessions.values().forEach(s -> result.add(s.status()));
+    return result;
+  }
+
+  /** Follows a continuous flag another instance's API set in the registry. */
+  public void followContinuous(String id, boolean enabled) {
+    MeterSession s = sessions.get(id);
+    if (s != null && s.continuous() != enabled) {
+      s.setContinuous(enabled);
+    }
+  }
+
+  /**
+   * Runs a command another instance accepted, here where the meter's session is; null when the meter is not
+   * held here (any longer).
+   */
+  public CompletableFuture<String> commandHere(String id, String action, String argument) {
+    MeterSession s = sessions.get(id);
+    return s == null ? null : s.command(operation(action, argument));
+  }
+
+  /** Starts polling a meter that was just added to the registry (scale-out: the instance that leases it will). */
   public void add(MeterSpec spec) {
-    startSession(spec, false);
+    if (remote == null) {
+      startSession(spec, false);
+    }
   }
 
   public void remove(String id) {
@@ -94,21 +148,47 @@ public final class FleetPoller implements AutoCloseable {
   }
 
   public void setContinuous(String id, boolean enabled) {
-    MeterSession s = session(id);
-    registry.setContinuous(id, enabled);
-    s.setContinuous(enabled);
+    MeterSession s = sessions.get(id);
+    if (s == null && (remote == null || registry.find(id).isEmpty())) {
+      throw new NoSuchElementException("no meter " + id);
+    }
+    registry.setContinuous(id, enabled); // the holder, when it is another instance, follows within a lease renewal
+    if (s != null) {
+      s.setContinuous(enabled);
+    }
   }
 
   public CompletableFuture<String> disconnect(String id) {
-    return confirmed(id, "disconnect", session(id).command(MeterConnection::disconnect), "disconnected"::equals);
+    return confirmed(id, "disconnect", command(id, "disconnect", null), "disconnected"::equals);
   }
 
   public CompletableFuture<String> reconnect(String id) {
-    return confirmed(id, "reconnect", session(id).command(MeterConnection::reconnect), r -> !"disconnected".equals(r));
+    return confirmed(id, "reconnect", command(id, "reconnect", null), r -> !"disconnected".equals(r));
   }
 
   public CompletableFuture<String> showMessage(String id, String text) {
-    return confirmed(id, "message", session(id).command(c -> c.showMessage(text)), text::equals);
+    return confirmed(id, "message", command(id, "message", text), text::equals);
+  }
+
+  /** A command on the meter's own session here, or handed to the instance holding it. */
+  private CompletableFuture<String> command(String id, String action, String argument) {
+    MeterSession s = sessions.get(id);
+    if (s != null) {
+      return s.command(operation(action, argument));
+    }
+    if (remote != null && registry.find(id).isPresent()) {
+      return remote.command(id, action, argument);
+    }
+    throw new NoSuchElementException("no meter " + id);
+  }
+
+  private static MeterSession.Operation<String> operation(String action, String argument) {
+    return switch (action) {
+      case "disconnect" -> MeterConnection::disconnect;
+      case "reconnect" -> MeterConnection::reconnect;
+      case "message" -> c -> c.showMessage(argument);
+      default -> throw new IllegalArgumentException("unknown command " + action);
+    };
   }
 
   /** The meter's push settings, read from it. */
@@ -152,13 +232,24 @@ public final class FleetPoller implements AutoCloseable {
 
   public Optional<MeterStatus> status(String id) {
     MeterSession s = sessions.get(id);
-    return s == null ? Optional.empty() : Optional.of(s.status());
+    if (s != null) {
+      return Optional.of(s.status());
+    }
+    RemoteMeters r = remote;
+    return r == null ? Optional.empty() : r.status(id);
   }
 
   public List<MeterStatus> statuses() {
+    RemoteMeters r = remote;
+    Map<String, MeterStatus> elsewhere = r == null ? Map.of() : r.statuses();
     List<MeterStatus> result = new ArrayList<>();
     for (MeterSpec spec : registry.all()) {
-      status(spec.id()).ifPresent(result::add);
+      MeterSession s = sessions.get(spec.id());
+      if (s != null) {
+        result.add(s.status());
+      } else if (elsewhere.containsKey(spec.id())) {
+        result.add(elsewhere.get(spec.id()));
+      }
     }
     return result;
   }
@@ -204,6 +295,11 @@ public final class FleetPoller implements AutoCloseable {
   private MeterSession session(String id) {
     MeterSession s = sessions.get(id);
     if (s == null) {
+      RemoteMeters r = remote;
+      if (r != null && registry.find(id).isPresent()) {
+        throw new MeterElsewhereException("meter " + id + " is polled by head-end instance "
+            + r.holder(id).orElse("(none yet: its lease is being taken over)") + ": ask that instance");
+      }
       throw new NoSuchElementException("no meter " + id);
     }
     return s;

@@ -157,6 +157,14 @@ public final class Database implements AutoCloseable {
         });
   }
 
+  /**
+   * Whether several head-end instances may share this database (PostgreSQL); H2 is an embedded file one
+   * process opens.
+   */
+  public boolean shared() {
+    return !h2;
+  }
+
   public DataSource dataSource() {
     return dataSource;
   }

@@ -280,4 +280,60 @@ class FleetPollerTest {
           () -> profiles.between(meter, Instant.EPOCH, Instant.now(), 10_000).size() >= count);
     }
   }
+
+  @Test
+  void sharingTheFleetCommandsForAMeterHeldElsewhereGoToItsHolderAndReadsSaySo() throws Exception {
+    MeterSpec here = new MeterSpec("m1", "tcp://127.0.0.1:1", "k", null, false, 0, false);
+    MeterSpec there = new MeterSpec("m2", "tcp://127.0.0.1:2", "k", null, false, 0, false);
+    registry.add(here);
+    registry.add(there);
+    List<String> handedOver = new java.util.concurrent.CopyOnWriteArrayList<>();
+    MeterStatus published = new MeterStatus(there, "tcp", true, false, "connected", Instant.now(), null, null, null,
+        null);
+    poller.shareWith(new RemoteMeters() {
+      @Override
+      public CompletableFuture<String> command(String meterId, String action, String argument) {
+        handedOver.add(meterId + " " + action + " " + argument);
+        return CompletableFuture.completedFuture("message".equals(action) ? argument : "disconnected");
+      }
+
+      @Override
+      public java.util.Map<String, MeterStatus> statuses() {
+        return java.util.Map.of("m2", published);
+      }
+
+      @Override
+      public java.util.Optional<MeterStatus> status(String meterId) {
+        return "m2".equals(meterId) ? java.util.Optional.of(published) : java.util.Optional.empty();
+      }
+
+      @Override
+      public java.util.Optional<String> holder(String meterId) {
+        return java.util.Optional.of("instance-b");
+      }
+    });
+    poller.hold(here, false);
+    MeterSpec added = new MeterSpec("m3", "tcp://127.0.0.1:3", "k", null, false, 0, false);
+    registry.add(added);
+    poller.add(added);
+    assertThat(poller.held()).as("an added meter waits for its lease").containsExactly("m1");
+
+    assertThat(poller.disconnect("m2").get(10, TimeUnit.SECONDS)).isEqualTo("disconnected");
+    assertThat(poller.showMessage("m2", "hi").get(10, TimeUnit.SECONDS)).isEqualTo("hi");
+    assertThat(poller.disconnect("m1").get(10, TimeUnit.SECONDS)).isEqualTo("disconnected");
+    assertThat(handedOver).containsExactly("m2 disconnect null", "m2 message hi");
+    assertThat(meters.meter("m1").relayConnected).isFalse();
+    assertThat(meters.meter("m2").opens.get()).as("never opened here").isZero();
+
+    assertThatThrownBy(() -> poller.readOnce("m2")).isInstanceOf(MeterElsewhereException.class)
+        .hasMessageContaining("instance-b");
+    assertThatThrownBy(() -> poller.disconnect("nope")).isInstanceOf(java.util.NoSuchElementException.class);
+    assertThat(poller.status("m2")).contains(published);
+    assertThat(poller.statuses()).extracting(st -> st.spec().id()).containsExactly("m1", "m2");
+
+    poller.setContinuous("m2", true);
+    assertThat(registry.continuous("m2")).as("the holder follows the registry").isTrue();
+    poller.release("m1");
+    assertThat(poller.held()).isEmpty();
+  }
 }

@@ -1,4 +1,4 @@
-package org.s3mp.headend;
+package org.s3mp.headend.storage;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 
 /**
  * A throw-away PostgreSQL server (Debian's package) in a temporary folder on 127.0.0.1, run as the unprivileged
- * {@code postgres} user, tracked by PID and stopped by it.
+ * {@code postgres} user, tracked by PID and stopped by it: for the tests and {@code s3mp bench fleet --db
+ * postgres}, never for production data ({@code --no-sync}, trust authentication on loopback).
  */
 public final class LocalPostgres implements AutoCloseable {
 
@@ -49,16 +50,16 @@ public final class LocalPostgres implements AutoCloseable {
     Process server = pb.start();
     LocalPostgres pg = new LocalPostgres(dir, server, port);
     try {
-      Conditions.await("PostgreSQL accepting connections", Duration.ofSeconds(60), () -> {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!accepting(pg)) {
         if (!server.isAlive()) {
-          throw new AssertionError("postgres exited: " + log(dir));
+          throw new IOException("postgres exited: " + log(dir));
         }
-        try (Connection c = DriverManager.getConnection(pg.url("postgres"))) {
-          return true;
-        } catch (SQLException e) {
-          return false;
+        if (System.nanoTime() > deadline) {
+          throw new IOException("PostgreSQL did not accept connections within 60 s: " + log(dir));
         }
-      });
+        Thread.sleep(100); // polling the server's port: it has no other way to say that it is ready
+      }
       try (Connection c = DriverManager.getConnection(pg.url("postgres")); Statement st = c.createStatement()) {
         st.execute("CREATE DATABASE s3mp");
       }
@@ -67,6 +68,19 @@ public final class LocalPostgres implements AutoCloseable {
       throw e;
     }
     return pg;
+  }
+
+  private static boolean accepting(LocalPostgres pg) {
+    try (Connection c = DriverManager.getConnection(pg.url("postgres"))) {
+      return true;
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /** The server's process id. */
+  public long pid() {
+    return server.pid();
   }
 
   public String url(String database) {

@@ -1,0 +1,238 @@
+package org.s3mp.headend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3mp.headend.auth.TokenStore;
+import org.s3mp.headend.fleet.MeterInput;
+import org.s3mp.headend.storage.LocalPostgres;
+
+/**
+ * Two head-end processes on one real PostgreSQL share six real simulated meters by leases: both read meters, a
+ * command sent to one instance reaches a meter the other holds exactly once (and is audited once), and after
+ * kill -9 of one instance the other reads every meter again within 15 s, no meter ever polled by both.
+ */
+class ScaleOutIT {
+
+  static final String TOKEN = "operator-token-of-the-scale-out-test-0001";
+  static final int METERS = 6;
+  static final int POLL_SECONDS = 1;
+
+  @TempDir Path dir;
+  final List<AutoCloseable> running = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (int i = running.size() - 1; i >= 0; i--) {
+      running.get(i).close();
+    }
+  }
+
+  @Test
+  void twoInstancesSplitTheFleetTakeOverAfterKillAndRunCommandsOnce() throws Exception {
+    LocalPostgres pg = LocalPostgres.start();
+    running.add(pg);
+    MeterFleet fleet = new MeterFleet(dir, METERS, 1, "256m");
+    running.add(fleet);
+    StringBuilder meters = new StringBuilder();
+    for (MeterInput m : fleet.meters()) {
+      meters.append("""
+            - id: %s
+              url: %s
+              keysFile: %s
+              pollSeconds: %d
+              profile: false
+          """.formatted(m.id(), m.url(), m.keysFile(), POLL_SECONDS));
+    }
+    Path config = dir.resolve("headend.yaml");
+    Files.writeString(config, """
+        http:
+          bind: 127.0.0.1:0
+        keysDirectory: .
+        database:
+          url: "%s"
+        polling:
+          timeoutMillis: 3000
+        tokens:
+          - name: scale-out
+            role: operator
+            sha256: %s
+        meters:
+        %s""".formatted(pg.url(), TokenStore.sha256(TOKEN), meters));
+
+    ChildProcess a = HeadendProcessMain.start(dir, config, "headend-a", "--instance", "a");
+    running.add(a);
+    ChildProcess b = HeadendProcessMain.start(dir, config, "headend-b", "--instance", "b");
+    running.add(b);
+    Http httpA = new Http(HeadendProcessMain.baseUri(a));
+    Http httpB = new Http(HeadendProcessMain.baseUri(b));
+    assertThat(httpB.get("/health", null).json().get("instance").asText()).isEqualTo("b");
+
+    try (Connection db = DriverManager.getConnection(pg.url())) {
+      // 1. the instances split the fleet, and both read their meters
+      Conditions.await("3 meters leased by each instance", Duration.ofSeconds(60),
+          () -> leases(db).equals(Map.of("a", 3L, "b", 3L)));
+      Timestamp split = now(db);
+      Conditions.await("every meter read after the split", Duration.ofSeconds(30),
+          () -> metersReadSince(db, split) == METERS);
+      // the API of either instance shows the whole fleet with what the holders read
+      Conditions.await("instance b's API shows all meters as read", Duration.ofSeconds(30), () -> {
+        JsonNode list = httpB.get("/api/meters", TOKEN).json();
+        int read = 0;
+        for (JsonNode m : list) {
+          read += m.hasNonNull("lastReadingAt") ? 1 : 0;
+        }
+        return list.size() == METERS && read == METERS;
+      });
+
+      // 2. commands accepted by b for a meter a holds reach it once, audited once
+      String meter = heldBy(db, "a").get(0);
+      String text = "scale-out once " + System.nanoTime() % 100000;
+      Http.Response message = httpB.post("/api/meters/" + meter + "/message", TOKEN,
+          "{\"text\":\"" + text + "\"}");
+      assertThat(message.status()).as(message.body()).isEqualTo(200);
+      assertThat(message.json().get("text").asText()).isEqualTo(text);
+      assertThat(message.json().get("confirmed").asBoolean()).isTrue();
+      Http.Response disconnect = httpB.post("/api/meters/" + meter + "/disconnect", TOKEN, null);
+      assertThat(disconnect.status()).as(disconnect.body()).isEqualTo(200);
+      assertThat(disconnect.json().get("relay").asText()).isEqualTo("disconnected");
+      assertThat(commands(db, meter)).containsExactly("message done a", "disconnect done a");
+      assertThat(audited(httpA, meter, "message")).isEqualTo(1);
+      assertThat(audited(httpA, meter, "disconnect")).isEqualTo(1);
+      // the meter itself showed the text once (its display logs every text it is given)
+      assertThat(Files.readAllLines(dir.resolve("meters-0.log")).stream()
+          .filter(l -> l.contains("display: \"" + text + "\"")).count()).isEqualTo(1);
+      assertThat(httpB.post("/api/meters/" + meter + "/reconnect", TOKEN, null).json().get("relay").asText())
+          .isEqualTo("connected");
+
+      // 3. kill -9 of a: b reads every meter within 15 s
+      a.kill();
+      Timestamp killed = now(db);
+      Conditions.await("every meter read again within 15 s of the kill", Duration.ofSeconds(15),
+          () -> metersReadSince(db, killed) == METERS);
+      System.out.println("ScaleOutIT: every meter read again " + (now(db).getTime() - killed.getTime())
+          + " ms after kill -9 (at most)");
+      assertThat(leases(db)).isEqualTo(Map.of("b", (long) METERS));
+      // b now runs commands for the taken-over meter itself
+      assertThat(httpB.post("/api/meters/" + meter + "/disconnect", TOKEN, null).json().get("relay").asText())
+          .isEqualTo("disconnected");
+      assertThat(audited(httpB, meter, "disconnect")).isEqualTo(2);
+
+      // no meter was polled by both instances: one periodic session at a time reads a meter at most once a
+      // period, plus one for each of the (at most 3) sessions it had: a, maybe b before the split, b
+      for (Map.Entry<String, long[]> e : pollSpans(db).entrySet()) {
+        long count = e.getValue()[0];
+        double spanSeconds = e.getValue()[1] / 1000.0;
+        assertThat(count).as("poll readings of " + e.getKey() + " over " + spanSeconds + " s")
+            .isLessThanOrEqualTo((long) Math.floor(spanSeconds / POLL_SECONDS) + 3);
+      }
+
+      // 4. a clean stop releases the leases at once
+      assertThat(b.terminate(Duration.ofSeconds(60))).as("exit code after SIGTERM").isEqualTo(143);
+      assertThat(leases(db)).isEmpty();
+    }
+  }
+
+  private static Map<String, Long> leases(Connection db) {
+    return query(db, "SELECT instance, count(*) FROM meter_lease WHERE instance IS NOT NULL AND expires_at > now()"
+        + " GROUP BY instance", rs -> {
+          Map<String, Long> m = new HashMap<>();
+          while (rs.next()) {
+            m.put(rs.getString(1), rs.getLong(2));
+          }
+          return m;
+        });
+  }
+
+  private static List<String> heldBy(Connection db, String instance) {
+    return query(db, "SELECT meter_id FROM meter_lease WHERE instance = '" + instance + "' ORDER BY meter_id", rs -> {
+      List<String> ids = new ArrayList<>();
+      while (rs.next()) {
+        ids.add(rs.getString(1));
+      }
+      return ids;
+    });
+  }
+
+  private static Timestamp now(Connection db) {
+    return query(db, "SELECT now()", rs -> {
+      rs.next();
+      return rs.getTimestamp(1);
+    });
+  }
+
+  private static int metersReadSince(Connection db, Timestamp since) {
+    try (PreparedStatement ps = db.prepareStatement(
+        "SELECT count(DISTINCT meter_id) FROM reading WHERE read_at > ?")) {
+      ps.setTimestamp(1, since);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    } catch (SQLException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static List<String> commands(Connection db, String meter) {
+    return query(db, "SELECT action, state, executed_by FROM meter_command WHERE meter_id = '" + meter
+        + "' ORDER BY id", rs -> {
+          List<String> rows = new ArrayList<>();
+          while (rs.next()) {
+            rows.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
+          }
+          return rows;
+        });
+  }
+
+  /** Per meter: its periodic readings and the milliseconds between the first and the last. */
+  private static Map<String, long[]> pollSpans(Connection db) {
+    return query(db, "SELECT meter_id, count(*), (EXTRACT(EPOCH FROM max(read_at) - min(read_at)) * 1000)::bigint"
+        + " FROM reading WHERE kind = 'poll' GROUP BY meter_id", rs -> {
+          Map<String, long[]> m = new HashMap<>();
+          while (rs.next()) {
+            m.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)});
+          }
+          return m;
+        });
+  }
+
+  private static long audited(Http http, String meter, String action) {
+    long n = 0;
+    for (JsonNode e : http.get("/api/audit?limit=1000", TOKEN).json()) {
+      if (meter.equals(e.path("meterId").asText()) && action.equals(e.path("action").asText())) {
+        n++;
+        assertThat(e.get("result").asText()).as(e.toString()).isEqualTo("ok");
+      }
+    }
+    return n;
+  }
+
+  interface Rows<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  private static <T> T query(Connection db, String sql, Rows<T> rows) {
+    try (PreparedStatement ps = db.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+      return rows.read(rs);
+    } catch (SQLException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
