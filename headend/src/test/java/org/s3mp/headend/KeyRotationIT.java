@@ -20,8 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.dlms.client.ClientSecurity;
 import org.s3mp.dlms.client.MeterClient;
@@ -47,14 +47,7 @@ class KeyRotationIT {
   static final String MASTER = HexFormat.of().formatHex(new byte[32]).replace('0', '7');
 
   @TempDir Path dir;
-  final List<AutoCloseable> running = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() throws Exception {
-    for (int i = running.size() - 1; i >= 0; i--) {
-      running.get(i).close();
-    }
-  }
+  @RegisterExtension final Running running = new Running();
 
   @Test
   void rotationRetiresTheOldKeysAndSurvivesADroppedConfirmationAndKillDashNine() throws Exception {

@@ -16,8 +16,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.headend.auth.TokenStore;
 import org.s3mp.headend.fleet.MeterInput;
@@ -35,14 +35,7 @@ class ScaleOutIT {
   static final int POLL_SECONDS = 1;
 
   @TempDir Path dir;
-  final List<AutoCloseable> running = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() throws Exception {
-    for (int i = running.size() - 1; i >= 0; i--) {
-      running.get(i).close();
-    }
-  }
+  @RegisterExtension final Running running = new Running();
 
   @Test
   void twoInstancesSplitTheFleetTakeOverAfterKillAndRunCommandsOnce() throws Exception {
