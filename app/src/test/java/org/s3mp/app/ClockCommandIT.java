@@ -1,14 +1,10 @@
 package org.s3mp.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -20,31 +16,21 @@ import org.junit.jupiter.api.io.TempDir;
 class ClockCommandIT {
 
   @TempDir static Path tmp;
-  static Process meter;
+  static MeterProcess meter;
   static String url;
   static Path keys;
 
   @BeforeAll
   static void startMeter() throws Exception {
-    keys = tmp.resolve("meter.keys");
-    Path log = tmp.resolve("meter.log");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), S3mp.class.getName(), "meter", "--simulated",
-        "--listen", "tcp://127.0.0.1:0", "--data", tmp.resolve("meter").toString(), "--keys", keys.toString(),
-        "--generate-keys", "--clock-offset", "120"));
-    meter = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    Pattern listening = Pattern.compile("listening on (tcp://127\\.0\\.0\\.1:[0-9]+)");
-    await().atMost(Duration.ofSeconds(60)).until(() -> listening.matcher(Files.readString(log)).find());
-    Matcher m = listening.matcher(Files.readString(log));
-    assertThat(m.find()).isTrue();
-    url = m.group(1);
+    meter = MeterProcess.start(tmp, "tcp://127.0.0.1:0", "--clock-offset", "120");
+    url = meter.url();
+    keys = meter.keys();
   }
 
   @AfterAll
   static void stopMeter() throws Exception {
     if (meter != null) {
-      meter.destroy();
-      meter.waitFor(10, TimeUnit.SECONDS);
+      meter.close();
     }
   }
 

@@ -1,17 +1,12 @@
 package org.s3mp.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,25 +28,16 @@ class KeysCommandIT {
   static final String VIEWER = "viewer-token-of-the-keys-command-it-001";
 
   @TempDir static Path tmp;
-  static Process meter;
+  static MeterProcess meter;
   static String url;
   static Path keys;
   static Headend headend;
 
   @BeforeAll
   static void start() throws Exception {
-    keys = tmp.resolve("meter.keys");
-    Path log = tmp.resolve("meter.log");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), S3mp.class.getName(), "meter", "--simulated",
-        "--listen", "tcp://127.0.0.1:0", "--data", tmp.resolve("meter").toString(), "--keys", keys.toString(),
-        "--generate-keys"));
-    meter = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    Pattern listening = Pattern.compile("listening on (tcp://127\\.0\\.0\\.1:[0-9]+)");
-    await().atMost(Duration.ofSeconds(60)).until(() -> listening.matcher(Files.readString(log)).find());
-    Matcher m = listening.matcher(Files.readString(log));
-    assertThat(m.find()).isTrue();
-    url = m.group(1);
+    meter = MeterProcess.start(tmp, "tcp://127.0.0.1:0");
+    url = meter.url();
+    keys = meter.keys();
     Files.createDirectories(tmp.resolve("headend-keys"));
     Files.copy(keys, tmp.resolve("headend-keys/m1.keys"));
     Files.copy(keys, tmp.resolve("old.keys"));
@@ -72,8 +58,7 @@ class KeysCommandIT {
       headend.close();
     }
     if (meter != null) {
-      meter.destroy();
-      meter.waitFor(10, TimeUnit.SECONDS);
+      meter.close();
     }
   }
 

@@ -1,17 +1,12 @@
 package org.s3mp.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +28,7 @@ class ScionKeyRotationIT {
   static final String OPERATOR = "operator-token-of-the-scion-rotation-it";
 
   @TempDir Path tmp;
-  Process meter;
+  MeterProcess meter;
   Headend headend;
 
   @AfterEach
@@ -42,8 +37,7 @@ class ScionKeyRotationIT {
       headend.close();
     }
     if (meter != null) {
-      meter.destroy();
-      meter.waitFor(10, TimeUnit.SECONDS);
+      meter.close();
     }
   }
 
@@ -52,19 +46,10 @@ class ScionKeyRotationIT {
     Testbed tb = Testbed.shared();
     String meterDaemon = PushListenIT.daemon(tb, tb.concentrator());
     String headendDaemon = PushListenIT.daemon(tb, tb.headEnd());
-    Path keys = tmp.resolve("meter.keys");
-    Path log = tmp.resolve("meter.log");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), S3mp.class.getName(), "meter", "--simulated",
-        "--listen", "scion://" + tb.concentrator() + ",[" + tb.hostAddress(tb.concentrator()).getHostAddress() + "]:0",
-        "--daemon", meterDaemon, "--data", tmp.resolve("meter").toString(), "--keys", keys.toString(),
-        "--generate-keys"));
-    meter = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    Pattern listening = Pattern.compile("listening on (scion://[^\\s,]+,\\[[^\\]]+\\]:[0-9]+)");
-    await().atMost(Duration.ofSeconds(60)).until(() -> listening.matcher(Files.readString(log)).find());
-    Matcher m = listening.matcher(Files.readString(log));
-    assertThat(m.find()).isTrue();
-    String url = m.group(1);
+    meter = MeterProcess.start(tmp, "scion://" + tb.concentrator() + ",["
+        + tb.hostAddress(tb.concentrator()).getHostAddress() + "]:0", "--daemon", meterDaemon);
+    String url = meter.url();
+    Path keys = meter.keys();
     Files.createDirectories(tmp.resolve("headend-keys"));
     Files.copy(keys, tmp.resolve("headend-keys/m1.keys"));
     Files.copy(keys, tmp.resolve("old.keys"));
