@@ -126,7 +126,8 @@ class DashboardPathsIT {
     // with the reason the transport reported (which of them depends on who notices the cut first)
     String reason = String.valueOf(script("return document.querySelector(\"#failovers tbody tr[data-to='\" + "
         + "arguments[0] + \"'] td:nth-child(4)\").textContent", after));
-    assertThat(reason).matches("timeout|SCMP interface down \\(.*\\)|policy|new association after: .*");
+    assertThat(reason).matches(
+        "timeout|SCMP (interface down|internal connectivity down) \\(.*\\)|policy|new association after: .*");
     // the history's row of the path now taken is marked
     wait.until(d -> d.findElements(By.cssSelector("#path-shares tbody tr.selected")).stream()
         .anyMatch(tr -> tr.getText().contains(after)));

@@ -34,8 +34,9 @@ public interface ClientLink extends AutoCloseable {
 
   /**
    * Why the link's path changed, if it changed since the last call (for path-aware transports): e.g.
-   * {@code timeout}, {@code SCMP interface down (1-ff00:0:111#1)}, or {@code policy} when the path selection
-   * preferred another path without a failure (a repaired path back in use). Empty: no change, or no paths.
+   * {@code timeout}, {@code SCMP interface down (1-ff00:0:111#1)}, {@code SCMP internal connectivity down (...)},
+   * or {@code policy} when the path selection preferred another path without a failure (a repaired path back in
+   * use). Empty: no change, or no paths.
    */
   default java.util.Optional<String> takePathChange() {
     return java.util.Optional.empty();
