@@ -172,7 +172,9 @@ final class BenchCommand {
           + " --interval s by a head-end storing into --db; after the associations are up, measures for --duration s"
           + " the readings/s stored, read latency p50/p99, the writer's largest backlog, heap and threads per meter"
           + " and CPU, then stops the head-end and counts the readings lost (fleet.json, report.md). Exit code 1 when"
-          + " any reading was lost.")
+          + " any reading was lost. With --transport scion the meters listen in the testbed's concentrator AS and the"
+          + " head-end reads them from the head-end AS through the testbed's routers (the testbed running in"
+          + " --testbed-dir, or one started there for the run).")
   static final class Fleet implements Callable<Integer> {
     @Option(names = "--meters", defaultValue = "100", paramLabel = "N",
         description = "Simulated meters (default: ${DEFAULT-VALUE}).")
@@ -186,9 +188,13 @@ final class BenchCommand {
         description = "Seconds measured once all associations are up (default: ${DEFAULT-VALUE}).")
     int durationSeconds;
 
-    @Option(names = "--transport", defaultValue = "tcp", paramLabel = "tcp",
-        description = "How the head-end reaches the meters (default: ${DEFAULT-VALUE}; scion is not built yet).")
+    @Option(names = "--transport", defaultValue = "tcp", paramLabel = "tcp|scion",
+        description = "How the head-end reaches the meters (default: ${DEFAULT-VALUE}).")
     String transport;
+
+    @Option(names = "--testbed-dir", paramLabel = "DIR",
+        description = "Run folder of the SCION testbed for --transport scion (default: run/testbed).")
+    Path testbedDir;
 
     @Option(names = "--db", defaultValue = "h2", paramLabel = "h2|postgres|JDBC-URL",
         description = "The head-end's database: h2 (a fresh file in --out), postgres (a throw-away local PostgreSQL"
@@ -207,17 +213,22 @@ final class BenchCommand {
       if (intervalSeconds < 1 || durationSeconds < 1) {
         throw new S3mp.UsageError("--interval and --duration must be at least 1 s");
       }
-      if (!transport.equals("tcp")) {
-        throw new S3mp.UsageError("--transport: only tcp is built so far, not " + transport);
+      if (!FleetBenchmark.TRANSPORTS.contains(transport)) {
+        throw new S3mp.UsageError("--transport must be tcp or scion, not " + transport);
+      }
+      if (testbedDir != null && !transport.equals("scion")) {
+        throw new S3mp.UsageError("--testbed-dir is for --transport scion only");
       }
       if (!db.equals("h2") && !db.equals("postgres") && !db.startsWith("jdbc:")) {
         throw new S3mp.UsageError("--db must be h2, postgres or a JDBC URL (jdbc:postgresql://...), not " + db);
       }
       FleetBenchmark.Result r = FleetBenchmark.run(new FleetBenchmark.Settings(meters, intervalSeconds,
-          durationSeconds, transport, db, out, meterCommand(meters)), line -> System.out.println("bench: " + line));
-      System.out.printf(java.util.Locale.ROOT, "%d meters x %d s: %.1f readings/s stored (target %.1f), p50 %.1f ms"
+          durationSeconds, transport, db, out, meterCommand(meters),
+          transport.equals("scion") ? (testbedDir != null ? testbedDir : Testbed.defaultRunDir()) : null),
+          line -> System.out.println("bench: " + line));
+      System.out.printf(java.util.Locale.ROOT, "%s, %d meters x %d s: %.1f readings/s stored (target %.1f), p50 %.1f ms"
               + " p99 %.1f ms, largest backlog %d, %d readings lost, head-end heap %.1f KiB/meter, all up after %s%n",
-          r.meters(), r.intervalSeconds(), r.readingsPerSecondStored(), r.targetReadingsPerSecond(),
+          r.transport(), r.meters(), r.intervalSeconds(), r.readingsPerSecondStored(), r.targetReadingsPerSecond(),
           r.readLatencyP50Ms(), r.readLatencyP99Ms(), r.largestBacklog(), r.readingsLost(),
           r.headendHeapPerMeterKiB(), r.secondsUntilAllUp() == null ? "never"
               : String.format(java.util.Locale.ROOT, "%.1f s", r.secondsUntilAllUp()));

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code s3mp bench fleet} end to end, small: 5 meters in one process, a head-end on H2 or on a throw-away
- * PostgreSQL the bench starts itself, 5 s measured.
+ * PostgreSQL the bench starts itself, 5 s measured; and 3 meters over SCION through the testbed.
  */
 class FleetBenchIT {
   @TempDir
@@ -46,13 +46,33 @@ class FleetBenchIT {
     assertThat(fleet.get("readingsStored").asLong()).isEqualTo(fleet.get("readingsTaken").asLong()).isPositive();
   }
 
+  /** Over SCION through the shared testbed's routers: meters in the concentrator AS, head-end in its own AS. */
+  @Test
+  void overScionThroughTheTestbedNothingIsLost() throws Exception {
+    org.s3mp.testbed.Testbed tb = org.s3mp.testbed.Testbed.shared();
+    Path out = dir.resolve("out-scion");
+    Cli.Result r = Cli.run("bench", "fleet", "--meters", "3", "--interval", "1", "--duration", "5", "--transport",
+        "scion", "--testbed-dir", tb.runDir().toString(), "--out", out.toString());
+    assertThat(r.exitCode()).as("exit code; out: %s err: %s", r.out(), r.err()).isZero();
+    assertThat(r.out()).contains("using the SCION testbed running in " + tb.runDir());
+    JsonNode fleet = new ObjectMapper().readTree(out.resolve("fleet.json").toFile());
+    assertThat(fleet.get("transport").asText()).isEqualTo("scion");
+    assertThat(fleet.get("secondsUntilAllUp").isNumber()).as("all associations came up").isTrue();
+    assertThat(fleet.get("readingsLost").asLong()).isZero();
+    assertThat(fleet.get("readingsStored").asLong()).isEqualTo(fleet.get("readingsTaken").asLong()).isPositive();
+    // the meters listened in the concentrator AS
+    assertThat(Files.readString(out.resolve("meters.log"))).contains("listening on scion://" + tb.concentrator() + ",[");
+  }
+
   @Test
   void badOptionsAreUsageErrors() throws Exception {
     Cli.Result r = Cli.run("bench", "fleet", "--meters", "0", "--out", dir.toString());
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("--meters must be 1..20000");
-    assertThat(Cli.run("bench", "fleet", "--transport", "scion", "--out", dir.toString()).err())
-        .contains("only tcp is built so far");
+    assertThat(Cli.run("bench", "fleet", "--transport", "quic", "--out", dir.toString()).err())
+        .contains("--transport must be tcp or scion, not quic");
+    assertThat(Cli.run("bench", "fleet", "--testbed-dir", dir.toString(), "--out", dir.toString()).err())
+        .contains("--testbed-dir is for --transport scion only");
     assertThat(Cli.run("bench", "fleet", "--db", "mysql", "--out", dir.toString()).err())
         .contains("--db must be h2, postgres or a JDBC URL");
   }

@@ -7,7 +7,9 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -29,6 +32,7 @@ import org.s3mp.headend.fleet.MeterInput;
 import org.s3mp.headend.polling.DlmsMeterConnector;
 import org.s3mp.headend.storage.Database;
 import org.s3mp.headend.storage.LocalPostgres;
+import org.s3mp.testbed.Testbed;
 
 /**
  * A fleet as a utility runs it: N simulated meters in one meter process ({@code s3mp meter --count N}) and a
@@ -36,15 +40,32 @@ import org.s3mp.headend.storage.LocalPostgres;
  * head-end's own metrics: readings stored per second, read latency p50/p99, the writer's largest backlog, the time
  * until every association was up, heap and threads per meter, CPU of head-end and meters; and after the head-end's
  * clean stop, readings lost (taken from a meter but not in the database).
+ *
+ * <p>Over SCION ({@code transport} scion) the meters listen in the testbed's concentrator AS and the head-end
+ * reads them through its own AS's daemon and the testbed's routers: the testbed running in {@code testbedDir} is
+ * used, or else one is started there for the run and stopped after it.
  */
 public final class FleetBenchmark {
 
+  /** The transports the meters can be reached over. */
+  public static final List<String> TRANSPORTS = List.of("tcp", "scion");
+
   /**
    * {@code database}: {@code h2} (a fresh file under {@code out}), {@code postgres} (a throw-away local
-   * PostgreSQL started and stopped by the benchmark) or a JDBC URL.
+   * PostgreSQL started and stopped by the benchmark) or a JDBC URL. {@code testbedDir}: the SCION testbed's run
+   * folder (scion only).
    */
   public record Settings(int meters, int intervalSeconds, int durationSeconds, String transport, String database,
-      Path out, List<String> meterCommand) {}
+      Path out, List<String> meterCommand, Path testbedDir) {
+    public Settings {
+      if (!TRANSPORTS.contains(transport)) {
+        throw new IllegalArgumentException("--transport must be tcp or scion, not " + transport);
+      }
+      if (transport.equals("scion") && testbedDir == null) {
+        throw new IllegalArgumentException("over SCION the benchmark needs the testbed's run folder");
+      }
+    }
+  }
 
   public record Result(int meters, int intervalSeconds, String transport, String database, Double secondsUntilAllUp,
       double windowSeconds, double readingsPerSecondStored, double targetReadingsPerSecond, double readLatencyP50Ms,
@@ -56,10 +77,35 @@ public final class FleetBenchmark {
 
   public static Result run(Settings s, Consumer<String> progress) throws Exception {
     Files.createDirectories(s.out());
-    int base = freeConsecutivePorts(s.meters());
+    if (!s.transport().equals("scion")) {
+      return run(s, null, progress);
+    }
+    Optional<Testbed> running = Testbed.attach(s.testbedDir())
+        .filter(tb -> tb.processes().stream().anyMatch(Testbed.ProcessStatus::running));
+    if (running.isPresent()) {
+      progress.accept("using the SCION testbed running in " + s.testbedDir());
+      return run(s, running.get(), progress);
+    }
+    progress.accept("starting a SCION testbed in " + s.testbedDir() + " for this run");
+    try (Testbed tb = Testbed.start(Testbed.options(s.testbedDir()).withProgress(l -> progress.accept("testbed: " + l)))) {
+      return run(s, tb, progress);
+    }
+  }
+
+  private static Result run(Settings s, Testbed tb, Consumer<String> progress) throws Exception {
     Path data = s.out().resolve("meters");
-    List<String> args = List.of("--simulated", "--count", Integer.toString(s.meters()),
-        "--listen", "tcp://127.0.0.1:" + base, "--data", data.toString());
+    List<String> args = new ArrayList<>(List.of("--simulated", "--count", Integer.toString(s.meters()),
+        "--data", data.toString()));
+    String headEndDaemon = null;
+    if (tb == null) {
+      args.addAll(List.of("--listen", "tcp://127.0.0.1:" + freeConsecutivePorts(s.meters())));
+    } else {
+      // the meters in the concentrator AS, on its host address; the head-end in the head-end AS
+      InetAddress ip = tb.hostAddress(tb.concentrator());
+      args.addAll(List.of("--listen", "scion://" + tb.concentrator() + ",[" + ip.getHostAddress() + "]:"
+          + freeConsecutiveUdpPorts(ip, s.meters()), "--daemon", DelayBenchmark.hostPort(tb.daemonAddress(tb.concentrator()))));
+      headEndDaemon = DelayBenchmark.hostPort(tb.daemonAddress(tb.headEnd()));
+    }
     LocalPostgres pg = null;
     try (MeterProcess meterProcess = MeterProcess.start(s.meterCommand(), args, s.out().resolve("meters.log"))) {
       List<MeterInput> inputs = awaitMeters(meterProcess, s, data);
@@ -70,15 +116,17 @@ public final class FleetBenchmark {
       }
       String dbUrl = s.database().equals("h2") ? freshH2(s.out()) : pg != null ? pg.url() : s.database();
       HeadendConfig config = new HeadendConfig(new HeadendConfig.Http("127.0.0.1:0", null),
-          new HeadendConfig.Database(dbUrl, null, null), null, List.of(), inputs, null, data.toString(), null)
+          new HeadendConfig.Database(dbUrl, null, null), null, List.of(), inputs,
+          headEndDaemon == null ? null : new HeadendConfig.Scion(headEndDaemon, null), data.toString(), null)
           .withDefaults();
       long heap0 = usedHeapAfterGc();
       int threads0 = Thread.activeCount();
       ProcessSampler headendCpu = new ProcessSampler(List.of(ProcessHandle.current().pid()));
       ProcessSampler meterCpu = new ProcessSampler(List.of(meterProcess.pid()));
       long t0 = System.nanoTime();
-      Headend headend = Headend.start(config,
-          new DlmsMeterConnector(Duration.ofMillis(config.polling().timeoutMillis())));
+      Duration timeout = Duration.ofMillis(config.polling().timeoutMillis());
+      Headend headend = Headend.start(config, headEndDaemon == null ? new DlmsMeterConnector(timeout)
+          : new DlmsMeterConnector(timeout, headEndDaemon));
       MeterRegistry m = headend.metrics();
       long largestBacklog = 0;
       Double allUp = null;
@@ -218,6 +266,27 @@ public final class FleetBenchmark {
       }
     }
     throw new IOException("no " + n + " consecutive free ports on 127.0.0.1");
+  }
+
+  /** The first of {@code n} consecutive UDP ports free on {@code ip} just now (SCION meters listen on UDP). */
+  static int freeConsecutiveUdpPorts(InetAddress ip, int n) throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int base = ThreadLocalRandom.current().nextInt(20_000, 60_000 - n);
+      List<DatagramSocket> held = new ArrayList<>();
+      try {
+        for (int i = 0; i < n; i++) {
+          held.add(new DatagramSocket(new InetSocketAddress(ip, base + i)));
+        }
+        return base;
+      } catch (IOException taken) {
+        // another base
+      } finally {
+        for (DatagramSocket d : held) {
+          d.close();
+        }
+      }
+    }
+    throw new IOException("no " + n + " consecutive free UDP ports on " + ip.getHostAddress());
   }
 
   private static long usedHeapAfterGc() {

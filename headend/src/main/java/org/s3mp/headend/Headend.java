@@ -43,6 +43,7 @@ public final class Headend implements AutoCloseable {
   private io.micrometer.core.instrument.MeterRegistry metrics;
   private org.s3mp.headend.alarms.Alarms alarms;
   private org.s3mp.headend.cluster.Cluster cluster; // null: H2, the only instance
+  private org.s3mp.headend.storage.Retention retention; // null: database.retentionDays not set
 
   private Headend(Database db, ReadingStore readings, LiveFeed live, FleetPoller poller, ApiServer api, boolean tls,
       String host) {
@@ -100,6 +101,7 @@ public final class Headend implements AutoCloseable {
     org.s3mp.headend.push.PushListener push = null;
     org.s3mp.headend.alarms.Alarms alarms = null;
     org.s3mp.headend.cluster.Cluster cluster = null;
+    org.s3mp.headend.storage.Retention retention = null;
     try {
       FleetRegistry registry = new FleetRegistry(db);
       org.s3mp.headend.keys.MeterKeyStore keyStore = org.s3mp.headend.keys.MeterKeyStore.open(db, masterKey);
@@ -146,6 +148,11 @@ public final class Headend implements AutoCloseable {
       poller.setEvents(alarms.sessionEvents());
       readings.onCommitted(alarms::readingStored);
       alarms.start();
+      if (dbConfig.retentionDays() != null) {
+        retention = new org.s3mp.headend.storage.Retention(db, dbConfig.retentionDays(), metrics,
+            java.time.Clock.systemUTC());
+        retention.start();
+      }
       // sessions first: once the port is open, every configured meter can be asked for
       if (db.shared()) {
         cluster = new org.s3mp.headend.cluster.Cluster(db, name, poller, registry);
@@ -175,11 +182,15 @@ public final class Headend implements AutoCloseable {
       headend.metrics = metrics;
       headend.alarms = alarms;
       headend.cluster = cluster;
+      headend.retention = retention;
       log.info("head-end instance {} on {} ({} meters{}, database {})", name, headend.baseUri(),
           registry.all().size(), cluster == null ? "" : ", " + poller.held().size() + " of them leased here",
           db.description());
       return headend;
     } catch (RuntimeException e) {
+      if (retention != null) {
+        retention.close();
+      }
       if (push != null) {
         push.close();
       }
@@ -293,6 +304,9 @@ public final class Headend implements AutoCloseable {
       alarms.close();
       if (cluster != null) {
         cluster.close(); // after the sessions stopped: no two instances ever read a meter at once
+      }
+      if (retention != null) {
+        retention.close();
       }
       readings.close();
       logReadingsTakenAndStored();

@@ -108,11 +108,16 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
   /**
    * {@code url}: an H2 file path (default run/headend/headend under S3MP_HOME) or a JDBC URL (PostgreSQL).
    * {@code queueCapacity}: readings waiting for the database writer at most (default 5000); when it is full,
-   * polling waits.
+   * polling waits. {@code retentionDays}: readings and path changes older than this are deleted (default null:
+   * kept for ever).
    */
-  public record Database(String url, String user, String password, Integer queueCapacity) {
+  public record Database(String url, String user, String password, Integer queueCapacity, Integer retentionDays) {
     public Database(String url, String user, String password) {
-      this(url, user, password, null);
+      this(url, user, password, null, null);
+    }
+
+    public Database(String url, String user, String password, Integer queueCapacity) {
+      this(url, user, password, queueCapacity, null);
     }
   }
 
@@ -180,9 +185,14 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     }
     Database d = database == null ? new Database(null, null, null) : database;
     d = new Database(d.url() == null ? defaultDatabase() : d.url(), d.user(), d.password(),
-        d.queueCapacity() == null ? org.s3mp.headend.storage.ReadingStore.DEFAULT_QUEUE_CAPACITY : d.queueCapacity());
+        d.queueCapacity() == null ? org.s3mp.headend.storage.ReadingStore.DEFAULT_QUEUE_CAPACITY : d.queueCapacity(),
+        d.retentionDays());
     if (d.queueCapacity() < 1) {
       throw new IllegalArgumentException("database.queueCapacity: at least 1, got " + d.queueCapacity());
+    }
+    if (d.retentionDays() != null && d.retentionDays() < 1) {
+      throw new IllegalArgumentException("database.retentionDays: at least 1 (leave it out to keep every reading), got "
+          + d.retentionDays());
     }
     Polling p = polling == null ? new Polling(null, null, null, null) : polling;
     p = new Polling(
@@ -228,7 +238,8 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
   }
 
   public HeadendConfig withDatabase(String url) {
-    return new HeadendConfig(http, new Database(url, database.user(), database.password(), database.queueCapacity()),
+    return new HeadendConfig(http, new Database(url, database.user(), database.password(), database.queueCapacity(),
+        database.retentionDays()),
         polling, tokens, meters, scion, keysDirectory, tokenLifetimeHours, push, clock, alarms);
   }
 
@@ -346,7 +357,7 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     }
     Database d = database;
     if (d != null && d.url() != null && !d.url().startsWith("jdbc:")) {
-      d = new Database(resolve(dir, d.url()), d.user(), d.password(), d.queueCapacity());
+      d = new Database(resolve(dir, d.url()), d.user(), d.password(), d.queueCapacity(), d.retentionDays());
     }
     return new HeadendConfig(h, d, polling, tokens, resolved, scion, resolve(dir, keysDirectory), tokenLifetimeHours,
         push, clock, alarms);

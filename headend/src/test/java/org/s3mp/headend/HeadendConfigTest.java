@@ -43,6 +43,7 @@ class HeadendConfigTest {
     assertThat(c.http().tls().keystore()).isEqualTo(dir.resolve("conf/headend.p12").toString());
     assertThat(c.database().url()).isEqualTo(dir.resolve("conf/data/headend").toString());
     assertThat(c.database().queueCapacity()).isEqualTo(5000);
+    assertThat(c.database().retentionDays()).isEqualTo(730);
     assertThat(c.pollingSettings().retries()).isEqualTo(1);
     assertThat(c.polling().timeoutMillis()).isEqualTo(5000);
     assertThat(c.pollingSettings().profileInterval().toSeconds()).isEqualTo(900);
@@ -79,6 +80,7 @@ class HeadendConfigTest {
     assertThat(c.http().tls()).isNull();
     assertThat(c.database().url()).endsWith(Path.of("run", "headend", "headend").toString());
     assertThat(c.database().queueCapacity()).isEqualTo(org.s3mp.headend.storage.ReadingStore.DEFAULT_QUEUE_CAPACITY);
+    assertThat(c.database().retentionDays()).isNull(); // keep every reading
     assertThat(c.meters()).isEmpty();
     assertThat(c.clockSettings()).isEqualTo(ClockSettings.defaults());
     assertThat(ClockSettings.defaults()).isEqualTo(new ClockSettings(Duration.ofSeconds(900), Duration.ofSeconds(10), true));
@@ -120,5 +122,9 @@ class HeadendConfigTest {
     Files.writeString(noQueue, "database:\n  queueCapacity: 0\n");
     assertThatThrownBy(() -> HeadendConfig.load(noQueue)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("database.queueCapacity: at least 1, got 0");
+    Path noRetention = dir.resolve("retention.yaml");
+    Files.writeString(noRetention, "database:\n  retentionDays: 0\n");
+    assertThatThrownBy(() -> HeadendConfig.load(noRetention)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("database.retentionDays: at least 1");
   }
 }
