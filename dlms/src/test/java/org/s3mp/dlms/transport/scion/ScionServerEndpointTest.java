@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.s3mp.dlms.transport.PduHandler;
 import org.s3mp.scion.IsdAs;
@@ -17,6 +19,7 @@ import org.s3mp.scion.ScionPath;
 import org.s3mp.scion.daemon.PortRange;
 import org.s3mp.scion.socket.ScionDatagramSocket;
 import org.s3mp.scion.socket.ScionPing;
+import org.s3mp.testbed.LoopbackBlock;
 
 /**
  * The meter's SCION listener on loopback (no daemon, one AS): what an untrusted source sends, datagram or SCMP echo
@@ -24,8 +27,21 @@ import org.s3mp.scion.socket.ScionPing;
  */
 class ScionServerEndpointTest {
   static final IsdAs AS = IsdAs.parse("1-ff00:0:111");
-  static final InetAddress LO = InetAddress.getLoopbackAddress();
+  /** An address of a loopback block of our own: another build on this host may use 127.0.0.1:30041 meanwhile. */
+  static LoopbackBlock block;
+  static InetAddress LO;
   static final Duration WAIT = Duration.ofSeconds(3);
+
+  @BeforeAll
+  static void claimAddress() throws Exception {
+    block = LoopbackBlock.claim();
+    LO = InetAddress.getByName("127." + block.number() + ".0.1");
+  }
+
+  @AfterAll
+  static void releaseAddress() throws Exception {
+    block.close();
+  }
 
   final List<byte[]> handled = new CopyOnWriteArrayList<>();
   final CompletableFuture<byte[]> first = new CompletableFuture<>();
