@@ -114,6 +114,14 @@ public final class MeterAgent implements AutoCloseable {
     EventLog events = new EventLog(config.dataDir().resolve("events.bin"));
     AgentBackend backend = new AgentBackend(state, source, config.relay(), config.display(), profile, events,
         config.serialNumber(), config.capturePeriodSeconds());
+    backend.firmware(new FirmwareStore(config.dataDir().resolve("firmware"), config.firmwareKey(),
+        AgentBackend.builtInFirmwareId(), e -> {
+          try {
+            events.add(clock.get(), e);
+          } catch (IOException ex) {
+            log.error("cannot store event {}: {}", e, ex.getMessage());
+          }
+        }));
     MeterAgent agent = new MeterAgent(config, source, backend, profile, events);
     try {
       backend.start();

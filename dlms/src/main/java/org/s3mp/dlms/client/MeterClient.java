@@ -13,6 +13,7 @@ import gurux.dlms.enums.Security;
 import gurux.dlms.objects.GXDLMSClock;
 import gurux.dlms.objects.GXDLMSData;
 import gurux.dlms.objects.GXDLMSDisconnectControl;
+import gurux.dlms.objects.GXDLMSImageTransfer;
 import gurux.dlms.objects.GXDLMSObject;
 import gurux.dlms.objects.GXDLMSProfileGeneric;
 import gurux.dlms.objects.GXDLMSRegister;
@@ -474,6 +475,75 @@ public final class MeterClient implements AutoCloseable {
       throw new MeterException("meter did not reconnect: " + s);
     }
     return s;
+  }
+
+  // ---------------------------------------------------------------- firmware
+
+  /**
+   * Transfers a firmware image to the meter's image transfer 0.0.44.0.0.255 (management client): reads the
+   * meter's block size, initiates the transfer under {@code identifier} (the image's firmware id), sends the
+   * blocks, asks the meter to verify (signature and hash) and to activate the image, then reads the active
+   * firmware id back.
+   *
+   * @param progress told the number of bytes sent after each block
+   * @return the active firmware id after activation
+   * @throws MeterException naming the step the meter refused (e.g. image_verify when the signature is bad)
+   */
+  public String transferFirmware(byte[] image, String identifier, java.util.function.LongConsumer progress)
+      throws IOException {
+    long blockSize = readLong(ObjectType.IMAGE_TRANSFER, MeterObjects.IMAGE_TRANSFER, 2);
+    if (blockSize <= 0 || blockSize > 4096) {
+      throw new MeterException("meter's image block size is " + blockSize);
+    }
+    GXDLMSImageTransfer it = new GXDLMSImageTransfer(MeterObjects.IMAGE_TRANSFER.toString());
+    it.setImageBlockSize(blockSize);
+    imageStep("image_transfer_initiate", () -> it.imageTransferInitiate(dlms,
+        identifier.getBytes(StandardCharsets.US_ASCII), image.length));
+    byte[][] blocks;
+    try {
+      blocks = it.imageBlockTransfer(dlms, image, new int[1]);
+    } catch (Exception e) {
+      throw new MeterException("image_block_transfer failed: " + describe(e), null, e);
+    }
+    for (int i = 0; i < blocks.length; i++) {
+      byte[] request = blocks[i];
+      imageStep("image_block_transfer", () -> new byte[][] {request});
+      progress.accept(Math.min(image.length, (i + 1) * blockSize));
+    }
+    try {
+      imageStep("image_verify", () -> it.imageVerify(dlms));
+    } catch (MeterException e) {
+      throw new MeterException("the meter refused the image: its signature or hash does not verify, or it is"
+          + " malformed (" + e.getMessage() + "); its firmware is unchanged", e.dlmsError(), e);
+    }
+    try {
+      imageStep("image_activate", () -> it.imageActivate(dlms));
+    } catch (MeterException e) {
+      if (e.dlmsError() != null && readImageTransferStatus() == 7) {
+        throw new MeterException("the new firmware failed to start on the meter, which rolled back to "
+            + readFirmwareId() + " (" + e.getMessage() + ")", e.dlmsError(), e);
+      }
+      throw e;
+    }
+    return readFirmwareId();
+  }
+
+  /** The image transfer status (0 not initiated ... 3 verified, 4 verification failed, 6 activated, 7 failed). */
+  public int readImageTransferStatus() throws IOException {
+    return (int) readLong(ObjectType.IMAGE_TRANSFER, MeterObjects.IMAGE_TRANSFER, 6);
+  }
+
+  private void imageStep(String step, Requests requests) throws IOException {
+    renewIfExpired();
+    try {
+      exchangeAll(requests.get(), new GXReplyData());
+    } catch (MeterException e) {
+      throw new MeterException(step + " refused by the meter: " + e.getMessage(), e.dlmsError(), e);
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new MeterException(step + " failed: " + describe(e), null, e);
+    }
   }
 
   // ---------------------------------------------------------------- profiles
