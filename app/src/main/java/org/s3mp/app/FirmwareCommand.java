@@ -109,6 +109,27 @@ final class FirmwareCommand {
     @Option(names = "--image", paramLabel = "FILE", required = true, description = "The signed image.")
     Path imageFile;
 
+    @Option(names = "--activate-at", paramLabel = "TIME",
+        description = "Do not activate now: the meter activates the verified image at this time of its clock"
+            + " (ISO-8601 instant, e.g. 2026-12-05T02:00:00Z, or +SECONDS from now), through its image"
+            + " activation schedule 0.0.15.0.2.255.")
+    String activateAt;
+
+    private java.time.Instant activationTime() {
+      if (activateAt == null) {
+        return null;
+      }
+      try {
+        if (activateAt.startsWith("+")) {
+          return java.time.Instant.now().plusSeconds(Long.parseLong(activateAt.substring(1)));
+        }
+        return java.time.Instant.parse(activateAt);
+      } catch (RuntimeException e) {
+        throw new S3mp.UsageError("--activate-at: an ISO-8601 instant (2026-12-05T02:00:00Z) or +SECONDS, got "
+            + activateAt);
+      }
+    }
+
     @Override
     public Integer call() throws IOException {
       byte[] bytes = readFile(imageFile, "--image");
@@ -119,6 +140,7 @@ final class FirmwareCommand {
         throw new S3mp.UsageError("--image: " + e.getMessage());
       }
       PrintWriter out = spec.commandLine().getOut();
+      java.time.Instant at = activationTime();
       try (MeterClient c = target.openManagement("firmware push")) {
         out.println("active firmware " + c.readFirmwareId());
         out.println("transferring " + image.firmwareId() + " (" + bytes.length + " bytes)");
@@ -130,7 +152,13 @@ final class FirmwareCommand {
             out.println("sent " + sent + " of " + bytes.length + " bytes");
             out.flush();
           }
-        });
+        }, at);
+        if (at != null) {
+          out.println("verified; activation scheduled for " + c.readScheduledFirmwareActivation()
+              .map(Object::toString).orElse("(none: the meter did not keep it)"));
+          out.println("active firmware " + active);
+          return 0;
+        }
         out.println("active firmware " + active);
         if (!active.equals(image.firmwareId())) {
           throw new IOException("the meter reports " + active + " after activating " + image.firmwareId());
@@ -155,6 +183,8 @@ final class FirmwareCommand {
         int s = c.readImageTransferStatus();
         out.println("image transfer status " + s + " ("
             + gurux.dlms.objects.enums.ImageTransferStatus.values()[Math.max(0, Math.min(7, s))] + ")");
+        out.println("scheduled activation " + c.readScheduledFirmwareActivation().map(Object::toString)
+            .orElse("none"));
       }
       return 0;
     }

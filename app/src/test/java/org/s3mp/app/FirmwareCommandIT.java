@@ -124,6 +124,17 @@ class FirmwareCommandIT {
     String restarted = startMeter("meter-2.log");
     assertThat(activeFirmware(restarted)).isEqualTo("s3mp-meter 9.1-it");
 
+    // activation at a time of the meter's clock, through the image activation schedule
+    Path scheduled = tmp.resolve("scheduled.img");
+    ok("firmware", "sign", "--key", tmp.resolve("vendor.key").toString(), "--id", "s3mp-meter 9.3-scheduled",
+        "--payload", payload.toString(), "--out", scheduled.toString());
+    Cli.Result later = ok("firmware", "push", restarted, "--image", scheduled.toString(), "--keys",
+        tmp.resolve("meter.keys").toString(), "--activate-at", "+3");
+    assertThat(later.out()).contains("activation scheduled for 20").contains("active firmware s3mp-meter 9.1-it");
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        .until(() -> activeFirmware(restarted).equals("s3mp-meter 9.3-scheduled"));
+    assertThat(Files.readString(log)).contains("firmware s3mp-meter 9.3-scheduled started");
+
     Cli.Result withoutKeys = Cli.run("firmware", "push", restarted, "--image", good.toString());
     assertThat(withoutKeys.exitCode()).isEqualTo(2);
     assertThat(withoutKeys.err()).contains("needs the management client");

@@ -103,6 +103,13 @@ final class AgentBackend implements MeterBackend {
     this.firmware = store;
   }
 
+  void activateFirmwareIfDue() {
+    FirmwareStore f = firmware;
+    if (f != null) {
+      f.activateIfDue(now());
+    }
+  }
+
   @Override
   public org.s3mp.dlms.server.ImageTransferTarget imageTransfer() {
     return firmware;

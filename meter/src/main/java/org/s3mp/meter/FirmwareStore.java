@@ -65,6 +65,7 @@ final class FirmwareStore implements ImageTransferTarget {
     if (Files.exists(file)) {
       state.load(new StringReader(Files.readString(file, StandardCharsets.UTF_8)));
     }
+    restoreVerified();
     if ("true".equals(state.getProperty("trial"))) {
       log.warn("firmware {} was activated but its start was not confirmed: checking it again",
           state.getProperty("active.id"));
@@ -73,6 +74,32 @@ final class FirmwareStore implements ImageTransferTarget {
       } catch (Refused e) {
         log.warn("{}", e.getMessage());
       }
+    }
+  }
+
+  /**
+   * A verified image survives a restart (its activation may be scheduled): it is checked again and kept, or
+   * dropped with its schedule.
+   */
+  private void restoreVerified() throws IOException {
+    Path verified = dir.resolve("verified.img");
+    if (Files.exists(verified) && trusted != null) {
+      byte[] bundle = Files.readAllBytes(verified);
+      try {
+        FirmwareImage image = check(bundle);
+        identifier = image.firmwareId().getBytes(StandardCharsets.US_ASCII);
+        size = bundle.length;
+        received.set(0, (int) blocks());
+        signature = image.signature();
+        status = 3;
+        return;
+      } catch (FirmwareImage.InvalidImageException e) {
+        log.warn("verified firmware image dropped: {}", e.getMessage());
+      }
+    }
+    Files.deleteIfExists(verified);
+    if (state.remove("activation.at") != null) {
+      save();
     }
   }
 
@@ -109,6 +136,9 @@ final class FirmwareStore implements ImageTransferTarget {
       Files.createFile(part);
     } catch (IOException e) {
       throw new Refused("cannot store the image: " + e.getMessage());
+    }
+    if (state.remove("activation.at") != null) {
+      save(); // the image it was for is gone
     }
     identifier = id.clone();
     size = bytes;
@@ -189,6 +219,9 @@ final class FirmwareStore implements ImageTransferTarget {
     if (status != 3) {
       throw new Refused("no verified image");
     }
+    if (state.remove("activation.at") != null) {
+      save();
+    }
     status = 5;
     String next = new String(identifier, StandardCharsets.US_ASCII);
     String current = activeId();
@@ -258,6 +291,47 @@ final class FirmwareStore implements ImageTransferTarget {
     status = 7;
     events.accept(MeterEvent.FIRMWARE_ROLLED_BACK);
     throw new Refused("firmware " + id + " failed to start (" + problem + "): rolled back to " + back);
+  }
+
+  @Override
+  public synchronized void scheduleActivation(java.time.Instant at) throws Refused {
+    if (at == null) {
+      if (state.remove("activation.at") != null) {
+        save();
+        log.info("firmware activation schedule cancelled");
+      }
+      return;
+    }
+    if (status != 3) {
+      throw new Refused("no verified image to activate");
+    }
+    state.setProperty("activation.at", Long.toString(at.toEpochMilli()));
+    save();
+    log.info("firmware {} will be activated at {}", new String(identifier, StandardCharsets.US_ASCII), at);
+  }
+
+  @Override
+  public synchronized java.time.Instant scheduledActivation() {
+    String at = state.getProperty("activation.at");
+    return at == null ? null : java.time.Instant.ofEpochMilli(Long.parseLong(at));
+  }
+
+  /** Activates the verified image if its scheduled time has come on the meter's clock (polled by the agent). */
+  synchronized void activateIfDue(java.time.Instant now) {
+    java.time.Instant at = scheduledActivation();
+    if (at == null || now.isBefore(at)) {
+      return;
+    }
+    log.info("firmware activation scheduled for {} is due", at);
+    try {
+      activate();
+    } catch (Refused e) {
+      log.warn("firmware: scheduled activation failed: {}", e.getMessage());
+    } finally {
+      if (state.remove("activation.at") != null) {
+        save();
+      }
+    }
   }
 
   @Override

@@ -135,6 +135,14 @@ public final class MeterAgent implements AutoCloseable {
       agent.startPushing(state);
       backend.onClockSet(agent::rescheduleCapture);
       agent.scheduleCapture();
+      // a scheduled firmware activation is due by the meter's clock, which a client may set: checked every second
+      agent.scheduler.scheduleWithFixedDelay(() -> {
+        try {
+          backend.activateFirmwareIfDue();
+        } catch (RuntimeException e) {
+          log.warn("scheduled firmware activation: {}", e.getMessage());
+        }
+      }, 1, 1, TimeUnit.SECONDS);
       // the simulated energy register is also saved between captures, so a crash loses at most a minute
       agent.scheduler.scheduleWithFixedDelay(() -> {
         try {

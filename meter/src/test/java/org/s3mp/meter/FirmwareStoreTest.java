@@ -114,6 +114,33 @@ class FirmwareStoreTest {
   }
 
   @Test
+  void aScheduledActivationHappensWhenDueEvenAfterARestart() throws Exception {
+    FirmwareStore s = open();
+    java.time.Instant at = java.time.Instant.parse("2030-01-01T00:00:00Z");
+    assertThatThrownBy(() -> s.scheduleActivation(at)).hasMessageContaining("no verified image");
+    transfer(s, "fw 2", image("fw 2", 900, true));
+    s.verify();
+    s.scheduleActivation(at);
+    s.activateIfDue(at.minusSeconds(1));
+    assertThat(s.activeId()).isEqualTo("built-in 1.0");
+
+    FirmwareStore restarted = open();
+    assertThat(restarted.scheduledActivation()).isEqualTo(at);
+    assertThat(restarted.status().transferStatus()).isEqualTo(3);
+    restarted.activateIfDue(at);
+    assertThat(restarted.activeId()).isEqualTo("fw 2");
+    assertThat(restarted.scheduledActivation()).isNull();
+    assertThat(events).containsExactly(MeterEvent.FIRMWARE_ACTIVATED);
+
+    transfer(restarted, "fw 3", image("fw 3", 900, true));
+    restarted.verify();
+    restarted.scheduleActivation(at);
+    restarted.scheduleActivation(null);
+    restarted.activateIfDue(at.plusSeconds(10));
+    assertThat(restarted.activeId()).isEqualTo("fw 2");
+  }
+
+  @Test
   void transfersOutsideTheLimitsAreRefused() throws Exception {
     FirmwareStore s = open();
     assertThatThrownBy(() -> s.block(0, new byte[1])).hasMessageContaining("no image transfer initiated");

@@ -486,11 +486,13 @@ public final class MeterClient implements AutoCloseable {
    * firmware id back.
    *
    * @param progress told the number of bytes sent after each block
-   * @return the active firmware id after activation
+   * @param activateAt null: activate now; else write this meter time into the image activation schedule
+   *     0.0.15.0.2.255 and leave the activation to the meter
+   * @return the active firmware id afterwards (the new one when activated now)
    * @throws MeterException naming the step the meter refused (e.g. image_verify when the signature is bad)
    */
-  public String transferFirmware(byte[] image, String identifier, java.util.function.LongConsumer progress)
-      throws IOException {
+  public String transferFirmware(byte[] image, String identifier, java.util.function.LongConsumer progress,
+      Instant activateAt) throws IOException {
     long blockSize = readLong(ObjectType.IMAGE_TRANSFER, MeterObjects.IMAGE_TRANSFER, 2);
     if (blockSize <= 0 || blockSize > 4096) {
       throw new MeterException("meter's image block size is " + blockSize);
@@ -516,6 +518,10 @@ public final class MeterClient implements AutoCloseable {
       throw new MeterException("the meter refused the image: its signature or hash does not verify, or it is"
           + " malformed (" + e.getMessage() + "); its firmware is unchanged", e.dlmsError(), e);
     }
+    if (activateAt != null) {
+      scheduleFirmwareActivation(activateAt);
+      return readFirmwareId();
+    }
     try {
       imageStep("image_activate", () -> it.imageActivate(dlms));
     } catch (MeterException e) {
@@ -526,6 +532,31 @@ public final class MeterClient implements AutoCloseable {
       throw e;
     }
     return readFirmwareId();
+  }
+
+  /** Writes the image activation schedule's execution_time: the verified image is activated then (null: cancel). */
+  public void scheduleFirmwareActivation(Instant at) throws IOException {
+    gurux.dlms.objects.GXDLMSActionSchedule s =
+        new gurux.dlms.objects.GXDLMSActionSchedule(MeterObjects.IMAGE_ACTIVATION_SCHEDULE.toString());
+    // whole seconds: DLMS time carries hundredths, which Gurux does not keep reliably
+    s.setExecutionTime(at == null ? new GXDateTime[0]
+        : new GXDateTime[] {new GXDateTime(Date.from(at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))});
+    write(s, 4);
+  }
+
+  /** When the meter will activate its verified image, or empty. */
+  public Optional<Instant> readScheduledFirmwareActivation() throws IOException {
+    Object v = read(ObjectType.ACTION_SCHEDULE, MeterObjects.IMAGE_ACTIVATION_SCHEDULE, 4);
+    gurux.dlms.objects.GXDLMSActionSchedule s =
+        new gurux.dlms.objects.GXDLMSActionSchedule(MeterObjects.IMAGE_ACTIVATION_SCHEDULE.toString());
+    try {
+      dlms.updateValue(s, 4, v);
+    } catch (Exception e) {
+      throw new MeterException("bad image activation schedule: " + describe(e), null, e);
+    }
+    GXDateTime[] times = s.getExecutionTime();
+    return times == null || times.length == 0 ? Optional.empty()
+        : Optional.of(times[0].getMeterCalendar().toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
   }
 
   /** The image transfer status (0 not initiated ... 3 verified, 4 verification failed, 6 activated, 7 failed). */

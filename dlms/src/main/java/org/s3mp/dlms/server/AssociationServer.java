@@ -11,6 +11,7 @@ import gurux.dlms.enums.ErrorCode;
 import gurux.dlms.enums.MethodAccessMode;
 import gurux.dlms.enums.ObjectType;
 import gurux.dlms.enums.SourceDiagnostic;
+import gurux.dlms.objects.GXDLMSActionSchedule;
 import gurux.dlms.objects.GXDLMSAssociationLogicalName;
 import gurux.dlms.objects.GXDLMSClock;
 import gurux.dlms.objects.GXDLMSData;
@@ -74,6 +75,7 @@ final class AssociationServer extends GXDLMSSecureServer2 {
   private final GXDLMSData pushPeriod;
   /** The image transfer object, or null when the backend takes no images. */
   private final GXDLMSImageTransfer imageTransfer;
+  private final GXDLMSActionSchedule activationSchedule;
   /** The definition behind each register object, looked up once instead of parsing its OBIS code per read. */
   private final Map<GXDLMSRegister, RegisterDef> registerDefs = new IdentityHashMap<>();
   private final GXDLMSSecuritySetup securitySetup;
@@ -154,8 +156,15 @@ final class AssociationServer extends GXDLMSSecureServer2 {
       imageTransfer.setImageBlockSize(backend.imageTransfer().blockSize());
       imageTransfer.setImageTransferEnabled(true);
       getItems().add(imageTransfer);
+      activationSchedule = new GXDLMSActionSchedule(MeterObjects.IMAGE_ACTIVATION_SCHEDULE.toString());
+      activationSchedule.setTarget(new gurux.dlms.objects.GXDLMSScriptTable("0.0.10.0.107.255"));
+      activationSchedule.setExecutedScriptSelector(1);
+      activationSchedule.setType(gurux.dlms.objects.enums.SingleActionScheduleType.SingleActionScheduleType1);
+      activationSchedule.setExecutionTime(new gurux.dlms.GXDateTime[0]);
+      getItems().add(activationSchedule);
     } else {
       imageTransfer = null;
+      activationSchedule = null;
     }
     initialize();
     // only after initialize(): Gurux starts a capture thread for every profile with a period at that moment, one
@@ -261,6 +270,9 @@ final class AssociationServer extends GXDLMSSecureServer2 {
     if ((target == pushRegisters || target == pushEvents) && arg.getIndex() == 3) {
       return AccessMode.READ_WRITE; // send_destination_and_method
     }
+    if (target == activationSchedule && arg.getIndex() == 4) {
+      return AccessMode.READ_WRITE; // execution_time
+    }
     return AccessMode.READ;
   }
 
@@ -347,6 +359,10 @@ final class AssociationServer extends GXDLMSSecureServer2 {
       firmware.setValue(backend.firmwareId().getBytes(StandardCharsets.US_ASCII));
     } else if (target == imageTransfer) {
       fillImageTransfer();
+    } else if (target == activationSchedule && index == 4) {
+      Instant at = backend.imageTransfer().scheduledActivation();
+      activationSchedule.setExecutionTime(at == null ? new GXDateTime[0]
+          : new GXDateTime[] {new GXDateTime(Date.from(at))});
     } else if (target == pushRegisters && index == 3) {
       pushRegisters.setDestination(backend.pushSettings().registersDestination());
     } else if (target == pushEvents && index == 3) {
@@ -508,6 +524,9 @@ final class AssociationServer extends GXDLMSSecureServer2 {
           && e.getIndex() == (e.getTarget() == pushPeriod ? 2 : 3)) {
         writePush(e);
         e.setHandled(true);
+      } else if (e.getTarget() == activationSchedule && e.getIndex() == 4) {
+        scheduleActivation(e);
+        e.setHandled(true);
       } else if (e.getTarget() == clock && e.getIndex() == 2) {
         Instant t = instant(e.getValue());
         if (t == null) {
@@ -586,6 +605,32 @@ final class AssociationServer extends GXDLMSSecureServer2 {
    * The image transfer methods: 1 initiate {identifier, size}, 2 block {number, value}, 3 verify, 4 activate. A
    * refused step answers OTHER_REASON (a malformed parameter TYPE_UNMATCHED) and is logged with its reason.
    */
+  /** execution_time of the image activation schedule: one date-time (activate then) or none (cancel). */
+  private void scheduleActivation(ValueEventArgs e) {
+    GXDateTime[] times;
+    try {
+      GXDLMSActionSchedule parsed = new GXDLMSActionSchedule(MeterObjects.IMAGE_ACTIVATION_SCHEDULE.toString());
+      parsed.setValue(getSettings(), e);
+      times = parsed.getExecutionTime();
+    } catch (RuntimeException ex) {
+      e.setError(ErrorCode.UNMATCHED_TYPE);
+      return;
+    }
+    if (times == null || times.length > 1) {
+      e.setError(ErrorCode.OTHER_REASON);
+      return;
+    }
+    try {
+      backend.imageTransfer().scheduleActivation(times.length == 0 ? null
+          : times[0].getMeterCalendar().toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    } catch (ImageTransferTarget.Refused ex) {
+      log.warn("firmware: activation schedule refused: {}", ex.getMessage());
+      e.setError(ErrorCode.OTHER_REASON);
+    } catch (RuntimeException ex) {
+      e.setError(ErrorCode.UNMATCHED_TYPE);
+    }
+  }
+
   private static final String[] IMAGE_METHODS = {"", "image_transfer_initiate", "image_block_transfer",
       "image_verify", "image_activate"};
 

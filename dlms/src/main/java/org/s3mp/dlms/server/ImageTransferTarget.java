@@ -22,6 +22,15 @@ public interface ImageTransferTarget {
   /** image_activate: the verified image becomes the active firmware (or the meter rolls back: Refused). */
   void activate() throws Refused;
 
+  /**
+   * The image activation schedule's execution_time was written: activate the verified image at this meter time
+   * (null: cancel).
+   */
+  void scheduleActivation(java.time.Instant at) throws Refused;
+
+  /** When the verified image will be activated, or null. */
+  java.time.Instant scheduledActivation();
+
   /** The transfer's state, as the attributes show it. */
   Status status();
 
