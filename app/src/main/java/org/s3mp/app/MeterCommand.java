@@ -199,6 +199,7 @@ final class MeterCommand implements Callable<Integer> {
 
   /** Runs with the options as parsed (and, with --config, completed from the file). */
   private Integer run() throws Exception {
+    firmwareKey(); // a bad --firmware-key fails before any file is created
     if (count != 1) {
       return runMany();
     }

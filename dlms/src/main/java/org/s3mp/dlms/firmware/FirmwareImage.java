@@ -240,7 +240,12 @@ public final class FirmwareImage {
   }
 
   private static byte[] pemBody(Path file, String type) throws IOException {
-    String text = Files.readString(file, StandardCharsets.US_ASCII);
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new IOException("cannot read " + file + " (" + e.getClass().getSimpleName() + ")", e);
+    }
     int begin = text.indexOf("-----BEGIN " + type + "-----");
     int end = text.indexOf("-----END " + type + "-----");
     if (begin < 0 || end < begin) {
