@@ -501,15 +501,12 @@ public final class MeterClient implements AutoCloseable {
     it.setImageBlockSize(blockSize);
     imageStep("image_transfer_initiate", () -> it.imageTransferInitiate(dlms,
         identifier.getBytes(StandardCharsets.US_ASCII), image.length));
-    byte[][] blocks;
-    try {
-      blocks = it.imageBlockTransfer(dlms, image, new int[1]);
-    } catch (Exception e) {
-      throw new MeterException("image_block_transfer failed: " + describe(e), null, e);
-    }
-    for (int i = 0; i < blocks.length; i++) {
-      byte[] request = blocks[i];
-      imageStep("image_block_transfer", () -> new byte[][] {request});
+    // Gurux's encoded block parameters, each ciphered only when sent (imageBlockTransfer would cipher them all at
+    // once, and a DRKey renewal during the transfer would leave the rest under the old keys)
+    List<byte[]> blocks = it.getImageBlocks(image);
+    for (int i = 0; i < blocks.size(); i++) {
+      byte[] parameter = blocks.get(i);
+      imageStep("image_block_transfer", () -> dlms.method(it, 2, parameter, DataType.ARRAY));
       progress.accept(Math.min(image.length, (i + 1) * blockSize));
     }
     try {
