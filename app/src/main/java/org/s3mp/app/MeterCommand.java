@@ -176,6 +176,11 @@ final class MeterCommand implements Callable<Integer> {
       + " only names the --drkey management head-ends).")
   boolean open;
 
+  @Option(names = "--firmware-key", paramLabel = "FILE",
+      description = "Ed25519 public key (PEM, from `s3mp firmware keygen`) firmware images must be signed with;"
+          + " without it the meter refuses every image transfer.")
+  Path firmwareKey;
+
   @Option(names = "--count", paramLabel = "N", defaultValue = "1",
       description = "Run N simulated meters in this process (load tests, labs): meter i (0-based) listens on the"
           + " --listen URL's port + i and keeps its own keys (generated), state and counters in"
@@ -194,6 +199,7 @@ final class MeterCommand implements Callable<Integer> {
 
   /** Runs with the options as parsed (and, with --config, completed from the file). */
   private Integer run() throws Exception {
+    firmwareKey(); // a bad --firmware-key fails before any file is created
     if (count != 1) {
       return runMany();
     }
@@ -240,7 +246,8 @@ final class MeterCommand implements Callable<Integer> {
       Display display = displayBus == null ? new LoggingDisplay()
           : new Ssd1306Display("i2ctransfer", displayBus, Integer.decode(displayAddress));
       config = new AgentConfig(dir, urls, associationKeys, factory, capturePeriod, relay, display, serialNumber,
-          transport, clockOffsetDuration(), AgentConfig.Push.parse(push, pushPeriod, simulateOutage));
+          transport, clockOffsetDuration(), AgentConfig.Push.parse(push, pushPeriod, simulateOutage))
+          .withFirmwareKey(firmwareKey());
     } catch (IllegalArgumentException e) {
       throw new S3mp.UsageError(e.getMessage());
     }
@@ -281,6 +288,17 @@ final class MeterCommand implements Callable<Integer> {
       transport = transport.with(ScionTransport.TRUST, trustedSources.format());
     }
     return transport;
+  }
+
+  private java.security.PublicKey firmwareKey() {
+    if (firmwareKey == null) {
+      return null;
+    }
+    try {
+      return org.s3mp.dlms.firmware.FirmwareImage.readPublicKey(firmwareKey);
+    } catch (java.io.IOException e) {
+      throw new S3mp.UsageError("--firmware-key: " + e.getMessage());
+    }
   }
 
   private Path dataDirectory() {
@@ -347,7 +365,8 @@ final class MeterCommand implements Callable<Integer> {
         MeterUrl url = withPort(first, basePort + i);
         configs.add(new AgentConfig(meterDir, List.of(url),
             org.s3mp.dlms.server.RotatingKeys.open(keysFile, meterDir.resolve("keys.pending")), Sources.simulated(seed + i),
-            capturePeriod, new LoggingRelay(), new LoggingDisplay(), Sources.serialNumber(k), transport, offset));
+            capturePeriod, new LoggingRelay(), new LoggingDisplay(), Sources.serialNumber(k), transport, offset)
+            .withFirmwareKey(firmwareKey()));
       }
     } catch (IllegalArgumentException e) {
       throw new S3mp.UsageError(e.getMessage());

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = S3mp.Version.class,
     description = "S3MP - secure smart metering over SCION.",
-    subcommands = {DemoCommand.class, TestbedCommand.class, BenchCommand.class, HeadendCommand.class, TokenCommand.class, ScionCommand.class, MeterCommand.class, ReadCommand.class, DisconnectCommand.class, ReconnectCommand.class, MessageCommand.class, PushListenCommand.class, ClockCommand.class, KeysCommand.class})
+    subcommands = {DemoCommand.class, TestbedCommand.class, BenchCommand.class, HeadendCommand.class, TokenCommand.class, ScionCommand.class, MeterCommand.class, ReadCommand.class, DisconnectCommand.class, ReconnectCommand.class, MessageCommand.class, PushListenCommand.class, ClockCommand.class, KeysCommand.class, FirmwareCommand.class})
 public final class S3mp {
 
   @Option(

@@ -22,7 +22,13 @@ public enum MeterEvent {
    */
   CLOCK_ADJUSTED_OLD_TIME(21),
   /** The clock was set: logged with the time after the set (IDIS/DSMR standard event 5). */
-  CLOCK_ADJUSTED_NEW_TIME(22);
+  CLOCK_ADJUSTED_NEW_TIME(22),
+  /** A firmware image was activated and passed its start check (the active firmware id changed). */
+  FIRMWARE_ACTIVATED(30),
+  /** An activated firmware failed its start check: the meter went back to the previous firmware. */
+  FIRMWARE_ROLLED_BACK(31),
+  /** A transferred firmware image was refused (signature, hash or format). */
+  FIRMWARE_VERIFICATION_FAILED(32);
 
   private final int code;
 

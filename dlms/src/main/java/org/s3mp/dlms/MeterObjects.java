@@ -29,7 +29,12 @@ public final class MeterObjects {
   public static final ObisCode EVENT_CODE = ObisCode.parse("0.0.96.11.0.255");
   public static final ObisCode CONSUMER_MESSAGE = ObisCode.parse("0.0.96.13.0.255");
   public static final ObisCode SERIAL_NUMBER = ObisCode.parse("0.0.96.1.0.255");
+  /** The active firmware's identifier (Data, octet string): the last image activated, else the built-in one. */
   public static final ObisCode FIRMWARE_ID = ObisCode.parse("1.0.0.2.0.255");
+  /** Image transfer (class 18) of signed firmware images; management client only. */
+  public static final ObisCode IMAGE_TRANSFER = ObisCode.parse("0.0.44.0.0.255");
+  /** Single action schedule (class 22) of the image activation: execution_time = when the image is activated. */
+  public static final ObisCode IMAGE_ACTIVATION_SCHEDULE = ObisCode.parse("0.0.15.0.2.255");
   /**
    * AMR profile status of the load profile (Data, unsigned8): the last column of each load profile row, with the
    * status bits of IDIS/DSMR, of which the meter sets {@link #STATUS_CLOCK_ADJUSTED}.

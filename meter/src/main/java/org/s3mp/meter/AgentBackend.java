@@ -57,6 +57,7 @@ final class AgentBackend implements MeterBackend {
   /** A simulated outage: no mains, so nothing can be measured. */
   private boolean mainsLost;
   private Instant expectedCapture;
+  private FirmwareStore firmware;
 
   AgentBackend(AgentState state, MeterSource source, Relay relay, Display display, LoadProfileStore profile,
       EventLog events, String serialNumber, int capturePeriod) {
@@ -87,8 +88,31 @@ final class AgentBackend implements MeterBackend {
 
   @Override
   public String firmwareId() {
+    FirmwareStore f = firmware;
+    return f == null ? builtInFirmwareId() : f.activeId();
+  }
+
+  /** The firmware id of this program, active until an image is activated. */
+  static String builtInFirmwareId() {
     String v = AgentBackend.class.getPackage().getImplementationVersion();
     return "s3mp-meter " + (v == null ? "dev" : v);
+  }
+
+  /** Where images go; set once at start, before the server serves. */
+  void firmware(FirmwareStore store) {
+    this.firmware = store;
+  }
+
+  void activateFirmwareIfDue() {
+    FirmwareStore f = firmware;
+    if (f != null) {
+      f.activateIfDue(now());
+    }
+  }
+
+  @Override
+  public org.s3mp.dlms.server.ImageTransferTarget imageTransfer() {
+    return firmware;
   }
 
   @Override

@@ -23,6 +23,7 @@ import org.s3mp.meter.source.MeterSource;
  * @param clockOffset null: the meter's clock keeps its stored offset from the host clock; else the clock starts
  *     this far from the host clock (labs and tests: a meter with drift)
  * @param push null: the meter pushes as its stored push settings say; else what the command line set
+ * @param firmwareKey the Ed25519 key firmware images must be signed with; null: the meter takes no images
  */
 public record AgentConfig(
     Path dataDir,
@@ -35,7 +36,8 @@ public record AgentConfig(
     String serialNumber,
     LinkOptions transportOptions,
     java.time.Duration clockOffset,
-    Push push) {
+    Push push,
+    java.security.PublicKey firmwareKey) {
 
   /**
    * Push options of the command line. {@code destination} (both push setups) and {@code periodSeconds} replace
@@ -105,6 +107,19 @@ public record AgentConfig(
 
   public AgentConfig(Path dataDir, List<MeterUrl> listen, AssociationKeys keys, SourceFactory source,
       int capturePeriodSeconds, Relay relay, Display display, String serialNumber, LinkOptions transportOptions,
+      java.time.Duration clockOffset, Push push) {
+    this(dataDir, listen, keys, source, capturePeriodSeconds, relay, display, serialNumber, transportOptions,
+        clockOffset, push, null);
+  }
+
+  /** The same configuration trusting this firmware-signing key. */
+  public AgentConfig withFirmwareKey(java.security.PublicKey key) {
+    return new AgentConfig(dataDir, listen, keys, source, capturePeriodSeconds, relay, display, serialNumber,
+        transportOptions, clockOffset, push, key);
+  }
+
+  public AgentConfig(Path dataDir, List<MeterUrl> listen, AssociationKeys keys, SourceFactory source,
+      int capturePeriodSeconds, Relay relay, Display display, String serialNumber, LinkOptions transportOptions,
       java.time.Duration clockOffset) {
     this(dataDir, listen, keys, source, capturePeriodSeconds, relay, display, serialNumber, transportOptions,
         clockOffset, null);
@@ -113,7 +128,7 @@ public record AgentConfig(
   /** The same configuration with these push options. */
   public AgentConfig withPush(Push options) {
     return new AgentConfig(dataDir, listen, keys, source, capturePeriodSeconds, relay, display, serialNumber,
-        transportOptions, clockOffset, options);
+        transportOptions, clockOffset, options, firmwareKey);
   }
 
   /** A configuration whose clock keeps its stored offset. */
@@ -125,7 +140,7 @@ public record AgentConfig(
   /** The same configuration with the clock starting {@code offset} from the host clock. */
   public AgentConfig withClockOffset(java.time.Duration offset) {
     return new AgentConfig(dataDir, listen, keys, source, capturePeriodSeconds, relay, display, serialNumber,
-        transportOptions, offset, push);
+        transportOptions, offset, push, firmwareKey);
   }
 
   public static final int DEFAULT_CAPTURE_PERIOD = 900;

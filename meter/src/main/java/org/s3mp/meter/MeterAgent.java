@@ -114,6 +114,14 @@ public final class MeterAgent implements AutoCloseable {
     EventLog events = new EventLog(config.dataDir().resolve("events.bin"));
     AgentBackend backend = new AgentBackend(state, source, config.relay(), config.display(), profile, events,
         config.serialNumber(), config.capturePeriodSeconds());
+    backend.firmware(new FirmwareStore(config.dataDir().resolve("firmware"), config.firmwareKey(),
+        AgentBackend.builtInFirmwareId(), e -> {
+          try {
+            events.add(clock.get(), e);
+          } catch (IOException ex) {
+            log.error("cannot store event {}: {}", e, ex.getMessage());
+          }
+        }));
     MeterAgent agent = new MeterAgent(config, source, backend, profile, events);
     try {
       backend.start();
@@ -127,6 +135,14 @@ public final class MeterAgent implements AutoCloseable {
       agent.startPushing(state);
       backend.onClockSet(agent::rescheduleCapture);
       agent.scheduleCapture();
+      // a scheduled firmware activation is due by the meter's clock, which a client may set: checked every second
+      agent.scheduler.scheduleWithFixedDelay(() -> {
+        try {
+          backend.activateFirmwareIfDue();
+        } catch (RuntimeException e) {
+          log.warn("scheduled firmware activation: {}", e.getMessage());
+        }
+      }, 1, 1, TimeUnit.SECONDS);
       // the simulated energy register is also saved between captures, so a crash loses at most a minute
       agent.scheduler.scheduleWithFixedDelay(() -> {
         try {

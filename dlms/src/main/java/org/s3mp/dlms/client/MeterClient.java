@@ -13,6 +13,7 @@ import gurux.dlms.enums.Security;
 import gurux.dlms.objects.GXDLMSClock;
 import gurux.dlms.objects.GXDLMSData;
 import gurux.dlms.objects.GXDLMSDisconnectControl;
+import gurux.dlms.objects.GXDLMSImageTransfer;
 import gurux.dlms.objects.GXDLMSObject;
 import gurux.dlms.objects.GXDLMSProfileGeneric;
 import gurux.dlms.objects.GXDLMSRegister;
@@ -474,6 +475,103 @@ public final class MeterClient implements AutoCloseable {
       throw new MeterException("meter did not reconnect: " + s);
     }
     return s;
+  }
+
+  // ---------------------------------------------------------------- firmware
+
+  /**
+   * Transfers a firmware image to the meter's image transfer 0.0.44.0.0.255 (management client): reads the
+   * meter's block size, initiates the transfer under {@code identifier} (the image's firmware id), sends the
+   * blocks, asks the meter to verify (signature and hash) and to activate the image, then reads the active
+   * firmware id back.
+   *
+   * @param progress told the number of bytes sent after each block
+   * @param activateAt null: activate now; else write this meter time into the image activation schedule
+   *     0.0.15.0.2.255 and leave the activation to the meter
+   * @return the active firmware id afterwards (the new one when activated now)
+   * @throws MeterException naming the step the meter refused (e.g. image_verify when the signature is bad)
+   */
+  public String transferFirmware(byte[] image, String identifier, java.util.function.LongConsumer progress,
+      Instant activateAt) throws IOException {
+    long blockSize = readLong(ObjectType.IMAGE_TRANSFER, MeterObjects.IMAGE_TRANSFER, 2);
+    if (blockSize <= 0 || blockSize > 4096) {
+      throw new MeterException("meter's image block size is " + blockSize);
+    }
+    GXDLMSImageTransfer it = new GXDLMSImageTransfer(MeterObjects.IMAGE_TRANSFER.toString());
+    it.setImageBlockSize(blockSize);
+    imageStep("image_transfer_initiate", () -> it.imageTransferInitiate(dlms,
+        identifier.getBytes(StandardCharsets.US_ASCII), image.length));
+    // Gurux's encoded block parameters, each ciphered only when sent (imageBlockTransfer would cipher them all at
+    // once, and a DRKey renewal during the transfer would leave the rest under the old keys)
+    List<byte[]> blocks = it.getImageBlocks(image);
+    for (int i = 0; i < blocks.size(); i++) {
+      byte[] parameter = blocks.get(i);
+      imageStep("image_block_transfer", () -> dlms.method(it, 2, parameter, DataType.ARRAY));
+      progress.accept(Math.min(image.length, (i + 1) * blockSize));
+    }
+    try {
+      imageStep("image_verify", () -> it.imageVerify(dlms));
+    } catch (MeterException e) {
+      throw new MeterException("the meter refused the image: its signature or hash does not verify, or it is"
+          + " malformed (" + e.getMessage() + "); its firmware is unchanged", e.dlmsError(), e);
+    }
+    if (activateAt != null) {
+      scheduleFirmwareActivation(activateAt);
+      return readFirmwareId();
+    }
+    try {
+      imageStep("image_activate", () -> it.imageActivate(dlms));
+    } catch (MeterException e) {
+      if (e.dlmsError() != null && readImageTransferStatus() == 7) {
+        throw new MeterException("the new firmware failed to start on the meter, which rolled back to "
+            + readFirmwareId() + " (" + e.getMessage() + ")", e.dlmsError(), e);
+      }
+      throw e;
+    }
+    return readFirmwareId();
+  }
+
+  /** Writes the image activation schedule's execution_time: the verified image is activated then (null: cancel). */
+  public void scheduleFirmwareActivation(Instant at) throws IOException {
+    gurux.dlms.objects.GXDLMSActionSchedule s =
+        new gurux.dlms.objects.GXDLMSActionSchedule(MeterObjects.IMAGE_ACTIVATION_SCHEDULE.toString());
+    // whole seconds: DLMS time carries hundredths, which Gurux does not keep reliably
+    s.setExecutionTime(at == null ? new GXDateTime[0]
+        : new GXDateTime[] {new GXDateTime(Date.from(at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))});
+    write(s, 4);
+  }
+
+  /** When the meter will activate its verified image, or empty. */
+  public Optional<Instant> readScheduledFirmwareActivation() throws IOException {
+    Object v = read(ObjectType.ACTION_SCHEDULE, MeterObjects.IMAGE_ACTIVATION_SCHEDULE, 4);
+    gurux.dlms.objects.GXDLMSActionSchedule s =
+        new gurux.dlms.objects.GXDLMSActionSchedule(MeterObjects.IMAGE_ACTIVATION_SCHEDULE.toString());
+    try {
+      dlms.updateValue(s, 4, v);
+    } catch (Exception e) {
+      throw new MeterException("bad image activation schedule: " + describe(e), null, e);
+    }
+    GXDateTime[] times = s.getExecutionTime();
+    return times == null || times.length == 0 ? Optional.empty()
+        : Optional.of(times[0].getMeterCalendar().toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+  }
+
+  /** The image transfer status (0 not initiated ... 3 verified, 4 verification failed, 6 activated, 7 failed). */
+  public int readImageTransferStatus() throws IOException {
+    return (int) readLong(ObjectType.IMAGE_TRANSFER, MeterObjects.IMAGE_TRANSFER, 6);
+  }
+
+  private void imageStep(String step, Requests requests) throws IOException {
+    renewIfExpired();
+    try {
+      exchangeAll(requests.get(), new GXReplyData());
+    } catch (MeterException e) {
+      throw new MeterException(step + " refused by the meter: " + e.getMessage(), e.dlmsError(), e);
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new MeterException(step + " failed: " + describe(e), null, e);
+    }
   }
 
   // ---------------------------------------------------------------- profiles

@@ -11,10 +11,13 @@ import gurux.dlms.enums.ErrorCode;
 import gurux.dlms.enums.MethodAccessMode;
 import gurux.dlms.enums.ObjectType;
 import gurux.dlms.enums.SourceDiagnostic;
+import gurux.dlms.objects.GXDLMSActionSchedule;
 import gurux.dlms.objects.GXDLMSAssociationLogicalName;
 import gurux.dlms.objects.GXDLMSClock;
 import gurux.dlms.objects.GXDLMSData;
 import gurux.dlms.objects.GXDLMSDisconnectControl;
+import gurux.dlms.objects.GXDLMSImageActivateInfo;
+import gurux.dlms.objects.GXDLMSImageTransfer;
 import gurux.dlms.objects.GXDLMSObject;
 import gurux.dlms.objects.GXDLMSProfileGeneric;
 import gurux.dlms.objects.GXDLMSPushSetup;
@@ -24,6 +27,7 @@ import gurux.dlms.objects.GXDLMSTcpUdpSetup;
 import gurux.dlms.objects.enums.ApplicationContextName;
 import gurux.dlms.objects.enums.ControlMode;
 import gurux.dlms.objects.enums.ControlState;
+import gurux.dlms.objects.enums.ImageTransferStatus;
 import gurux.dlms.objects.enums.SecurityPolicy;
 import gurux.dlms.objects.enums.SecuritySuite;
 import gurux.dlms.secure.GXDLMSSecureServer2;
@@ -69,6 +73,9 @@ final class AssociationServer extends GXDLMSSecureServer2 {
   private final GXDLMSPushSetup pushRegisters;
   private final GXDLMSPushSetup pushEvents;
   private final GXDLMSData pushPeriod;
+  /** The image transfer object, or null when the backend takes no images. */
+  private final GXDLMSImageTransfer imageTransfer;
+  private final GXDLMSActionSchedule activationSchedule;
   /** The definition behind each register object, looked up once instead of parsing its OBIS code per read. */
   private final Map<GXDLMSRegister, RegisterDef> registerDefs = new IdentityHashMap<>();
   private final GXDLMSSecuritySetup securitySetup;
@@ -144,6 +151,21 @@ final class AssociationServer extends GXDLMSSecureServer2 {
     getItems().add(pushRegisters);
     getItems().add(pushEvents);
     getItems().add(pushPeriod);
+    if (backend.imageTransfer() != null) {
+      imageTransfer = new GXDLMSImageTransfer(MeterObjects.IMAGE_TRANSFER.toString());
+      imageTransfer.setImageBlockSize(backend.imageTransfer().blockSize());
+      imageTransfer.setImageTransferEnabled(true);
+      getItems().add(imageTransfer);
+      activationSchedule = new GXDLMSActionSchedule(MeterObjects.IMAGE_ACTIVATION_SCHEDULE.toString());
+      activationSchedule.setTarget(new gurux.dlms.objects.GXDLMSScriptTable("0.0.10.0.107.255"));
+      activationSchedule.setExecutedScriptSelector(1);
+      activationSchedule.setType(gurux.dlms.objects.enums.SingleActionScheduleType.SingleActionScheduleType1);
+      activationSchedule.setExecutionTime(new gurux.dlms.GXDateTime[0]);
+      getItems().add(activationSchedule);
+    } else {
+      imageTransfer = null;
+      activationSchedule = null;
+    }
     initialize();
     // only after initialize(): Gurux starts a capture thread for every profile with a period at that moment, one
     // per association and never stopped; the agent captures the profile itself
@@ -248,6 +270,9 @@ final class AssociationServer extends GXDLMSSecureServer2 {
     if ((target == pushRegisters || target == pushEvents) && arg.getIndex() == 3) {
       return AccessMode.READ_WRITE; // send_destination_and_method
     }
+    if (target == activationSchedule && arg.getIndex() == 4) {
+      return AccessMode.READ_WRITE; // execution_time
+    }
     return AccessMode.READ;
   }
 
@@ -262,6 +287,9 @@ final class AssociationServer extends GXDLMSSecureServer2 {
       return MethodAccessMode.ACCESS; // key_transfer (global_key_transfer)
     }
     if (target == disconnectControl && management() && (arg.getIndex() == 1 || arg.getIndex() == 2)) {
+      return MethodAccessMode.ACCESS;
+    }
+    if (target == imageTransfer && management() && arg.getIndex() >= 1 && arg.getIndex() <= 4) {
       return MethodAccessMode.ACCESS;
     }
     return MethodAccessMode.NO_ACCESS;
@@ -329,6 +357,12 @@ final class AssociationServer extends GXDLMSSecureServer2 {
       serial.setValue(backend.serialNumber().getBytes(StandardCharsets.US_ASCII));
     } else if (target == firmware && index == 2) {
       firmware.setValue(backend.firmwareId().getBytes(StandardCharsets.US_ASCII));
+    } else if (target == imageTransfer) {
+      fillImageTransfer();
+    } else if (target == activationSchedule && index == 4) {
+      Instant at = backend.imageTransfer().scheduledActivation();
+      activationSchedule.setExecutionTime(at == null ? new GXDateTime[0]
+          : new GXDateTime[] {new GXDateTime(Date.from(at))});
     } else if (target == pushRegisters && index == 3) {
       pushRegisters.setDestination(backend.pushSettings().registersDestination());
     } else if (target == pushEvents && index == 3) {
@@ -348,6 +382,22 @@ final class AssociationServer extends GXDLMSSecureServer2 {
       if (index == 2) {
         fillProfile(e, false);
       }
+    }
+  }
+
+  private void fillImageTransfer() {
+    ImageTransferTarget.Status s = backend.imageTransfer().status();
+    imageTransfer.setImageBlockSize(backend.imageTransfer().blockSize());
+    imageTransfer.setImageTransferStatus(ImageTransferStatus.values()[s.transferStatus()]);
+    imageTransfer.setImageFirstNotTransferredBlockNumber(s.firstMissingBlock());
+    if (s.identifier().length == 0) {
+      imageTransfer.setImageActivateInfo(new GXDLMSImageActivateInfo[0]);
+    } else {
+      GXDLMSImageActivateInfo info = new GXDLMSImageActivateInfo();
+      info.setSize(s.size());
+      info.setIdentification(s.identifier());
+      info.setSignature(s.signature());
+      imageTransfer.setImageActivateInfo(new GXDLMSImageActivateInfo[] {info});
     }
   }
 
@@ -474,6 +524,9 @@ final class AssociationServer extends GXDLMSSecureServer2 {
           && e.getIndex() == (e.getTarget() == pushPeriod ? 2 : 3)) {
         writePush(e);
         e.setHandled(true);
+      } else if (e.getTarget() == activationSchedule && e.getIndex() == 4) {
+        scheduleActivation(e);
+        e.setHandled(true);
       } else if (e.getTarget() == clock && e.getIndex() == 2) {
         Instant t = instant(e.getValue());
         if (t == null) {
@@ -528,6 +581,9 @@ final class AssociationServer extends GXDLMSSecureServer2 {
       if (e.getTarget() == securitySetup && e.getIndex() == 2) {
         transferKeys(e);
         e.setHandled(true);
+      } else if (e.getTarget() == imageTransfer) {
+        imageAction(e);
+        e.setHandled(true);
       } else if (e.getTarget() == disconnectControl) {
         // Gurux would only flip its own fields; the relay is ours
         if (e.getIndex() == 1) {
@@ -544,6 +600,70 @@ final class AssociationServer extends GXDLMSSecureServer2 {
 
   @Override
   protected void onPostAction(ValueEventArgs[] args) {}
+
+  /**
+   * The image transfer methods: 1 initiate {identifier, size}, 2 block {number, value}, 3 verify, 4 activate. A
+   * refused step answers OTHER_REASON (a malformed parameter TYPE_UNMATCHED) and is logged with its reason.
+   */
+  /** execution_time of the image activation schedule: one date-time (activate then) or none (cancel). */
+  private void scheduleActivation(ValueEventArgs e) {
+    GXDateTime[] times;
+    try {
+      GXDLMSActionSchedule parsed = new GXDLMSActionSchedule(MeterObjects.IMAGE_ACTIVATION_SCHEDULE.toString());
+      parsed.setValue(getSettings(), e);
+      times = parsed.getExecutionTime();
+    } catch (RuntimeException ex) {
+      e.setError(ErrorCode.UNMATCHED_TYPE);
+      return;
+    }
+    if (times == null || times.length > 1) {
+      e.setError(ErrorCode.OTHER_REASON);
+      return;
+    }
+    try {
+      backend.imageTransfer().scheduleActivation(times.length == 0 ? null
+          : times[0].getMeterCalendar().toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    } catch (ImageTransferTarget.Refused ex) {
+      log.warn("firmware: activation schedule refused: {}", ex.getMessage());
+      e.setError(ErrorCode.OTHER_REASON);
+    } catch (RuntimeException ex) {
+      e.setError(ErrorCode.UNMATCHED_TYPE);
+    }
+  }
+
+  private static final String[] IMAGE_METHODS = {"", "image_transfer_initiate", "image_block_transfer",
+      "image_verify", "image_activate"};
+
+  private void imageAction(ValueEventArgs e) {
+    ImageTransferTarget target = backend.imageTransfer();
+    Object p = e.getParameters();
+    try {
+      switch (e.getIndex()) {
+        case 1 -> {
+          if (!(p instanceof List<?> l) || l.size() != 2 || !(l.get(0) instanceof byte[] id)
+              || !(l.get(1) instanceof Number size)) {
+            e.setError(ErrorCode.UNMATCHED_TYPE);
+            return;
+          }
+          target.initiate(id, size.longValue() & 0xFFFFFFFFL);
+        }
+        case 2 -> {
+          if (!(p instanceof List<?> l) || l.size() != 2 || !(l.get(0) instanceof Number n)
+              || !(l.get(1) instanceof byte[] data)) {
+            e.setError(ErrorCode.UNMATCHED_TYPE);
+            return;
+          }
+          target.block(n.longValue() & 0xFFFFFFFFL, data);
+        }
+        case 3 -> target.verify();
+        case 4 -> target.activate();
+        default -> e.setError(ErrorCode.READ_WRITE_DENIED);
+      }
+    } catch (ImageTransferTarget.Refused ex) {
+      log.warn("firmware: {} refused: {}", IMAGE_METHODS[e.getIndex()], ex.getMessage());
+      e.setError(ErrorCode.OTHER_REASON);
+    }
+  }
 
   /**
    * key_transfer: an array of {key_id, key_wrapped}, each key wrapped with the KEK (AES key wrap, RFC 3394, whose

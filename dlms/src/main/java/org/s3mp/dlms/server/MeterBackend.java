@@ -77,6 +77,11 @@ public interface MeterBackend {
     throw new UnsupportedOperationException("this meter does not push");
   }
 
+  /** The firmware store behind the image transfer object, or null when this meter takes no images. */
+  default ImageTransferTarget imageTransfer() {
+    return null;
+  }
+
   /** A client failed to authenticate (wrong keys, failed HLS, undecryptable request). */
   void authenticationFailed(String peer, String reason);
 
