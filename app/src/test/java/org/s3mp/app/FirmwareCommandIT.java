@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -20,36 +18,19 @@ import org.junit.jupiter.api.io.TempDir;
  * leave the firmware as it was.
  */
 class FirmwareCommandIT {
-  private static final Pattern LISTENING = Pattern.compile("listening on (tcp://127\\.0\\.0\\.1:[0-9]+)");
-
   @TempDir Path tmp;
-  Process meter;
-  Path log;
+  MeterProcess meter;
 
   /** Starts the meter on the data directory and returns its URL (a new port each start). */
-  private String startMeter(String logName) throws Exception {
-    log = tmp.resolve(logName);
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), S3mp.class.getName(), "meter", "--simulated",
-        "--listen", "tcp://127.0.0.1:0", "--data", tmp.resolve("meter").toString(),
-        "--keys", tmp.resolve("meter.keys").toString(), "--generate-keys",
-        "--firmware-key", tmp.resolve("vendor.pub").toString());
-    meter = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    await().atMost(Duration.ofSeconds(60)).until(() -> LISTENING.matcher(Files.readString(log)).find());
-    Matcher m = LISTENING.matcher(Files.readString(log));
-    assertThat(m.find()).isTrue();
-    return m.group(1);
-  }
-
-  private void stopMeter() throws Exception {
-    meter.destroy();
-    assertThat(meter.waitFor(30, TimeUnit.SECONDS)).as("meter stopped").isTrue();
+  private String startMeter() throws Exception {
+    meter = MeterProcess.start(tmp, "tcp://127.0.0.1:0", "--firmware-key", tmp.resolve("vendor.pub").toString());
+    return meter.url();
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (meter != null && meter.isAlive()) {
-      stopMeter();
+    if (meter != null) {
+      meter.close();
     }
   }
 
@@ -82,7 +63,7 @@ class FirmwareCommandIT {
     ok("firmware", "sign", "--key", tmp.resolve("vendor.key").toString(), "--id", "s3mp-meter 9.1-it",
         "--payload", payload.toString(), "--out", good.toString());
 
-    String url = startMeter("meter-1.log");
+    String url = startMeter();
     String builtIn = activeFirmware(url);
     assertThat(builtIn).startsWith("s3mp-meter ").isNotEqualTo("s3mp-meter 9.1-it");
 
@@ -100,7 +81,7 @@ class FirmwareCommandIT {
     Cli.Result refused = push(url, bad);
     assertThat(refused.exitCode()).isEqualTo(1);
     assertThat(refused.err()).contains("refused the image").contains("firmware is unchanged");
-    assertThat(Files.readString(log)).contains("image_verify refused: image refused: payload SHA-256 differs");
+    assertThat(meter.log()).contains("image_verify refused: image refused: payload SHA-256 differs");
 
     Path foreign = tmp.resolve("foreign.img");
     ok("firmware", "sign", "--key", tmp.resolve("other.key").toString(), "--id", "s3mp-meter 6.6-evil",
@@ -108,7 +89,7 @@ class FirmwareCommandIT {
     Cli.Result foreignRefused = push(url, foreign);
     assertThat(foreignRefused.exitCode()).isEqualTo(1);
     assertThat(foreignRefused.err()).contains("refused the image");
-    assertThat(Files.readString(log)).contains("signature does not verify with the trusted firmware key");
+    assertThat(meter.log()).contains("signature does not verify with the trusted firmware key");
     assertThat(activeFirmware(url)).isEqualTo("s3mp-meter 9.1-it");
 
     // signed and intact, but the new firmware does not start: the meter goes back to the one before
@@ -120,8 +101,8 @@ class FirmwareCommandIT {
     assertThat(rolledBack.err()).contains("failed to start").contains("rolled back to s3mp-meter 9.1-it");
     assertThat(activeFirmware(url)).isEqualTo("s3mp-meter 9.1-it");
 
-    stopMeter();
-    String restarted = startMeter("meter-2.log");
+    meter.close();
+    String restarted = startMeter();
     assertThat(activeFirmware(restarted)).isEqualTo("s3mp-meter 9.1-it");
 
     // activation at a time of the meter's clock, through the image activation schedule
@@ -133,7 +114,7 @@ class FirmwareCommandIT {
     assertThat(later.out()).contains("activation scheduled for 20").contains("active firmware s3mp-meter 9.1-it");
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
         .until(() -> activeFirmware(restarted).equals("s3mp-meter 9.3-scheduled"));
-    assertThat(Files.readString(log)).contains("firmware s3mp-meter 9.3-scheduled started");
+    assertThat(meter.log()).contains("firmware s3mp-meter 9.3-scheduled started");
 
     Cli.Result withoutKeys = Cli.run("firmware", "push", restarted, "--image", good.toString());
     assertThat(withoutKeys.exitCode()).isEqualTo(2);

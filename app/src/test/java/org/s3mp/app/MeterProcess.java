@@ -12,8 +12,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A real {@code s3mp meter --simulated} process with the test JVM's class path, fresh keys in {@code DIR/meter.keys}
- * and state in {@code DIR/meter}; started when it says where it listens, stopped by its PID on close.
+ * A real {@code s3mp meter --simulated} process with the test JVM's class path, keys in {@code DIR/meter.keys}
+ * (generated on the first start) and state in {@code DIR/meter}, a log of its own per start; started when it says
+ * where it listens, stopped by its PID on close.
  */
 final class MeterProcess implements AutoCloseable {
   private static final Pattern LISTENING =
@@ -22,17 +23,19 @@ final class MeterProcess implements AutoCloseable {
   private final Process process;
   private final String url;
   private final Path keys;
+  private final Path log;
 
-  private MeterProcess(Process process, String url, Path keys) {
+  private MeterProcess(Process process, String url, Path keys, Path log) {
     this.process = process;
     this.url = url;
     this.keys = keys;
+    this.log = log;
   }
 
   /** Listens on {@code listen} (port 0: a free one) with these further meter options. */
   static MeterProcess start(Path dir, String listen, String... options) throws Exception {
     Path keys = dir.resolve("meter.keys");
-    Path log = dir.resolve("meter.log");
+    Path log = Files.createTempFile(dir, "meter-", ".log");
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), S3mp.class.getName(), "meter", "--simulated",
         "--listen", listen, "--data", dir.resolve("meter").toString(), "--keys", keys.toString(), "--generate-keys"));
@@ -44,7 +47,7 @@ final class MeterProcess implements AutoCloseable {
       if (!m.find()) {
         throw new AssertionError("the meter exited (" + p.exitValue() + "): " + Files.readString(log));
       }
-      return new MeterProcess(p, m.group(1), keys);
+      return new MeterProcess(p, m.group(1), keys, log);
     } catch (Exception | AssertionError e) {
       p.destroyForcibly();
       throw e;
@@ -57,6 +60,11 @@ final class MeterProcess implements AutoCloseable {
 
   Path keys() {
     return keys;
+  }
+
+  /** What the meter logged so far. */
+  String log() throws java.io.IOException {
+    return Files.readString(log);
   }
 
   @Override
