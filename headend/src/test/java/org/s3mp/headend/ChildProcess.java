@@ -20,12 +20,14 @@ public final class ChildProcess implements AutoCloseable {
 
   private final String name;
   private final Process process;
+  private final Path log;
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private final List<String> allLines = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  private ChildProcess(String name, Process process) {
+  private ChildProcess(String name, Process process, Path log) {
     this.name = name;
     this.process = process;
+    this.log = log;
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
@@ -66,7 +68,7 @@ public final class ChildProcess implements AutoCloseable {
       }
     });
     pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    return new ChildProcess(name, pb.start());
+    return new ChildProcess(name, pb.start(), log);
   }
 
   /** Waits for {@code count} stdout lines starting with {@code prefix}; returns them. */
@@ -77,7 +79,8 @@ public final class ChildProcess implements AutoCloseable {
       long left = deadline - System.nanoTime();
       if (left <= 0 || (!process.isAlive() && lines.isEmpty())) {
         throw new AssertionError(name + ": expected " + count + " lines '" + prefix + "...', got " + found
-            + (process.isAlive() ? " (timeout)" : " (exited with " + process.exitValue() + ")") + "; stdout: " + allLines);
+            + (process.isAlive() ? " (timeout)" : " (exited with " + process.exitValue() + ")") + "; stdout: " + allLines
+            + "; end of its log:\n" + logTail());
       }
       try {
         String line = lines.poll(Math.min(left, 200_000_000L), TimeUnit.NANOSECONDS);
@@ -90,6 +93,16 @@ public final class ChildProcess implements AutoCloseable {
       }
     }
     return found;
+  }
+
+  /** The last lines of the stderr log: why a child that exited did so. */
+  private String logTail() {
+    try {
+      List<String> all = java.nio.file.Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - 30), all.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(no log: " + e + ")";
+    }
   }
 
   /** Every stdout line so far. */

@@ -48,8 +48,14 @@ final class H2CrashRecovery {
       log.info("{} was not closed cleanly; H2's recovery finds its newest version ({})", file, quick);
       return;
     }
-    MVStore store = new MVStore.Builder().fileName(name).recoveryMode().open();
-    store.close();
+    try {
+      MVStore store = new MVStore.Builder().fileName(name).recoveryMode().open();
+      store.close();
+    } catch (RuntimeException e) {
+      log.error("recovering {} up to version {} failed, opening it as H2 finds it (version {}): {}", file, scanned,
+          quick, e.toString());
+      return;
+    }
     log.warn("{} was not closed cleanly and H2's quick recovery would have stopped at version {}: recovered up to"
         + " version {} from a full scan of the file", file, quick, scanned);
   }
