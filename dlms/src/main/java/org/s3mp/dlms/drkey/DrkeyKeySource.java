@@ -17,8 +17,11 @@ import org.s3mp.scion.daemon.DrKey;
 
 /**
  * DLMS keys derived from SCION's DRKey (S3MP paper, III.C.1): for a meter and one client, the host-to-host key
- * with the meter as the source (the meter's AS derives it locally, the client's AS fetches it), so both ends
- * compute the same keys without any key ever being configured, and the keys change every DRKey epoch. The
+ * with the client as the source and the meter as the destination, so both ends compute the same keys without any
+ * key ever being configured, and the keys change every DRKey epoch. The source's AS derives the level-1 key from
+ * its own secret; the meter's AS fetches it from the client's AS. That is the direction that works with hidden
+ * paths: the head-end's AS is public, so the concentrator's control service finds a path to it, while the head-end
+ * AS's control service (which never uses hidden segments itself) would find none to the concentrator. The
  * authentication and the encryption key come from HKDF-SHA256 with distinct labels; the raw DRKey is never used
  * directly. Keys are cached until their epoch ends. Thread-safe.
  */
@@ -50,7 +53,7 @@ public final class DrkeyKeySource {
     return protocol;
   }
 
-  /** The keys of the current epoch for the pair (meter = DRKey source, client = destination). */
+  /** The keys of the current epoch for the pair (client = DRKey source, meter = destination). */
   public DlmsKeys current(ScionAddress meter, ScionAddress client) throws IOException {
     return keysAt(meter, client, clock.instant());
   }
@@ -78,7 +81,7 @@ public final class DrkeyKeySource {
     }
     DrKey raw;
     try {
-      raw = daemon.drKeyHostHost(at, protocol, meter, client);
+      raw = daemon.drKeyHostHost(at, protocol, client, meter);
     } catch (DaemonException e) {
       throw new IOException("no DRKey for " + pair + " (protocol " + protocol + "): " + e.getMessage(), e);
     }

@@ -25,6 +25,13 @@ class DrkeyKeySourceIT {
       assertThat(atMeter.keyId()).isEqualTo(atHeadEnd.keyId());
       assertThat(atMeter.keys()).isEqualTo(atHeadEnd.keys());
       assertThat(atMeter.epochEnd()).isAfter(atMeter.epochBegin());
+      // the direction: the head-end's host is the DRKey source, the meter the destination (so the meter's AS
+      // fetches the level-1 key from the public head-end AS, which works under hidden paths too)
+      java.time.Instant at = atMeter.epochBegin();
+      assertThat(DrkeyKeySource.derive(headEndSide.drKeyHostHost(at, DrkeyKeySource.DEFAULT_PROTOCOL, headEnd, meter),
+          meter, headEnd)).isEqualTo(atHeadEnd);
+      assertThat(DrkeyKeySource.derive(meterSide.drKeyHostHost(at, DrkeyKeySource.DEFAULT_PROTOCOL, meter, headEnd),
+          meter, headEnd).keyId()).isNotEqualTo(atMeter.keyId());
 
       // another protocol number gives other keys
       DlmsKeys otherProtocol = new DrkeyKeySource(meterSide, 4060, java.time.Clock.systemUTC()).current(meter, headEnd);

@@ -279,18 +279,18 @@ class ScionEndHostIT {
     ScionAddress meter = new ScionAddress(a, host(a), 0);
     ScionAddress headEnd = new ScionAddress(b, host(b), 0);
     java.time.Instant now = java.time.Instant.now();
-    // The first request makes the head-end's daemon fetch the level-1 key from the meter AS's control
-    // service; poll (deadline 60 s) while the control services still warm up.
+    // S3MP's direction: the head-end's host is the source, so the first request at the meter makes the meter AS's
+    // control service fetch the level-1 key from the head-end AS's; poll (deadline 60 s) while they warm up.
     org.s3mp.scion.daemon.DrKey atA = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
         .ignoreException(org.s3mp.scion.daemon.DaemonException.class)
-        .until(() -> daemonA.drKeyHostHost(now, 4059, meter, headEnd), k -> k != null);
+        .until(() -> daemonA.drKeyHostHost(now, 4059, headEnd, meter), k -> k != null);
     org.s3mp.scion.daemon.DrKey atB = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
         .ignoreException(org.s3mp.scion.daemon.DaemonException.class)
-        .until(() -> daemonB.drKeyHostHost(now, 4059, meter, headEnd), k -> k != null);
+        .until(() -> daemonB.drKeyHostHost(now, 4059, headEnd, meter), k -> k != null);
     assertThat(atA.key()).hasSize(16).isEqualTo(atB.key());
     assertThat(atA.epochBegin()).isBeforeOrEqualTo(now);
     assertThat(atA.epochEnd()).isAfter(now);
-    var other = daemonA.drKeyHostHost(now, 4060, meter, headEnd);
+    var other = daemonA.drKeyHostHost(now, 4060, headEnd, meter);
     assertThat(other.key()).isNotEqualTo(atA.key());
   }
 }

@@ -82,7 +82,7 @@ final class ScionClientLink implements ClientLink {
     service.close();
   }
 
-  /** DRKey keys for this link's host address and the meter's (the meter is the DRKey source). */
+  /** DRKey keys for this link's host address (the DRKey source) and the meter's (the destination). */
   @Override
   public Optional<NetworkKeys> networkKeys() throws IOException {
     ScionAddress local = client.socket().localAddress();
