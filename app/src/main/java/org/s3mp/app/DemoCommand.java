@@ -29,13 +29,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code s3mp demo}: the whole platform on this machine. The local SCION network, one simulated meter in the
- * concentrator AS serving DLMS over SCION with DRKey keys, the head-end in its own AS reading it natively over
- * SCION inside ISD 1, the dashboard on HTTP. Ctrl-C stops every process it started.
+ * {@code s3mp demo}: the whole platform on this machine. The local SCION network (with hidden paths unless told
+ * otherwise: only the head-end AS finds paths to the concentrator), one simulated meter in the concentrator AS
+ * serving DLMS over SCION with DRKey keys, the head-end in its own AS reading it natively over SCION inside ISD 1,
+ * the dashboard on HTTP. Ctrl-C stops every process it started.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Run the whole platform: SCION testbed, a simulated meter (DLMS over SCION, DRKey keys, ISD-1"
-        + " geofence) and the head-end with its dashboard. Ctrl-C stops everything.")
+    description = "Run the whole platform: SCION testbed (hidden paths), a simulated meter (DLMS over SCION, DRKey"
+        + " keys, ISD-1 geofence) and the head-end with its dashboard. Ctrl-C stops everything.")
 final class DemoCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--http", paramLabel = "ADDR:PORT", defaultValue = "127.0.0.1:8080",
       description = "Where the dashboard listens (default: ${DEFAULT-VALUE}).")
@@ -51,6 +52,10 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--topology", paramLabel = "FILE", description = "Topology of a testbed the demo starts (YAML,"
       + " as for testbed up; e.g. another loopback block when another testbed uses the default one).")
   Path topology;
+
+  @Option(names = "--no-hidden-paths", description = "Start the testbed without hidden paths: the concentrator"
+      + " registers its down-segments publicly, so every AS (the outsider too) finds paths to the meter.")
+  boolean noHiddenPaths;
 
   private final List<Process> children = new ArrayList<>();
   private Testbed startedTestbed;
@@ -94,6 +99,10 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     System.out.println("  try:         ./s3mp read '" + meterUrl + "' --drkey --daemon " + daemon(tb, headEndIa)
         + " --show-path --show-security");
     System.out.println("               ./s3mp testbed link down " + meterIa + "#2   (cut the leased line; watch the path)");
+    if (tb.hiddenPaths().isPresent() && tb.outsider().isPresent()) {
+      System.out.println("               ./s3mp scion showpaths " + meterIa + " --daemon "
+          + daemon(tb, tb.outsider().get()) + "   (hidden paths: the outsider finds none)");
+    }
     System.out.println("  logs:        " + work + ", " + tb.logDir());
     System.out.println();
     say("running; press Ctrl-C to stop everything");
@@ -140,16 +149,20 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     Path runDir = testbedDir != null ? testbedDir : Testbed.defaultRunDir();
     var running = Testbed.attach(runDir);
     if (running.isPresent() && running.get().processes().stream().allMatch(Testbed.ProcessStatus::running)) {
-      say("using the SCION testbed that is already running (" + runDir + ")");
+      say("using the SCION testbed that is already running (" + runDir + "), hidden paths "
+          + (running.get().hiddenPaths().isPresent() ? "on" : "off"));
       return running.get();
     }
     say("starting the local SCION network (the first run builds scionproto " + org.s3mp.testbed.ScionBinaries.VERSION
         + ", a few minutes)");
-    Testbed.Options options = Testbed.options(runDir).withProgress(line -> say("  " + line));
+    Testbed.Options options = Testbed.options(runDir).withProgress(line -> say("  " + line))
+        .withHiddenPaths(!noHiddenPaths);
     if (topology != null) {
       options = options.withTopology(TopologySpec.load(topology));
     }
     startedTestbed = Testbed.start(options);
+    say(startedTestbed.hiddenPaths().map(g -> "hidden paths on: group " + g.id() + ", only " + g.readers()
+        + " find paths to " + startedTestbed.concentrator()).orElse("hidden paths off"));
     return startedTestbed;
   }
 

@@ -24,7 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.testbed.LoopbackBlock;
 
-/** {@code s3mp demo} as a user runs it: comes up, the head-end reads the meter over SCION, Ctrl-C stops all. */
+/**
+ * {@code s3mp demo} as a user runs it: comes up with hidden paths, the head-end reads the meter over SCION with DRKey
+ * keys, Ctrl-C stops all.
+ */
 class DemoCommandIT {
   @TempDir Path dir;
 
@@ -73,6 +76,8 @@ class DemoCommandIT {
         }
       }
       assertThat(token).as(seen.toString()).isNotNull();
+      // hidden paths are the demo's default: the head-end's DRKey read below works under them
+      assertThat(seen.toString()).contains("hidden paths on: group ff00:0:112-1", "the outsider finds none");
       children.addAll(demo.toHandle().descendants().toList());
       assertThat(children).isNotEmpty();
 

@@ -22,6 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.dlms.MeterObjects;
 import org.s3mp.dlms.client.ClientSecurity;
 import org.s3mp.dlms.client.MeterClient;
+import org.s3mp.dlms.drkey.DlmsKeys;
+import org.s3mp.dlms.drkey.DrkeyAssociationKeys;
+import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
@@ -30,6 +33,9 @@ import org.s3mp.meter.MeterAgent;
 import org.s3mp.meter.Sources;
 import org.s3mp.meter.drivers.LoggingDisplay;
 import org.s3mp.meter.drivers.LoggingRelay;
+import org.s3mp.scion.ScionAddress;
+import org.s3mp.scion.daemon.DaemonClient;
+import org.s3mp.testbed.TopologySpec.Interface;
 import org.s3mp.testbed.LoopbackBlock;
 import org.s3mp.testbed.Testbed;
 
@@ -37,7 +43,8 @@ import org.s3mp.testbed.Testbed;
  * {@code ./s3mp testbed up --hidden-paths}: the concentrator's down-segments are registered only in the head-end's
  * hidden-path group. Checked with scionproto's {@code scion showpaths} and with ours: the outsider AS (and a core)
  * finds no path to the concentrator, though it does find the head-end; the head-end finds the same paths as ever
- * (the reversal of the concentrator's paths to it), and DLMS reads over them work.
+ * (the reversal of the concentrator's paths to it), and DLMS reads over them work: with DRKey keys (the meter's AS
+ * fetches the level-1 key from the public head-end AS), failing over between the uplinks, inside the geofence.
  */
 class HiddenPathsIT {
   @TempDir static Path tmp;
@@ -151,6 +158,109 @@ class HiddenPathsIT {
       assertThatThrownBy(() -> MeterClient.open(url, ClientSecurity.publicClient(),
           LinkOptions.of(Duration.ofSeconds(2)).with(LinkOptions.SCION_DAEMON, daemon(outsider))))
           .isInstanceOf(IOException.class).hasMessageContaining("no path to " + tb.concentrator());
+    }
+  }
+
+  /**
+   * DRKey under hidden paths: the head-end's host is the DRKey source, so the concentrator's control service
+   * fetches the level-1 key from the head-end AS, which is public; the other way round it would find no path.
+   * Reads with those keys stay inside ISD 1 and go on while the uplink they take is cut.
+   */
+  @Test
+  void drkeyReadsOverHiddenPathsFailOverBetweenTheUplinksInsideTheGeofence(@TempDir Path data) throws Exception {
+    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
+    String headEndHost = tb.headEnd() + "," + tb.hostAddress(tb.headEnd()).getHostAddress();
+    ScionAddress meter = ScionAddress.parse(tb.concentrator() + ",[" + ip + "]:4059");
+    ScionAddress headEnd = ScionAddress.parse(tb.headEnd() + ",[" + tb.hostAddress(tb.headEnd()).getHostAddress()
+        + "]:1");
+    Interface cut = null;
+    try (DaemonClient meterDaemon = DaemonClient.connect(daemon(tb.concentrator()));
+        DaemonClient headEndDaemon = DaemonClient.connect(daemon(tb.headEnd()))) {
+      // both ends derive the same keys for this epoch, the next one (renewal) and the previous one (grace)
+      DlmsKeys now = new DrkeyKeySource(meterDaemon).current(meter, headEnd);
+      for (java.time.Instant at : List.of(now.epochBegin(), now.epochEnd(), now.epochBegin().minusMillis(1))) {
+        assertThat(new DrkeyKeySource(meterDaemon).keysAt(meter, headEnd, at))
+            .isEqualTo(new DrkeyKeySource(headEndDaemon).keysAt(meter, headEnd, at));
+      }
+      // the other direction (meter as source) is what hidden paths break: the head-end AS's control service
+      // would have to fetch the level-1 key from the concentrator AS, and it does not use hidden segments
+      assertThatThrownBy(() -> headEndDaemon.drKeyHostHost(now.epochBegin(), DrkeyKeySource.DEFAULT_PROTOCOL, meter,
+          headEnd)).isInstanceOf(org.s3mp.scion.daemon.DaemonException.class).hasMessageContaining("not reachable");
+      DrkeyAssociationKeys keys = new DrkeyAssociationKeys(new DrkeyKeySource(meterDaemon), meter,
+          List.of(DrkeyAssociationKeys.TrustedHeadEnd.parse(headEndHost)), Duration.ofSeconds(5),
+          java.time.Clock.systemUTC());
+      // scionproto's paths from the head-end include some through ISD 2: the geofence has something to exclude
+      assertThat(scionprotoPaths(tb.headEnd(), tb.concentrator())).anyMatch(p -> p.contains(" 2-"));
+      try (MeterAgent agent = MeterAgent.start(new AgentConfig(data,
+          List.of(MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:0")), keys, Sources.simulated(3),
+          900, new LoggingRelay(), new LoggingDisplay(), "IT-HIDDEN-DRKEY",
+          LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator()))));
+          MeterClient c = MeterClient.open(agent.endpoints().get(0), ClientSecurity.fromNetwork(),
+              LinkOptions.of(Duration.ofSeconds(3)).with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd()))
+                  .with(LinkOptions.PATH_POLICY, "{\"name\": \"isd1-only\", \"allowed_isds\": [1],"
+                      + " \"order\": \"hops\"}"))) {
+        assertThat(c.readSerialNumber()).isEqualTo("IT-HIDDEN-DRKEY");
+        assertThat(c.securityInfo()).contains(now.keyId());
+        Reads reads = new Reads(c);
+        reads.until(5, p -> true);
+        List<String> itfs = c.lastPath().orElseThrow().interfaces();
+        cut = Interface.parse(itfs.get(itfs.size() - 1)); // where the readings enter the concentrator
+        String cutItf = cut.toString();
+        tb.linkDown(cut);
+        reads.until(5, p -> !p.contains(cutItf));
+        tb.linkUp(cut);
+        assertThat(reads.failures).isEmpty();
+        assertThat(reads.paths).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(reads.isds).containsExactly(1);
+      }
+    } finally {
+      if (cut != null && tb.isLinkDown(cut)) {
+        tb.linkUp(cut);
+      }
+    }
+    // a policy no hidden path satisfies fails closed, naming the policy
+    assertThatThrownBy(() -> MeterClient.open(MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:4059"),
+        ClientSecurity.fromNetwork(), LinkOptions.of(Duration.ofSeconds(2))
+            .with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd()))
+            .with(LinkOptions.PATH_POLICY, "{\"name\": \"only-via-france\", \"allowed_countries\": [\"FR\"]}")))
+        .isInstanceOf(IOException.class).hasMessageContaining("only-via-france");
+  }
+
+  /** Reads every 200 ms, recording failures, the paths taken (interfaces joined by spaces) and their ISDs. */
+  private static final class Reads {
+    final MeterClient client;
+    final List<String> failures = new ArrayList<>();
+    final Set<String> paths = new java.util.LinkedHashSet<>();
+    final Set<Integer> isds = new java.util.TreeSet<>();
+    long next = System.nanoTime();
+
+    Reads(MeterClient client) {
+      this.client = client;
+    }
+
+    /** Reads until {@code n} readings in a row took a path that {@code ok} accepts (deadline 60 s). */
+    void until(int n, java.util.function.Predicate<String> ok) throws InterruptedException {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      int inRow = 0;
+      while (inRow < n) {
+        assertThat(System.nanoTime()).as("readings settling within 60 s; paths so far " + paths).isLessThan(deadline);
+        try {
+          assertThat(client.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value()).isPositive();
+          var p = client.lastPath().orElseThrow();
+          String path = String.join(" ", p.interfaces());
+          paths.add(path);
+          isds.addAll(p.isds());
+          inRow = ok.test(path) ? inRow + 1 : 0;
+        } catch (IOException e) {
+          failures.add(e.getMessage());
+          inRow = 0;
+        }
+        next += Duration.ofMillis(200).toNanos();
+        long wait = next - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000); // the reading schedule, not a synchronisation
+        }
+      }
     }
   }
 
