@@ -47,6 +47,8 @@ import org.s3mp.testbed.Testbed;
  * fetches the level-1 key from the public head-end AS), failing over between the uplinks, inside the geofence.
  */
 class HiddenPathsIT {
+  /** Short DRKey epochs, so that a test sees the keys renewed. */
+  static final Duration DRKEY_EPOCH = Duration.ofSeconds(20);
   @TempDir static Path tmp;
   static Path runDir;
   static LoopbackBlock block;
@@ -58,8 +60,8 @@ class HiddenPathsIT {
     runDir = tmp.resolve("tb");
     Path topo = tmp.resolve("topo.yaml");
     new ObjectMapper(new YAMLFactory()).writeValue(topo.toFile(), (block = LoopbackBlock.claim()).topology());
-    Cli.Result r = Cli.run("testbed", "up", "--hidden-paths", "--dir", runDir.toString(), "--topology",
-        topo.toString());
+    Cli.Result r = Cli.run("testbed", "up", "--hidden-paths", "--drkey-epoch", "" + DRKEY_EPOCH.toSeconds(), "--dir",
+        runDir.toString(), "--topology", topo.toString());
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("hidden paths: group ff00:0:112-1", "1-ff00:0:113   outsider");
     tb = Testbed.attach(runDir).orElseThrow();
@@ -169,7 +171,6 @@ class HiddenPathsIT {
   @Test
   void drkeyReadsOverHiddenPathsFailOverBetweenTheUplinksInsideTheGeofence(@TempDir Path data) throws Exception {
     String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
-    String headEndHost = tb.headEnd() + "," + tb.hostAddress(tb.headEnd()).getHostAddress();
     ScionAddress meter = ScionAddress.parse(tb.concentrator() + ",[" + ip + "]:4059");
     ScionAddress headEnd = ScionAddress.parse(tb.headEnd() + ",[" + tb.hostAddress(tb.headEnd()).getHostAddress()
         + "]:1");
@@ -186,21 +187,11 @@ class HiddenPathsIT {
       // would have to fetch the level-1 key from the concentrator AS, and it does not use hidden segments
       assertThatThrownBy(() -> headEndDaemon.drKeyHostHost(now.epochBegin(), DrkeyKeySource.DEFAULT_PROTOCOL, meter,
           headEnd)).isInstanceOf(org.s3mp.scion.daemon.DaemonException.class).hasMessageContaining("not reachable");
-      DrkeyAssociationKeys keys = new DrkeyAssociationKeys(new DrkeyKeySource(meterDaemon), meter,
-          List.of(DrkeyAssociationKeys.TrustedHeadEnd.parse(headEndHost)), Duration.ofSeconds(5),
-          java.time.Clock.systemUTC());
       // scionproto's paths from the head-end include some through ISD 2: the geofence has something to exclude
       assertThat(scionprotoPaths(tb.headEnd(), tb.concentrator())).anyMatch(p -> p.contains(" 2-"));
-      try (MeterAgent agent = MeterAgent.start(new AgentConfig(data,
-          List.of(MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:0")), keys, Sources.simulated(3),
-          900, new LoggingRelay(), new LoggingDisplay(), "IT-HIDDEN-DRKEY",
-          LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator()))));
-          MeterClient c = MeterClient.open(agent.endpoints().get(0), ClientSecurity.fromNetwork(),
-              LinkOptions.of(Duration.ofSeconds(3)).with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd()))
-                  .with(LinkOptions.PATH_POLICY, "{\"name\": \"isd1-only\", \"allowed_isds\": [1],"
-                      + " \"order\": \"hops\"}"))) {
+      try (MeterAgent agent = drkeyMeter(data, meterDaemon, "IT-HIDDEN-DRKEY");
+          MeterClient c = drkeyClient(agent)) {
         assertThat(c.readSerialNumber()).isEqualTo("IT-HIDDEN-DRKEY");
-        assertThat(c.securityInfo()).contains(now.keyId());
         Reads reads = new Reads(c);
         reads.until(5, p -> true);
         List<String> itfs = c.lastPath().orElseThrow().interfaces();
@@ -226,12 +217,51 @@ class HiddenPathsIT {
         .isInstanceOf(IOException.class).hasMessageContaining("only-via-france");
   }
 
-  /** Reads every 200 ms, recording failures, the paths taken (interfaces joined by spaces) and their ISDs. */
+  /** Reading across two DRKey epoch changes under hidden paths loses nothing: the meter's AS gets each new key. */
+  @Test
+  void drkeyKeysAreRenewedEveryEpochOverHiddenPathsWithoutLosingAReading(@TempDir Path data) throws Exception {
+    try (DaemonClient meterDaemon = DaemonClient.connect(daemon(tb.concentrator()));
+        MeterAgent agent = drkeyMeter(data, meterDaemon, "IT-HIDDEN-ROTATE");
+        MeterClient c = drkeyClient(agent)) {
+      Reads reads = new Reads(c);
+      reads.untilKeyIds(3, DRKEY_EPOCH.multipliedBy(3));
+      System.out.printf("DRKey rotation over hidden paths: %d readings, key ids %s%n", reads.count, reads.keyIds);
+      assertThat(reads.failures).isEmpty();
+      assertThat(reads.isds).containsExactly(1);
+    }
+  }
+
+  /** A simulated meter in the concentrator AS with DRKey keys, trusting the head-end's host. */
+  private static MeterAgent drkeyMeter(Path data, DaemonClient meterDaemon, String serial) throws IOException {
+    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
+    DrkeyAssociationKeys keys = new DrkeyAssociationKeys(new DrkeyKeySource(meterDaemon),
+        ScionAddress.parse(tb.concentrator() + ",[" + ip + "]:4059"), List.of(DrkeyAssociationKeys.TrustedHeadEnd
+            .parse(tb.headEnd() + "," + tb.hostAddress(tb.headEnd()).getHostAddress())), Duration.ofSeconds(5),
+        java.time.Clock.systemUTC());
+    return MeterAgent.start(new AgentConfig(data,
+        List.of(MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:0")), keys, Sources.simulated(3),
+        900, new LoggingRelay(), new LoggingDisplay(), serial,
+        LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator()))));
+  }
+
+  /** The head-end's client of that meter: DRKey keys, paths inside ISD 1 only, fewest hops first. */
+  private static MeterClient drkeyClient(MeterAgent agent) throws IOException {
+    return MeterClient.open(agent.endpoints().get(0), ClientSecurity.fromNetwork(),
+        LinkOptions.of(Duration.ofSeconds(3)).with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd()))
+            .with(LinkOptions.PATH_POLICY, "{\"name\": \"isd1-only\", \"allowed_isds\": [1], \"order\": \"hops\"}"));
+  }
+
+  /**
+   * Reads every 200 ms, recording failures, the paths taken (interfaces joined by spaces), their ISDs and the
+   * DRKey key ids.
+   */
   private static final class Reads {
     final MeterClient client;
     final List<String> failures = new ArrayList<>();
     final Set<String> paths = new java.util.LinkedHashSet<>();
     final Set<Integer> isds = new java.util.TreeSet<>();
+    final Set<String> keyIds = new java.util.LinkedHashSet<>();
+    int count;
     long next = System.nanoTime();
 
     Reads(MeterClient client) {
@@ -244,23 +274,43 @@ class HiddenPathsIT {
       int inRow = 0;
       while (inRow < n) {
         assertThat(System.nanoTime()).as("readings settling within 60 s; paths so far " + paths).isLessThan(deadline);
-        try {
-          assertThat(client.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value()).isPositive();
-          var p = client.lastPath().orElseThrow();
-          String path = String.join(" ", p.interfaces());
-          paths.add(path);
-          isds.addAll(p.isds());
-          inRow = ok.test(path) ? inRow + 1 : 0;
-        } catch (IOException e) {
-          failures.add(e.getMessage());
-          inRow = 0;
-        }
-        next += Duration.ofMillis(200).toNanos();
-        long wait = next - System.nanoTime();
-        if (wait > 0) {
-          Thread.sleep(wait / 1_000_000); // the reading schedule, not a synchronisation
-        }
+        String path = readOnce();
+        inRow = path != null && ok.test(path) ? inRow + 1 : 0;
       }
+    }
+
+    /** Reads until the readings have used {@code n} different DRKey key ids (epochs), within {@code max}. */
+    void untilKeyIds(int n, Duration max) throws InterruptedException {
+      long deadline = System.nanoTime() + max.toNanos();
+      while (keyIds.size() < n) {
+        assertThat(System.nanoTime()).as("key ids within " + max + ": " + keyIds).isLessThan(deadline);
+        readOnce();
+      }
+    }
+
+    /** One reading on the schedule; the path it took, or null when it failed. */
+    private String readOnce() throws InterruptedException {
+      String path = null;
+      try {
+        assertThat(client.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value()).isPositive();
+        count++;
+        var p = client.lastPath().orElseThrow();
+        path = String.join(" ", p.interfaces());
+        paths.add(path);
+        isds.addAll(p.isds());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("key id ([0-9a-f]+)")
+            .matcher(client.securityInfo());
+        assertThat(m.find()).as(client.securityInfo()).isTrue();
+        keyIds.add(m.group(1));
+      } catch (IOException e) {
+        failures.add(e.getMessage());
+      }
+      next += Duration.ofMillis(200).toNanos();
+      long wait = next - System.nanoTime();
+      if (wait > 0) {
+        Thread.sleep(wait / 1_000_000); // the reading schedule, not a synchronisation
+      }
+      return path;
     }
   }
 
