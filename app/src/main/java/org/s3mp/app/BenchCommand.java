@@ -59,6 +59,11 @@ final class BenchCommand {
         description = "Time between readings (default: ${DEFAULT-VALUE}).")
     long intervalMs;
 
+    @Option(names = "--warmup", defaultValue = "" + DelayBenchmark.Settings.DEFAULT_WARMUP, paramLabel = "N",
+        description = "Readings per mode before the measurement, paced the same and not counted (default:"
+            + " ${DEFAULT-VALUE}); 0 measures from the first reading on, JIT warm-up included.")
+    int warmup;
+
     @picocli.CommandLine.Mixin Output output;
 
     @Override
@@ -71,11 +76,11 @@ final class BenchCommand {
       } else {
         throw new S3mp.UsageError("--mode must be native, sig, ip or all, not " + mode);
       }
-      if (readings < 1 || intervalMs < 0) {
-        throw new S3mp.UsageError("--readings must be at least 1 and --interval not negative");
+      if (readings < 1 || intervalMs < 0 || warmup < 0) {
+        throw new S3mp.UsageError("--readings must be at least 1, --interval and --warmup not negative");
       }
       Map<String, DelayBenchmark.ModeResult> results = DelayBenchmark.run(new DelayBenchmark.Settings(modes, readings,
-          Duration.ofMillis(intervalMs), output.out, meterCommand(), output.testbedDir()),
+          warmup, Duration.ofMillis(intervalMs), output.out, meterCommand(), output.testbedDir()),
           line -> System.out.println("bench: " + line));
       for (DelayBenchmark.ModeResult r : results.values()) {
         System.out.printf("%-7s %4d ok %3d failed  mean %.3f ms  p50 %.3f  p95 %.3f  p99 %.3f  meter-side CPU %.2f %%"

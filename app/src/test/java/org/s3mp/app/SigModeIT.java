@@ -111,8 +111,8 @@ class SigModeIT {
   @Order(2)
   void benchOfAllThreeModesProducesEveryOutput() throws Exception {
     Path out = tmp.resolve("bench");
-    Cli.Result r = Cli.run("bench", "delay", "--mode", "all", "--readings", "50", "--interval", "20", "--out",
-        out.toString(), "--testbed-dir", runDir.toString());
+    Cli.Result r = Cli.run("bench", "delay", "--mode", "all", "--readings", "50", "--interval", "20", "--warmup",
+        "10", "--out", out.toString(), "--testbed-dir", runDir.toString());
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
     for (String mode : new String[] {"native", "sig", "ip"}) {

@@ -13,8 +13,9 @@ final class BenchReport {
     StringBuilder md = new StringBuilder();
     md.append("# DLMS reading delay: native SCION vs SCION-IP gateway (SIG) vs plain IP\n\n");
     md.append(String.format(Locale.ROOT, "%d single-register GETs (1.0.1.7.0.255) per mode on an open HLS-GMAC"
-        + " association, %d ms apart, modes alternating in blocks of %d, simulated meter, local scionproto"
-        + " testbed, this machine (%d cores).%n%n", s.readings(), s.interval().toMillis(), DelayBenchmark.BLOCK,
+        + " association, %d ms apart, modes alternating in blocks of %d, after %d warm-up readings per mode that"
+        + " are not counted, simulated meter, local scionproto testbed, this machine (%d cores).%n%n",
+        s.readings(), s.interval().toMillis(), DelayBenchmark.BLOCK, s.warmup(),
         Runtime.getRuntime().availableProcessors()));
     md.append("| mode | readings | failed | mean ms | p50 ms | p95 ms | p99 ms | max ms | meter-side CPU % |"
         + " meter-side RSS MB (mean / max) | meter-side processes |\n");

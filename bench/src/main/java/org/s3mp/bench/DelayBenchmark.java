@@ -45,9 +45,16 @@ public final class DelayBenchmark {
   /** The meter's TCP port in SIG mode; not 4059, which a meter started by hand in that namespace may hold. */
   static final int SIG_METER_PORT = 14059;
 
-  /** What to run. {@code meterCommand} starts a meter agent process ({@code java -cp ... S3mp meter}). */
-  public record Settings(List<String> modes, int readings, Duration interval, Path out, List<String> meterCommand,
-      Path testbedDir) {}
+  /**
+   * What to run. {@code meterCommand} starts a meter agent process ({@code java -cp ... S3mp meter}).
+   * {@code warmup} readings per mode, paced and alternating like the measured ones, run first and are not counted:
+   * a head-end reads its meters for months, so the steady state is what it pays, not the JIT's first minutes.
+   */
+  public record Settings(List<String> modes, int readings, int warmup, Duration interval, Path out,
+      List<String> meterCommand, Path testbedDir) {
+    /** The default of {@code --warmup}. */
+    public static final int DEFAULT_WARMUP = 100;
+  }
 
   /** Per-mode results, as written to summary.json. */
   public record ModeResult(String mode, DelayStats delay, double meterCpuPercent, double meterRssMb,
@@ -70,8 +77,8 @@ public final class DelayBenchmark {
         throw new IllegalArgumentException("unknown mode " + m + " (available: " + String.join(", ", MODES) + ")");
       }
     }
-    if (s.readings() < 1) {
-      throw new IllegalArgumentException("--readings must be at least 1");
+    if (s.readings() < 1 || s.warmup() < 0) {
+      throw new IllegalArgumentException("--readings must be at least 1 and --warmup not negative");
     }
     Files.createDirectories(s.out());
     Path keys = s.out().resolve("bench.keys");
@@ -87,9 +94,24 @@ public final class DelayBenchmark {
       for (ModeRun r : runs) {
         r.associate(k);
       }
+      long next = System.nanoTime();
+      if (s.warmup() > 0) {
+        progress.accept("warming up: " + s.warmup() + " readings per mode, not counted");
+        int failed = 0;
+        for (int done = 0; done < s.warmup(); done += BLOCK) {
+          for (ModeRun r : runs) {
+            for (int i = done; i < Math.min(s.warmup(), done + BLOCK); i++) {
+              next = pace(next, s.interval());
+              failed += r.warmUp() ? 0 : 1;
+            }
+          }
+        }
+        if (failed > 0) {
+          progress.accept("  " + failed + " warm-up readings failed");
+        }
+      }
       progress.accept("measuring " + s.readings() + " readings per mode, " + s.interval().toMillis()
           + " ms apart, modes alternating in blocks of " + BLOCK);
-      long next = System.nanoTime();
       for (int done = 0; done < s.readings(); done += BLOCK) {
         for (ModeRun r : runs) {
           r.blockStart();
@@ -262,6 +284,16 @@ public final class DelayBenchmark {
       clientMeters.stop();
       ticks += sampler.cpuTicks() - blockStartTicks;
       wallNanos += System.nanoTime() - blockStartNanos;
+    }
+
+    /** A reading that is not recorded; false if it failed. */
+    boolean warmUp() {
+      try {
+        client.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
     }
 
     void read(int index) throws IOException {

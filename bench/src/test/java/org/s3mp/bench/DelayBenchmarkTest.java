@@ -100,7 +100,7 @@ class DelayBenchmarkTest {
     r.put("native", result("native", 10, 2.0, 10, 80, 4.0)); // mean 11 ms
     r.put("sig", result("sig", 10, 3.0, 20, 100, null)); // mean 16.5 ms
     r.put("ip", result("ip", 10, 1.0, 5, 60, null)); // mean 5.5 ms
-    String md = BenchReport.markdown(r, new DelayBenchmark.Settings(DelayBenchmark.MODES, 10,
+    String md = BenchReport.markdown(r, new DelayBenchmark.Settings(DelayBenchmark.MODES, 10, 0,
         Duration.ofMillis(20), dir, List.of(), dir));
     assertThat(md).contains(
         "| native | 10 | 0 | 11.000 | 10.000 | 20.000 | 20.000 | 20.000 | 10.00 | 80.0 / 81.0 | agent |",
@@ -116,7 +116,7 @@ class DelayBenchmarkTest {
   void reportNamesTheModesNotRun() {
     Map<String, DelayBenchmark.ModeResult> r = new LinkedHashMap<>();
     r.put("native", result("native", 5, 1.0, 10, 80, null));
-    String md = BenchReport.markdown(r, new DelayBenchmark.Settings(List.of("native"), 5, Duration.ofMillis(20),
+    String md = BenchReport.markdown(r, new DelayBenchmark.Settings(List.of("native"), 5, 0, Duration.ofMillis(20),
         dir, List.of(), dir));
     assertThat(md).contains("- modes not in this run: sig, ip").doesNotContain("sig / native", "Round trip of");
   }
@@ -134,7 +134,7 @@ class DelayBenchmarkTest {
 
   @Test
   void unknownModeIsAClearError() {
-    assertThatThrownBy(() -> DelayBenchmark.run(new DelayBenchmark.Settings(List.of("carrier-pigeon"), 1,
+    assertThatThrownBy(() -> DelayBenchmark.run(new DelayBenchmark.Settings(List.of("carrier-pigeon"), 1, 0,
         Duration.ofMillis(1), dir, List.of(), dir), m -> {}))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown mode carrier-pigeon");
   }

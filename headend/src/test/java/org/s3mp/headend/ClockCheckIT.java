@@ -110,7 +110,12 @@ class ClockCheckIT {
   }
 
   private static JsonNode systemClockSet() {
-    for (JsonNode e : http.get("/api/audit?limit=50", VIEWER).json()) {
+    return systemClockSet(http, VIEWER);
+  }
+
+  /** The head-end's own clock-set in the audit once it has a result, else null. */
+  static JsonNode systemClockSet(Http http, String viewer) {
+    for (JsonNode e : http.get("/api/audit?limit=50", viewer).json()) {
       if ("clock-set".equals(e.get("action").asText()) && "system".equals(e.get("actor").asText())
           && !"pending".equals(e.get("result").asText())) {
         return e;

@@ -132,10 +132,12 @@ class ScionDatagramSocketTest {
 
   @Test
   void pingInsideTheAsGetsAnEchoReply() throws Exception {
-    // An echo responder bound at the end-host default port stands in for scionproto's dispatcher.
-    try (ScionDatagramSocket responder = ScionDatagramSocket.open(A, LO, ScionDatagramSocket.ENDHOST_DEFAULT_PORT,
-        new PortRange(30041, 32767), 1472);
-        ScionDatagramSocket client = ScionDatagramSocket.open(A, LO, 0, RANGE, 1472)) {
+    // An echo responder bound at the end-host default port stands in for scionproto's dispatcher, on a loopback
+    // address of its own: another build or a testbed on this host may hold 127.0.0.1:30041.
+    InetAddress host = ownLoopbackAddress();
+    try (ScionDatagramSocket responder = ScionDatagramSocket.open(A, host,
+        ScionDatagramSocket.ENDHOST_DEFAULT_PORT, new PortRange(30041, 32767), 1472);
+        ScionDatagramSocket client = ScionDatagramSocket.open(A, host, 0, RANGE, 1472)) {
       Thread t = new Thread(() -> {
         try {
           responder.receive(WAIT); // answers the echo internally, returns null at the deadline
@@ -144,12 +146,29 @@ class ScionDatagramSocketTest {
         }
       });
       t.start();
-      ScionPing.Result r = ScionPing.echo(client, new ScionAddress(A, LO, 0),
+      ScionPing.Result r = ScionPing.echo(client, new ScionAddress(A, host, 0),
           ScionPath.local(A, 1472, Instant.now().plusSeconds(60)), 1, 16, WAIT);
       assertThat(r.replied()).isTrue();
       assertThat(r.rtt()).isPositive();
       responder.close();
       t.join(6000);
+    }
+  }
+
+  /** A loopback address 127.251-254.x.y (above the testbeds' blocks) whose end-host port is free. */
+  private static InetAddress ownLoopbackAddress() throws Exception {
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; ; attempt++) {
+      InetAddress a = InetAddress.getByAddress(new byte[] {127, (byte) (251 + random.nextInt(4)),
+          (byte) random.nextInt(256), (byte) (1 + random.nextInt(254))});
+      try (DatagramSocket probe = new DatagramSocket(new java.net.InetSocketAddress(a,
+          ScionDatagramSocket.ENDHOST_DEFAULT_PORT))) {
+        return a;
+      } catch (BindException e) {
+        if (attempt == 20) {
+          throw e;
+        }
+      }
     }
   }
 }
