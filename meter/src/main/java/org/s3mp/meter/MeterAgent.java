@@ -17,6 +17,7 @@ import org.s3mp.dlms.server.PushSettings;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.ServerEndpoint;
 import org.s3mp.dlms.transport.Transports;
+import org.s3mp.dlms.transport.scion.InMemoryScionLink;
 import org.s3mp.meter.source.MeterSource;
 import org.s3mp.meter.store.AgentState;
 import org.s3mp.meter.store.EventLog;
@@ -258,8 +259,8 @@ public final class MeterAgent implements AutoCloseable {
   static void warmUp(List<MeterUrl> listen) {
     long t0 = System.nanoTime();
     List<InMemoryRequestPath.Framing> framings = listen.stream().anyMatch(u -> u.scheme().equals("scion"))
-        ? List.of(InMemoryRequestPath.Framing.TCP, InMemoryRequestPath.Framing.SCION)
-        : List.of(InMemoryRequestPath.Framing.TCP);
+        ? List.of(InMemoryRequestPath.TCP, InMemoryScionLink::new)
+        : List.of(InMemoryRequestPath.TCP);
     for (InMemoryRequestPath.Framing f : framings) {
       try (InMemoryRequestPath path = InMemoryRequestPath.open(f)) {
         for (int i = 0; i < WARM_UP_READINGS; i++) {

@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.s3mp.dlms.server.InMemoryRequestPath;
+import org.s3mp.dlms.transport.scion.InMemoryScionLink;
 
 /**
  * One reading without the network: the client encodes a single-register GET on an open HLS-GMAC association,
@@ -38,7 +39,11 @@ public class RequestPathBenchmark {
 
   @Setup(Level.Trial)
   public void open() throws IOException {
-    path = InMemoryRequestPath.open(InMemoryRequestPath.Framing.valueOf(framing));
+    path = InMemoryRequestPath.open(switch (framing) {
+      case "TCP" -> InMemoryRequestPath.TCP;
+      case "SCION" -> InMemoryScionLink::new;
+      default -> throw new IllegalArgumentException("framing TCP or SCION, not " + framing);
+    });
   }
 
   @Benchmark

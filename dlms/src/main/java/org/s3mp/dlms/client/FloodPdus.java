@@ -27,7 +27,7 @@ public final class FloodPdus {
   /** The AARQ of a client: the public client without keys, or the management client (HLS-GMAC) with them. */
   public static byte[] associationRequest(ClientSecurity security) {
     try {
-      return MeterClient.newDlms(security, 1)
+      return Association.newDlms(security, 1)
           .aarqRequest()[0];
     } catch (Exception e) {
       throw new IllegalStateException("Gurux could not encode an AARQ: " + e, e);
@@ -40,7 +40,7 @@ public final class FloodPdus {
    */
   public static byte[] staleRequest(KeysFile keys, long invocationCounter) {
     try {
-      return MeterClient.newDlms(ClientSecurity.management(keys), invocationCounter)
+      return Association.newDlms(ClientSecurity.management(keys), invocationCounter)
           .read(MeterObjects.ACTIVE_ENERGY_IMPORT.toString(), ObjectType.REGISTER, 2)[0];
     } catch (Exception e) {
       throw new IllegalStateException("Gurux could not encode a GET: " + e, e);

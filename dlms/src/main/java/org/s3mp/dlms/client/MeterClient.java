@@ -1,15 +1,10 @@
 package org.s3mp.dlms.client;
 
-import gurux.dlms.GXByteBuffer;
 import gurux.dlms.GXDateTime;
 import gurux.dlms.GXReplyData;
 import gurux.dlms.objects.GXDLMSSecuritySetup;
-import gurux.dlms.enums.Authentication;
 import gurux.dlms.enums.DataType;
-import gurux.dlms.enums.ErrorCode;
-import gurux.dlms.enums.InterfaceType;
 import gurux.dlms.enums.ObjectType;
-import gurux.dlms.enums.Security;
 import gurux.dlms.objects.GXDLMSClock;
 import gurux.dlms.objects.GXDLMSData;
 import gurux.dlms.objects.GXDLMSDisconnectControl;
@@ -17,10 +12,8 @@ import gurux.dlms.objects.GXDLMSImageTransfer;
 import gurux.dlms.objects.GXDLMSObject;
 import gurux.dlms.objects.GXDLMSProfileGeneric;
 import gurux.dlms.objects.GXDLMSRegister;
-import gurux.dlms.secure.GXDLMSSecureClient;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,7 +34,6 @@ import org.s3mp.dlms.transport.ClientLink;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
-import org.s3mp.dlms.transport.NetworkKeys;
 import org.s3mp.dlms.transport.Transports;
 
 /**
@@ -51,31 +43,24 @@ import org.s3mp.dlms.transport.Transports;
  * the management client first reads the meter's invocation counter 0.0.43.1.0.255 as public client (so a
  * restarted client never reuses a counter), then associates with HLS-GMAC. Every method is one or a few
  * request/response exchanges; a refusal becomes a {@link MeterException} with a one-line message. Not
- * thread-safe: use one client per thread. Datagram transports send an unanswered request again within the
- * response timeout (the meter answers a repeated request from its cache); this class never retries a request
- * itself. It associates again only when another client with the same keys took the invocation counter between
- * its read and the AARQ (at most a few times, then it says so).
+ * thread-safe: use one client per thread. The typed COSEM operations live here; the association under them (its
+ * ciphering, renewal of keys from the network, the exchange of requests and the only retries) in
+ * {@link Association}.
  */
 public final class MeterClient implements AutoCloseable {
   /** Default time to wait for each response. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
   private final ClientLink link;
-  private GXDLMSSecureClient dlms;
-  private final Duration timeout;
   private final ClientSecurity security;
+  private final Association association;
   private final GXDLMSClock clock = CosemObjects.clock();
   private final List<GXDLMSRegister> registers = CosemObjects.registers();
-  private boolean associated;
-  /** Keys from the network: when they expire (the association is renewed at the first request after); else null. */
-  private Instant keysExpire;
-  private String securityInfo;
 
-  private MeterClient(ClientLink link, GXDLMSSecureClient dlms, ClientSecurity security, Duration timeout) {
+  private MeterClient(ClientLink link, ClientSecurity security, Association association) {
     this.link = link;
-    this.dlms = dlms;
     this.security = security;
-    this.timeout = timeout;
+    this.association = association;
   }
 
   /** Opens with {@link #DEFAULT_TIMEOUT}. */
@@ -108,144 +93,16 @@ public final class MeterClient implements AutoCloseable {
    */
   public static MeterClient open(ClientLink link, ClientSecurity security, Duration timeout) throws IOException {
     try {
-      MeterClient c = new MeterClient(link, null, security, timeout);
-      c.establish();
-      return c;
+      return new MeterClient(link, security, Association.open(link, security, timeout));
     } catch (IOException | RuntimeException e) {
       link.close();
       throw e;
     }
   }
 
-  /**
-   * Associates: the management client first reads the meter's invocation counter as public client. Keys from
-   * the network are asked from the link for its two ends at every association (they expire).
-   */
-  private void establish() throws IOException {
-    keysExpire = null;
-    ClientSecurity effective = security;
-    securityInfo = security.toString();
-    if (security.keysFromNetwork()) {
-      NetworkKeys k = link.networkKeys().orElseThrow(() -> new IOException(
-          "keys from the network (DRKey) need a scion:// meter, not " + link.remote()));
-      effective = ClientSecurity.management(k.keys());
-      securityInfo = "management client (SAP 1, HLS-GMAC suite 0), " + k.description();
-      keysExpire = k.expires();
-    }
-    if (effective.keys().isEmpty()) {
-      dlms = newDlms(effective, 0);
-      associate();
-      return;
-    }
-    long first = readInvocationCounter();
-    long counter = first;
-    for (int attempt = 1; ; attempt++) {
-      dlms = newDlms(effective, counter);
-      try {
-        associate();
-        return;
-      } catch (MeterException refused) {
-        // another client with the same keys may have used the counter between our read and our AARQ: the
-        // meter then refuses it as a replay. Read it again; only a counter that moved is worth another try.
-        long now = readInvocationCounter();
-        if (now <= counter) {
-          throw refused;
-        }
-        if (attempt == MAX_COUNTER_RACES) {
-          throw new MeterException(refused.getMessage() + "; another client is using the same keys (the meter's"
-              + " invocation counter moved from " + first + " to " + now + " while associating): give each client"
-              + " its own keys", refused.dlmsError(), refused);
-        }
-        counter = now;
-      }
-    }
-  }
-
-  /** Associations refused because another client took the invocation counter first, before giving up. */
-  private static final int MAX_COUNTER_RACES = 3;
-
-  /** The meter's invocation counter for the configured keys, read as public client. */
-  private long readInvocationCounter() throws IOException {
-    dlms = newDlms(ClientSecurity.publicClient(), 0);
-    associate();
-    long counter = readLong(ObjectType.DATA, MeterObjects.INVOCATION_COUNTER, 2);
-    release();
-    return counter;
-  }
-
-  /** Keys from the network expire (DRKey: every epoch): after that, associate again with new ones. */
-  private void renewIfExpired() throws IOException {
-    if (keysExpire != null && !Instant.now().isBefore(keysExpire)) {
-      keysExpire = null;
-      try {
-        release();
-      } catch (IOException e) {
-        associated = false; // the meter drops the old association by itself
-      }
-      establish();
-    }
-  }
-
   /** Security mode, and for DRKey the epoch and key id (never a key), for display. */
   public String securityInfo() {
-    return securityInfo;
-  }
-
-  static GXDLMSSecureClient newDlms(ClientSecurity security, long invocationCounter) {
-    KeysFile keys = security.keys().orElse(null);
-    GXDLMSSecureClient c = new GXDLMSSecureClient(
-        true,
-        security.clientSap(),
-        MeterObjects.LOGICAL_DEVICE,
-        keys == null ? Authentication.NONE : Authentication.HIGH_GMAC,
-        null,
-        InterfaceType.WRAPPER);
-    // what the meter sends back must fit one datagram on a SCION path (MTU 1472 minus headers)
-    c.setMaxReceivePDUSize(1024);
-    if (keys != null) {
-      c.getCiphering().setSecurity(Security.AUTHENTICATION_ENCRYPTION);
-      c.getCiphering().setSystemTitle(keys.clientSystemTitle());
-      c.getCiphering().setAuthenticationKey(keys.authenticationKey());
-      c.getCiphering().setBlockCipherKey(keys.encryptionKey());
-      c.getCiphering().setInvocationCounter(invocationCounter);
-    }
-    return c;
-  }
-
-  private void associate() throws IOException {
-    GXReplyData reply = new GXReplyData();
-    try {
-      exchangeAll(dlms.aarqRequest(), reply);
-      dlms.parseAareResponse(reply.getData());
-      if (dlms.getIsAuthenticationRequired()) {
-        reply.clear();
-        exchangeAll(dlms.getApplicationAssociationRequest(), reply);
-        dlms.parseApplicationAssociationResponse(reply.getData());
-      }
-    } catch (MeterException e) {
-      throw new MeterException("meter " + link.remote() + " refused the association of the " + security
-          + ": " + e.getMessage(), e.dlmsError(), e);
-    } catch (IOException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new MeterException("meter " + link.remote() + " refused the association of the " + security + ": "
-          + describe(e), null, e);
-    }
-    associated = true;
-  }
-
-  private void release() throws IOException {
-    if (!associated) {
-      return;
-    }
-    associated = false;
-    try {
-      exchangeAll(dlms.releaseRequest(), new GXReplyData());
-    } catch (IOException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new MeterException("release failed: " + describe(e), null, e);
-    }
+    return association.securityInfo();
   }
 
   /** The network path of the last exchange, for path-aware transports (SCION). */
@@ -499,18 +356,18 @@ public final class MeterClient implements AutoCloseable {
     }
     GXDLMSImageTransfer it = new GXDLMSImageTransfer(MeterObjects.IMAGE_TRANSFER.toString());
     it.setImageBlockSize(blockSize);
-    imageStep("image_transfer_initiate", () -> it.imageTransferInitiate(dlms,
+    imageStep("image_transfer_initiate", d -> it.imageTransferInitiate(d,
         identifier.getBytes(StandardCharsets.US_ASCII), image.length));
     // Gurux's encoded block parameters, each ciphered only when sent (imageBlockTransfer would cipher them all at
     // once, and a DRKey renewal during the transfer would leave the rest under the old keys)
     List<byte[]> blocks = it.getImageBlocks(image);
     for (int i = 0; i < blocks.size(); i++) {
       byte[] parameter = blocks.get(i);
-      imageStep("image_block_transfer", () -> dlms.method(it, 2, parameter, DataType.ARRAY));
+      imageStep("image_block_transfer", d -> d.method(it, 2, parameter, DataType.ARRAY));
       progress.accept(Math.min(image.length, (i + 1) * blockSize));
     }
     try {
-      imageStep("image_verify", () -> it.imageVerify(dlms));
+      imageStep("image_verify", it::imageVerify);
     } catch (MeterException e) {
       throw new MeterException("the meter refused the image: its signature or hash does not verify, or it is"
           + " malformed (" + e.getMessage() + "); its firmware is unchanged", e.dlmsError(), e);
@@ -520,7 +377,7 @@ public final class MeterClient implements AutoCloseable {
       return readFirmwareId();
     }
     try {
-      imageStep("image_activate", () -> it.imageActivate(dlms));
+      imageStep("image_activate", it::imageActivate);
     } catch (MeterException e) {
       if (e.dlmsError() != null && readImageTransferStatus() == 7) {
         throw new MeterException("the new firmware failed to start on the meter, which rolled back to "
@@ -547,9 +404,9 @@ public final class MeterClient implements AutoCloseable {
     gurux.dlms.objects.GXDLMSActionSchedule s =
         new gurux.dlms.objects.GXDLMSActionSchedule(MeterObjects.IMAGE_ACTIVATION_SCHEDULE.toString());
     try {
-      dlms.updateValue(s, 4, v);
+      association.dlms().updateValue(s, 4, v);
     } catch (Exception e) {
-      throw new MeterException("bad image activation schedule: " + describe(e), null, e);
+      throw new MeterException("bad image activation schedule: " + Association.describe(e), null, e);
     }
     GXDateTime[] times = s.getExecutionTime();
     return times == null || times.length == 0 ? Optional.empty()
@@ -561,17 +418,8 @@ public final class MeterClient implements AutoCloseable {
     return (int) readLong(ObjectType.IMAGE_TRANSFER, MeterObjects.IMAGE_TRANSFER, 6);
   }
 
-  private void imageStep(String step, Requests requests) throws IOException {
-    renewIfExpired();
-    try {
-      exchangeAll(requests.get(), new GXReplyData());
-    } catch (MeterException e) {
-      throw new MeterException(step + " refused by the meter: " + e.getMessage(), e.dlmsError(), e);
-    } catch (IOException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new MeterException(step + " failed: " + describe(e), null, e);
-    }
+  private void imageStep(String step, Association.Requests requests) throws IOException {
+    association.service(step + " refused by the meter", step + " failed", requests);
   }
 
   // ---------------------------------------------------------------- profiles
@@ -584,7 +432,7 @@ public final class MeterClient implements AutoCloseable {
   /** Load profile entries with from ≤ capture time ≤ to (selective access by range). */
   public List<ProfileEntry> readLoadProfile(Instant from, Instant to) throws IOException {
     GXDLMSProfileGeneric pg = CosemObjects.loadProfile(clock, registers);
-    readRows(pg, () -> dlms.readRowsByRange(pg, Date.from(from), Date.from(to)));
+    readRows(pg, d -> d.readRowsByRange(pg, Date.from(from), Date.from(to)));
     return profileEntries(pg);
   }
 
@@ -596,21 +444,21 @@ public final class MeterClient implements AutoCloseable {
    */
   public List<ProfileEntry> readLoadProfile(int first, int count) throws IOException {
     GXDLMSProfileGeneric pg = CosemObjects.loadProfile(clock, registers);
-    readRows(pg, () -> dlms.readRowsByEntry(pg, first, count));
+    readRows(pg, d -> d.readRowsByEntry(pg, first, count));
     return profileEntries(pg);
   }
 
   /** Event log entries with from ≤ time ≤ to. */
   public List<EventRecord> readEventLog(Instant from, Instant to) throws IOException {
     GXDLMSProfileGeneric pg = CosemObjects.eventLog(clock, CosemObjects.eventCode());
-    readRows(pg, () -> dlms.readRowsByRange(pg, Date.from(from), Date.from(to)));
+    readRows(pg, d -> d.readRowsByRange(pg, Date.from(from), Date.from(to)));
     return events(pg);
   }
 
   /** The whole event log, oldest first. */
   public List<EventRecord> readEventLog() throws IOException {
     GXDLMSProfileGeneric pg = CosemObjects.eventLog(clock, CosemObjects.eventCode());
-    readRows(pg, () -> dlms.readRowsByEntry(pg, 1, 0));
+    readRows(pg, d -> d.readRowsByEntry(pg, 1, 0));
     return events(pg);
   }
 
@@ -649,20 +497,13 @@ public final class MeterClient implements AutoCloseable {
     return out;
   }
 
-  private interface Requests {
-    byte[][] get() throws Exception;
-  }
-
-  private void readRows(GXDLMSProfileGeneric pg, Requests requests) throws IOException {
-    renewIfExpired();
-    GXReplyData reply = new GXReplyData();
+  private void readRows(GXDLMSProfileGeneric pg, Association.Requests requests) throws IOException {
+    String failed = "reading " + pg.getLogicalName() + " failed";
+    GXReplyData reply = association.service(null, failed, requests);
     try {
-      exchangeAll(requests.get(), reply);
-      dlms.updateValue(pg, 2, reply.getValue());
-    } catch (IOException e) {
-      throw e;
+      association.dlms().updateValue(pg, 2, reply.getValue());
     } catch (Exception e) {
-      throw new MeterException("reading " + pg.getLogicalName() + " failed: " + describe(e), null, e);
+      throw new MeterException(failed + ": " + Association.describe(e), null, e);
     }
   }
 
@@ -691,30 +532,19 @@ public final class MeterClient implements AutoCloseable {
 
   /** GET of one attribute; returns the raw value (numbers, byte[], lists). */
   private Object read(ObjectType type, ObisCode obis, int attribute) throws IOException {
-    renewIfExpired();
-    GXReplyData reply = new GXReplyData();
-    try {
-      exchangeAll(dlms.read(obis.toString(), type, attribute), reply);
-    } catch (MeterException e) {
-      throw new MeterException("reading " + obis + " attribute " + attribute + ": " + e.getMessage(),
-          e.dlmsError(), e);
-    } catch (IOException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new MeterException("reading " + obis + " failed: " + describe(e), null, e);
-    }
-    return reply.getValue();
+    return association.service("reading " + obis + " attribute " + attribute, "reading " + obis + " failed",
+        d -> d.read(obis.toString(), type, attribute)).getValue();
   }
 
   /** GET with list; null when the meter refused an item (the caller then reads one by one). */
   private List<Object> readList(List<Map.Entry<GXDLMSObject, Integer>> list) throws IOException {
-    renewIfExpired();
+    association.renewIfExpired();
     List<Object> values = new ArrayList<>();
     try {
-      for (byte[] request : dlms.readList(list)) {
+      for (byte[] request : association.dlms().readList(list)) {
         GXReplyData reply = new GXReplyData();
         try {
-          exchangeBlocks(request, reply);
+          association.exchangeBlocks(request, reply);
         } catch (MeterException e) {
           if (e.dlmsError() != null) {
             return null;
@@ -730,38 +560,20 @@ public final class MeterClient implements AutoCloseable {
     } catch (IOException e) {
       throw e;
     } catch (Exception e) {
-      throw new MeterException("reading registers failed: " + describe(e), null, e);
+      throw new MeterException("reading registers failed: " + Association.describe(e), null, e);
     }
     return values.size() == list.size() ? values : null;
   }
 
   private void write(GXDLMSObject object, int attribute) throws IOException {
-    renewIfExpired();
-    try {
-      exchangeAll(dlms.write(object, attribute), new GXReplyData());
-    } catch (MeterException e) {
-      throw new MeterException("writing " + object.getLogicalName() + " attribute " + attribute + ": "
-          + e.getMessage(), e.dlmsError(), e);
-    } catch (IOException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new MeterException("writing " + object.getLogicalName() + " failed: " + describe(e), null, e);
-    }
+    String name = object.getLogicalName();
+    association.service("writing " + name + " attribute " + attribute, "writing " + name + " failed",
+        d -> d.write(object, attribute));
   }
 
   private void invoke(GXDLMSObject object, int method) throws IOException {
-    renewIfExpired();
-    try {
-      exchangeAll(dlms.method(object, method, 0, DataType.INT8), new GXReplyData());
-    } catch (MeterException e) {
-      throw new MeterException("method " + method + " of " + object.getLogicalName() + ": " + e.getMessage(),
-          e.dlmsError(), e);
-    } catch (IOException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new MeterException("method " + method + " of " + object.getLogicalName() + " failed: "
-          + describe(e), null, e);
-    }
+    String name = "method " + method + " of " + object.getLogicalName();
+    association.service(name, name + " failed", d -> d.method(object, method, 0, DataType.INT8));
   }
 
   /**
@@ -789,79 +601,13 @@ public final class MeterClient implements AutoCloseable {
             next.encryptionKey()),
         new gurux.dlms.GXSimpleEntry<>(gurux.dlms.objects.enums.GlobalKeyType.AUTHENTICATION,
             next.authenticationKey()));
-    try {
-      exchangeAll(setup.globalKeyTransfer(dlms, keys.keyEncryptionKey(), list), new GXReplyData());
-    } catch (MeterException e) {
-      throw new MeterException("key transfer refused: " + e.getMessage(), e.dlmsError(), e);
-    } catch (IOException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new MeterException("key transfer failed: " + describe(e), null, e);
-    }
-  }
-
-  private void exchangeAll(byte[][] requests, GXReplyData reply) throws Exception {
-    for (byte[] request : requests) {
-      reply.clear();
-      exchangeBlocks(request, reply);
-    }
-  }
-
-  /** One request, then "next block" requests while the meter has more data. */
-  private void exchangeBlocks(byte[] request, GXReplyData reply) throws Exception {
-    exchange(request, reply);
-    while (reply.isMoreData()) {
-      exchange(dlms.receiverReady(reply), reply);
-    }
-  }
-
-  private void exchange(byte[] request, GXReplyData reply) throws Exception {
-    byte[] response;
-    try {
-      response = link.exchange(request, timeout); // datagram links retransmit within it themselves
-    } catch (SocketTimeoutException e) {
-      throw new MeterException("no response from " + link.remote() + " within " + timeout.toMillis() + " ms: "
-          + e.getMessage(), null, e);
-    }
-    GXReplyData notify = new GXReplyData();
-    GXByteBuffer data = new GXByteBuffer(response);
-    try {
-      if (!dlms.getData(data, reply, notify)) {
-        throw new MeterException("incomplete response from " + link.remote());
-      }
-    } catch (gurux.dlms.GXDLMSException e) {
-      throw new MeterException(describe(e), errorName(e.getErrorCode()), e);
-    } catch (gurux.dlms.GXDLMSExceptionResponse e) {
-      throw new MeterException("meter answered with an exception: " + e.getMessage(), "EXCEPTION", e);
-    }
-    if (reply.getError() != 0) {
-      String name = errorName(reply.getError());
-      throw new MeterException("meter answered " + name, name, null);
-    }
-  }
-
-  private static String errorName(int code) {
-    try {
-      return ErrorCode.forValue(code).name();
-    } catch (RuntimeException e) {
-      return "error " + code;
-    }
-  }
-
-  private static String describe(Exception e) {
-    String m = e.getMessage();
-    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+    association.service("key transfer refused", "key transfer failed",
+        d -> setup.globalKeyTransfer(d, keys.keyEncryptionKey(), list));
   }
 
   /** Releases the association (best effort) and closes the link. */
   @Override
   public void close() {
-    try {
-      release();
-    } catch (IOException | RuntimeException ignored) {
-      // the link goes away anyway
-    } finally {
-      link.close();
-    }
+    association.close();
   }
 }

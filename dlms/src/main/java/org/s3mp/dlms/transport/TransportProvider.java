@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /**
  * One way to carry DLMS wrapper PDUs (IEC 62056-47: 8-byte header + APDU), selected by URL scheme. Implementations
- * live in their own package ({@code org.s3mp.dlms.transport.tcp}, {@code ...scion}) and are found by
+ * live in their own package ({@code org.s3mp.dlms.transport.tcp} here, {@code ...scion} in the module
+ * {@code transport-scion}, so that a TCP-only user does not pull the SCION end host) and are found by
  * {@link Transports} through {@link java.util.ServiceLoader}. Everything above this interface sees whole wrapper
  * PDUs only, never sockets.
  */
