@@ -443,7 +443,11 @@ public final class PathPolicy {
   public List<ScionPath> apply(IsdAs destination, List<ScionPath> paths) throws NoCompliantPathException {
     List<ScionPath> out = filter(paths);
     if (out.isEmpty()) {
-      throw new NoCompliantPathException(name, destination, paths.size());
+      // with EPIC asked for, say so: "all rejected" alone would hide that no AS offers EPIC authenticators
+      boolean noEpic = epic && !paths.isEmpty()
+          && paths.stream().noneMatch(q -> q.isLocal() || q.epicAuths().isPresent());
+      throw new NoCompliantPathException(name, destination, paths.size(),
+          noEpic ? "the policy asks for EPIC-HP and no known path offers EPIC authenticators" : null);
     }
     return out;
   }

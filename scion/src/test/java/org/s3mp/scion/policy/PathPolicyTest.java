@@ -175,7 +175,7 @@ class PathPolicyTest {
     assertThat(p.apply(DST, paths)).containsExactly(epic110);
     assertThat(p.allows(ScionPath.local(DST, 1400, Instant.now()))).as("inside the AS no router checks").isTrue();
     assertThatThrownBy(() -> p.apply(DST, List.of(VIA_110, VIA_120))).isInstanceOf(NoCompliantPathException.class)
-        .hasMessageContaining("hp");
+        .hasMessageContaining("'hp'").hasMessageContaining("no known path offers EPIC authenticators");
     PathPolicy plain = PathPolicy.parseJson("{\"epic\": false, \"allowed_isds\": [1]}", "p");
     assertThat(plain.epic()).isFalse();
     assertThat(plain.apply(DST, paths)).containsExactly(epic110, VIA_120);
