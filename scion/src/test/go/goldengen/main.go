@@ -9,9 +9,11 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/scionproto/scion/pkg/addr"
+	libepic "github.com/scionproto/scion/pkg/experimental/epic"
 	"github.com/scionproto/scion/pkg/slayers"
 	"github.com/scionproto/scion/pkg/slayers/path"
 	"github.com/scionproto/scion/pkg/slayers/path/empty"
+	"github.com/scionproto/scion/pkg/slayers/path/epic"
 	"github.com/scionproto/scion/pkg/slayers/path/scion"
 )
 
@@ -124,4 +126,37 @@ func main() {
 	b = make([]byte, rev.Len())
 	must(rev.SerializeTo(b))
 	must(os.WriteFile(filepath.Join(dir, "path-reversed.bin"), b, 0o644))
+
+	// EPIC-HP (path type 3): the hop validation fields come from scionproto's own CalcMac with the fixed
+	// authenticators below (the Java test uses the same ones), over the finished header (PayloadLen set).
+	epicPacket(dir, "epic-udp-ipv4.bin", false, []byte("hello, epic"))
+	epicPacket(dir, "epic-udp-ipv6.bin", true, []byte("hello, epic over v6"))
+}
+
+var (
+	epicAuthPHVF = []byte("fcdc8202502d452e")
+	epicAuthLHVF = []byte("f5fcc4ce2250db36")
+)
+
+func epicPacket(dir, name string, v6 bool, payload []byte) {
+	sp := stdPath()
+	raw := make([]byte, sp.Len())
+	must(sp.SerializeTo(raw))
+	var scionRaw scion.Raw
+	must(scionRaw.DecodeFromBytes(raw))
+	s := hdr(slayers.L4UDP, sp, v6)
+	s.PayloadLen = uint16(8 + len(payload))
+	pktID := epic.PktID{Timestamp: 0x00123456, Counter: libepic.PktCounterFromCore(1, 42)}
+	ts := sp.InfoFields[0].Timestamp
+	phvf, err := libepic.CalcMac(epicAuthPHVF, pktID, s, ts, nil)
+	must(err)
+	phvf = append([]byte(nil), phvf[:epic.HVFLen]...)
+	lhvf, err := libepic.CalcMac(epicAuthLHVF, pktID, s, ts, nil)
+	must(err)
+	lhvf = append([]byte(nil), lhvf[:epic.HVFLen]...)
+	s.Path = &epic.Path{PktID: pktID, PHVF: phvf, LHVF: lhvf, ScionPath: &scionRaw}
+	s.PathType = epic.PathType
+	u := &slayers.UDP{SrcPort: 31001, DstPort: 4059}
+	u.SetNetworkLayerForChecksum(s)
+	write(dir, name, s, u, gopacket.Payload(payload))
 }

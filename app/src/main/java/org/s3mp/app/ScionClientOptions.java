@@ -7,7 +7,7 @@ import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.scion.daemon.DaemonClient;
 import picocli.CommandLine.Option;
 
-/** The SCION options of the meter and of the one-shot meter commands: the daemon and the DRKey protocol. */
+/** The SCION options of the meter and of the one-shot meter commands: the daemon, the DRKey protocol, EPIC-HP. */
 final class ScionClientOptions {
   @Option(names = "--daemon", paramLabel = "ADDR",
       description = "SCION daemon of this host's AS (default: $SCION_DAEMON_ADDRESS, then 127.0.0.1:30255).")
@@ -17,11 +17,16 @@ final class ScionClientOptions {
       description = "DRKey protocol number for DLMS (default: ${DEFAULT-VALUE}).")
   int drkeyProtocol;
 
+  @Option(names = "--epic", description = "Send with SCION EPIC-HP (per-packet path validation by the routers),"
+      + " over paths whose ASes offer it only; none: the command fails, nothing is sent.")
+  boolean epic;
+
   /** Transport options with the daemon and the DRKey protocol (transports other than SCION ignore them). */
   LinkOptions linkOptions(Duration timeout) {
     checkProtocol();
     return LinkOptions.of(timeout).with(LinkOptions.SCION_DAEMON, daemon)
-        .with(LinkOptions.DRKEY_PROTOCOL, Integer.toString(drkeyProtocol));
+        .with(LinkOptions.DRKEY_PROTOCOL, Integer.toString(drkeyProtocol))
+        .with(LinkOptions.EPIC, epic ? "true" : null);
   }
 
   /** The meter's DRKey keys through the daemon. */

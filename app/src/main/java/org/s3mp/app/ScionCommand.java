@@ -43,12 +43,17 @@ final class ScionCommand {
         + " allowed_isds, allowed_ases, allowed_countries, order.")
     Path policy;
 
+    @Option(names = "--epic", description = "EPIC-HP: only paths that offer it; ping sends EPIC packets, which the"
+        + " routers of the last two ASes verify.")
+    boolean epic;
+
     DaemonClient connect() {
       return DaemonClient.connect(DaemonClient.resolveAddress(daemon));
     }
 
     PathPolicy policy() throws IOException {
-      return policy == null ? PathPolicy.allowAll() : PathPolicy.load(policy);
+      PathPolicy p = policy == null ? PathPolicy.allowAll() : PathPolicy.load(policy);
+      return epic ? p.withEpic() : p;
     }
   }
 
@@ -75,8 +80,9 @@ final class ScionCommand {
         List<ScionPath> all = daemon.paths(local.isdAs(), dst, refresh);
         List<ScionPath> paths = policy.apply(dst, all);
         PrintStream out = System.out;
-        out.printf("Available paths to %s%s%n", dst, common.policy == null ? "" : " (policy '" + policy.name()
-            + "': " + paths.size() + " of " + all.size() + ")");
+        out.printf("Available paths to %s%s%n", dst, common.policy == null && !common.epic ? "" : " (policy '"
+            + policy.name() + "'" + (policy.epic() ? " with EPIC-HP" : "") + ": " + paths.size() + " of " + all.size()
+            + ")");
         int width = String.valueOf(paths.size() - 1).length();
         int section = -1;
         for (int i = 0; i < paths.size(); i++) {
@@ -99,6 +105,7 @@ final class ScionCommand {
             out.printf("%sLinkType: %s%n", pad, p.linkTypes());
             out.printf("%sInternalHops: %s%n", pad, p.internalHops());
             out.printf("%sNotes: %s%n", pad, p.notes().stream().filter(n -> !n.isEmpty()).collect(Collectors.toList()));
+            out.printf("%sSupportsEPIC: %s%n", pad, p.epicAuths().isPresent());
           }
         }
         return 0;
@@ -147,13 +154,14 @@ final class ScionCommand {
           ScionDatagramSocket socket = ScionDatagramSocket.open(daemon, localIp, 0)) {
         PathSelector selector = PathSelector.create(daemon, socket.localAddress().isdAs(), policy);
         socket.addScmpErrorListener(selector);
+        socket.useEpic(policy.epic());
         PrintStream out = System.out;
         int received = 0;
         for (int seq = 0; seq < count; seq++) {
           ScionPath path = selector.select(dst.isdAs());
           if (seq == 0) {
-            out.printf("Resolved local address:%n  %s%nUsing path:%n  Hops: %s MTU: %d%n%n", socket.localAddress(),
-                path.hops(), path.mtu());
+            out.printf("Resolved local address:%n  %s%nUsing path:%n  Hops: %s MTU: %d%s%n%n", socket.localAddress(),
+                path.hops(), path.mtu(), socket.usesEpic() && path.epicAuths().isPresent() ? " (EPIC-HP)" : "");
           }
           long started = System.nanoTime();
           ScionPing.Result r = ScionPing.echo(socket, dst, path, seq, size, Duration.ofMillis(timeoutMs));

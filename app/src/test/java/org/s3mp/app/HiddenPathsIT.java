@@ -157,6 +157,15 @@ class HiddenPathsIT {
         assertThat(c.readRegister(MeterObjects.ACTIVE_POWER_IMPORT).value()).isPositive();
         assertThat(c.lastPath().orElseThrow().ases()).startsWith(tb.headEnd()).endsWith(tb.concentrator());
       }
+      // EPIC-HP, made for hidden paths: the hidden segments carry the authenticators too, and the reads pass the
+      // routers' per-packet checks
+      long epicBefore = agent.receivedOverEpic();
+      try (MeterClient c = MeterClient.open(url, ClientSecurity.management(keys), LinkOptions.of(Duration.ofSeconds(3))
+          .with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd()))
+          .with(LinkOptions.PATH_POLICY, "{\"allowed_isds\": [1], \"epic\": true}"))) {
+        assertThat(c.readSerialNumber()).isEqualTo("IT-HIDDEN-1");
+      }
+      assertThat(agent.receivedOverEpic() - epicBefore).isGreaterThanOrEqualTo(3);
       assertThatThrownBy(() -> MeterClient.open(url, ClientSecurity.publicClient(),
           LinkOptions.of(Duration.ofSeconds(2)).with(LinkOptions.SCION_DAEMON, daemon(outsider))))
           .isInstanceOf(IOException.class).hasMessageContaining("no path to " + tb.concentrator());

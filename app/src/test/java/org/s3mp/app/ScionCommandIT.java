@@ -88,4 +88,16 @@ class ScionCommandIT {
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("3 packets transmitted, 3 received, 0% packet loss");
   }
+
+  @Test
+  void pingWithEpicPassesTheRoutersChecksAndShowpathsSaysWhichPathsOfferIt() throws Exception {
+    // scionproto's end host (the testbed's dispatcher) answers; the routers of the last two ASes verify our HVFs
+    String dst = tb.headEnd() + "," + tb.hostAddress(tb.headEnd()).getHostAddress();
+    Cli.Result r = Cli.run("scion", "ping", dst, "--daemon", daemonA, "--count", "3", "--interval", "100", "--epic");
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("(EPIC-HP)").contains("3 packets transmitted, 3 received, 0% packet loss");
+    Cli.Result paths = Cli.run("scion", "showpaths", tb.headEnd(), "--daemon", daemonA, "--epic", "--extended");
+    assertThat(paths.exitCode()).as(paths.err()).isZero();
+    assertThat(paths.out()).contains("with EPIC-HP").contains("SupportsEPIC: true").doesNotContain("SupportsEPIC: false");
+  }
 }

@@ -290,6 +290,11 @@ public final class MeterAgent implements AutoCloseable {
     return endpoints.stream().mapToLong(ServerEndpoint::droppedUntrusted).sum();
   }
 
+  /** Datagrams that arrived over SCION EPIC-HP (routers validated their source per packet), over all endpoints. */
+  public long receivedOverEpic() {
+    return endpoints.stream().mapToLong(ServerEndpoint::receivedOverEpic).sum();
+  }
+
   /** The next capture's task; only touched on the scheduler's one thread (and at start, before it runs). */
   private ScheduledFuture<?> captureTask;
 

@@ -32,6 +32,7 @@ public final class ScionPath {
   private final List<LinkType> linkTypes;
   private final List<Integer> internalHops;
   private final List<String> notes;
+  private final EpicAuths epicAuths;
   /** Computed once: selection looks paths up by fingerprint several times per request (a racy init is benign). */
   private String hops;
   private String fingerprint;
@@ -39,6 +40,15 @@ public final class ScionPath {
   public ScionPath(IsdAs source, IsdAs destination, byte[] raw, InetSocketAddress nextHop,
       List<PathInterface> interfaces, int mtu, Instant expiry, List<Duration> latencies, List<Long> bandwidths,
       List<GeoCoordinates> geo, List<LinkType> linkTypes, List<Integer> internalHops, List<String> notes) {
+    this(source, destination, raw, nextHop, interfaces, mtu, expiry, latencies, bandwidths, geo, linkTypes,
+        internalHops, notes, null);
+  }
+
+  private ScionPath(IsdAs source, IsdAs destination, byte[] raw, InetSocketAddress nextHop,
+      List<PathInterface> interfaces, int mtu, Instant expiry, List<Duration> latencies, List<Long> bandwidths,
+      List<GeoCoordinates> geo, List<LinkType> linkTypes, List<Integer> internalHops, List<String> notes,
+      EpicAuths epicAuths) {
+    this.epicAuths = epicAuths;
     this.source = Objects.requireNonNull(source);
     this.destination = Objects.requireNonNull(destination);
     this.raw = raw.clone();
@@ -123,6 +133,20 @@ public final class ScionPath {
 
   public List<String> notes() {
     return notes;
+  }
+
+  /** The EPIC-HP authenticators, when the ASes on the path offer EPIC (control service {@code beaconing.epic}). */
+  public Optional<EpicAuths> epicAuths() {
+    return Optional.ofNullable(epicAuths);
+  }
+
+  /** This path with EPIC-HP authenticators (an inter-AS path only: inside an AS there is no router to check). */
+  public ScionPath withEpicAuths(EpicAuths auths) {
+    if (isLocal()) {
+      throw new IllegalArgumentException("a path inside the local AS has no EPIC authenticators");
+    }
+    return new ScionPath(source, destination, raw, nextHop, interfaces, mtu, expiry, latencies, bandwidths, geo,
+        linkTypes, internalHops, notes, Objects.requireNonNull(auths));
   }
 
   /** Number of ASes on the path (1 inside the local AS). */

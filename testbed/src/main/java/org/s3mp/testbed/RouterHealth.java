@@ -21,6 +21,9 @@ final class RouterHealth {
   private static final Pattern GAUGE =
       Pattern.compile("^(router_interface_up|router_sibling_reachable)\\{([^}]*)\\}\\s+(\\S+)", Pattern.MULTILINE);
   private static final Pattern SIBLING = Pattern.compile("sibling=\"([^\"]*)\"");
+  /** scionproto router/metrics.go: packets the data plane discarded as invalid (bad MAC, EPIC HVF, ...). */
+  private static final Pattern DROPPED_INVALID = Pattern.compile(
+      "^router_dropped_pkts_total\\{[^}]*reason=\"invalid\"[^}]*\\}\\s+(\\S+)", Pattern.MULTILINE);
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
@@ -42,6 +45,27 @@ final class RouterHealth {
       Thread.currentThread().interrupt();
       return State.unknown("interrupted");
     }
+  }
+
+  /** The router's count of packets dropped as invalid, over all its label sets. */
+  long droppedInvalid(String metricsAddress) throws IOException {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + metricsAddress + "/metrics"))
+          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+      return parseDroppedInvalid(r.body());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted reading " + metricsAddress, e);
+    }
+  }
+
+  static long parseDroppedInvalid(String metrics) {
+    long sum = 0;
+    Matcher m = DROPPED_INVALID.matcher(metrics);
+    while (m.find()) {
+      sum += (long) Double.parseDouble(m.group(1));
+    }
+    return sum;
   }
 
   static State parse(String metrics) {

@@ -252,9 +252,10 @@ final class ScionConfigWriter {
     c.put("path_db", db(db.resolve("cs.path.db")));
     c.put("drkey", table("level1_db", db(db.resolve("cs.drkey_level1.db")),
         "secret_value_db", db(db.resolve("cs.drkey_sv.db"))));
-    // beacon faster than the 5 s default so that paths exist a few seconds after start-up
+    // beacon faster than the 5 s default so that paths exist a few seconds after start-up; epic: every AS adds
+    // its EPIC-HP authenticators to the beacons, so the daemons hand them out with the paths (issue 17)
     c.put("beaconing", table("origination_interval", "2s", "propagation_interval", "2s",
-        "registration_interval", "2s"));
+        "registration_interval", "2s", "epic", true));
     // re-query cached segments often, so paths that appear later (e.g. via other ISDs) show up in seconds
     c.put("path", table("query_interval", "5s", "hidden_paths_cfg", hiddenMember(ia) ? hiddenPathsFile(ia) : null));
     if (topo.as(ia).core()) {

@@ -354,6 +354,14 @@ public final class Testbed implements AutoCloseable {
         .orElseThrow(() -> new IOException("no router process for " + itf + " in " + runDir));
   }
 
+  /**
+   * Packets the border router of {@code itf} dropped as invalid (scionproto's {@code router_dropped_pkts_total}
+   * with reason "invalid": bad hop-field MAC, bad EPIC validation field or timestamp, malformed path).
+   */
+  public long routerDroppedInvalid(Interface itf) throws IOException {
+    return health.droppedInvalid(metricsAddress(itf));
+  }
+
   private String metricsAddress(Interface itf) {
     return ScionConfigWriter.routerMetricsAddr(topo.as(itf.ia()), itf);
   }
@@ -459,11 +467,19 @@ public final class Testbed implements AutoCloseable {
 
   /** Runs scionproto's {@code scion ping} from {@code srcIa}; true when every echo got a reply. */
   public boolean ping(String srcIa, String dstAddress, int count, String sequence) throws IOException {
+    return ping(srcIa, dstAddress, count, sequence, false);
+  }
+
+  /** {@link #ping}, with {@code epic} as scionproto's {@code --epic}: the echo requests use the EPIC-HP path type. */
+  public boolean ping(String srcIa, String dstAddress, int count, String sequence, boolean epic) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(bin.path(ScionBinaries.Tool.SCION).toString(), "ping", dstAddress,
         "--sciond", daemonAddress(srcIa).getAddress().getHostAddress() + ":" + ScionConfigWriter.DAEMON_PORT,
         "--local", topo.as(srcIa).ip(), "-c", Integer.toString(count), "--interval", "100ms", "--timeout", "1s"));
     if (sequence != null) {
       cmd.addAll(List.of("--sequence", sequence));
+    }
+    if (epic) {
+      cmd.add("--epic");
     }
     Commands.Result r = Commands.exec(cmd, runDir, Duration.ofSeconds(10L + count));
     return r.exitCode() == 0 && r.output().contains(" 0% packet loss");

@@ -36,4 +36,18 @@ class RouterHealthTest {
     assertThat(s.linkUp()).isFalse();
     assertThat(s.error()).contains("no BFD state");
   }
+
+  @Test
+  void droppedInvalidSumsEveryLabelSetOfThatReasonOnly() {
+    long n = RouterHealth.parseDroppedInvalid("""
+        # HELP router_dropped_pkts_total Total number of packets dropped by the router.
+        # TYPE router_dropped_pkts_total counter
+        router_dropped_pkts_total{interface="1",isd_as="1-ff00:0:110",neighbor_isd_as="1-ff00:0:111",reason="invalid",sizeclass="0_63"} 2
+        router_dropped_pkts_total{interface="1",isd_as="1-ff00:0:110",neighbor_isd_as="1-ff00:0:111",reason="invalid",sizeclass="128_255"} 3
+        router_dropped_pkts_total{interface="internal",isd_as="1-ff00:0:110",neighbor_isd_as="1-ff00:0:110",reason="busy_forwarder",sizeclass="0_63"} 40
+        router_input_pkts_total{interface="1",isd_as="1-ff00:0:110",neighbor_isd_as="1-ff00:0:111",sizeclass="0_63"} 99
+        """);
+    assertThat(n).isEqualTo(5);
+    assertThat(RouterHealth.parseDroppedInvalid("# nothing yet\n")).isZero();
+  }
 }

@@ -109,6 +109,7 @@ class ScionConfigWriterTest {
     assertThat(cs.at("/drkey/level1_db/connection").asText()).isEqualTo(dir.resolve("db/cs.drkey_level1.db").toString());
     assertThat(cs.at("/path/hidden_paths_cfg").asText()).isEqualTo(writer.hiddenPathsFile("1-ff00:0:111").toString());
     assertThat(cs.at("/beaconing/origination_interval").asText()).isEqualTo("2s");
+    assertThat(cs.at("/beaconing/epic").asBoolean()).as("EPIC-HP authenticators in beacons").isTrue();
     JsonNode disp = ConfigFiles.TOML.readTree(dir.resolve("disp.toml").toFile());
     assertThat(disp.at("/dispatcher/service_addresses").get("1-ff00:0:111,CS").asText()).isEqualTo("127.0.111.1:31000");
     JsonNode router = ConfigFiles.TOML.readTree(dir.resolve("br1-ff00_0_111-1.toml").toFile());

@@ -16,6 +16,8 @@ public record LinkOptions(Duration timeout, Map<String, String> parameters) {
   public static final String PATH_POLICY = "scion.policy";
   /** The DRKey protocol number for keys from the network (2-65535; default 4059, the DLMS port). */
   public static final String DRKEY_PROTOCOL = "scion.drkey.protocol";
+  /** {@code true}: send with SCION EPIC-HP, over paths that offer it only (as the policy key {@code "epic": true}). */
+  public static final String EPIC = "scion.epic";
 
   public LinkOptions {
     Objects.requireNonNull(timeout, "timeout");

@@ -16,6 +16,11 @@ public interface ServerEndpoint extends AutoCloseable {
     return 0;
   }
 
+  /** Datagrams that arrived with per-packet path validation (SCION EPIC-HP): routers checked their source. */
+  default long receivedOverEpic() {
+    return 0;
+  }
+
   /** Sends one wrapper PDU to a peer; a peer that has gone away is ignored or raises an IOException. */
   void send(Peer peer, byte[] pdu) throws IOException;
 

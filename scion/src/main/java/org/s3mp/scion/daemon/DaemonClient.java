@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.s3mp.scion.EpicAuths;
 import org.s3mp.scion.GeoCoordinates;
 import org.s3mp.scion.IsdAs;
 import org.s3mp.scion.LinkType;
@@ -188,8 +189,14 @@ public final class DaemonClient implements AutoCloseable {
     }));
     List<Integer> hops = new ArrayList<>(p.getInternalHopsList());
     try {
-      return new ScionPath(src, dst, p.getRaw().toByteArray(), nextHop, ifs, p.getMtu(), expiry, lat,
+      ScionPath path = new ScionPath(src, dst, p.getRaw().toByteArray(), nextHop, ifs, p.getMtu(), expiry, lat,
           p.getBandwidthList(), geo, lt, hops, p.getNotesList());
+      // scionproto leaves both empty when an AS on the last two hops did not add EPIC authenticators
+      if (p.hasEpicAuths() && !p.getEpicAuths().getAuthPhvf().isEmpty()) {
+        path = path.withEpicAuths(new EpicAuths(p.getEpicAuths().getAuthPhvf().toByteArray(),
+            p.getEpicAuths().getAuthLhvf().toByteArray()));
+      }
+      return path;
     } catch (IllegalArgumentException e) {
       throw new DaemonException("SCION daemon returned an inconsistent path: " + e.getMessage(), e);
     }

@@ -1,7 +1,8 @@
 package org.s3mp.scion.packet;
 
-/** The path header of a SCION packet: {@link EmptyPath} (inside one AS) or {@link StandardPath}. */
-public sealed interface PathHeader permits EmptyPath, StandardPath {
+/** The path header of a SCION packet: {@link EmptyPath} (inside one AS),
+ * {@link StandardPath} or {@link EpicPath}. */
+public sealed interface PathHeader permits EmptyPath, StandardPath, EpicPath {
   int pathType();
 
   int length();

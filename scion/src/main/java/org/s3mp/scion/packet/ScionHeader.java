@@ -16,6 +16,7 @@ public record ScionHeader(
   public static final int NEXT_HDR_SCMP = 202;
   static final int PATH_TYPE_EMPTY = 0;
   static final int PATH_TYPE_SCION = 1;
+  static final int PATH_TYPE_EPIC = 3;
 
   public ScionHeader {
     if (trafficClass < 0 || trafficClass > 0xFF) {

@@ -59,8 +59,9 @@ public record ScionPacket(ScionHeader header, PathHeader path, L4Payload l4) {
         path = EmptyPath.INSTANCE;
       }
       case ScionHeader.PATH_TYPE_SCION -> path = StandardPath.decode(r, pathLength);
+      case ScionHeader.PATH_TYPE_EPIC -> path = EpicPath.decode(r, pathLength);
       default -> throw new PacketParseException("unsupported path type " + d.pathType()
-          + " (supported: 0 empty, 1 SCION)");
+          + " (supported: 0 empty, 1 SCION, 3 EPIC)");
     }
     ByteReader upper = r.slice(d.payloadLength(), "payload");
     L4Payload l4 = switch (d.nextHdr()) {

@@ -38,12 +38,13 @@ import org.s3mp.scion.ScionPath;
  * allowed_ases:      ["1-ff00:0:110", ...]             # every AS on the path one of these (besides ends)
  * allowed_countries: ["DE", "CH"]                      # every hop's geo address one of these; unknown = out
  * order:             hops | latency                    # preference; ties by hop sequence
+ * epic:              true                              # EPIC-HP: only paths with EPIC authenticators, sent as EPIC
  * </pre>
  * A path is used only if it passes every rule that is present. {@link #apply} fails closed.
  */
 public final class PathPolicy {
   private static final Set<String> KEYS = Set.of("name", "acl", "sequence", "allowed_isds", "allowed_ases",
-      "allowed_countries", "order");
+      "allowed_countries", "order", "epic");
 
   /** Preference among compliant paths. */
   public enum Order {
@@ -63,6 +64,7 @@ public final class PathPolicy {
   private final Set<IsdAs> allowedAses;
   private final Set<String> allowedCountries;
   private final Order order;
+  private final boolean epic;
 
   record AclEntry(boolean allow, HopPredicate rule) {
     static AclEntry parse(String text) {
@@ -84,8 +86,9 @@ public final class PathPolicy {
   }
 
   private PathPolicy(String name, List<AclEntry> acl, Sequence sequence, Set<Integer> isds, Set<IsdAs> ases,
-      Set<String> countries, Order order) {
+      Set<String> countries, Order order, boolean epic) {
     this.name = name;
+    this.epic = epic;
     this.acl = List.copyOf(acl);
     this.sequence = sequence;
     this.allowedIsds = isds == null ? null : Set.copyOf(isds);
@@ -111,7 +114,7 @@ public final class PathPolicy {
 
   /** Every path allowed, daemon order. */
   public static PathPolicy allowAll() {
-    return new PathPolicy("allow-all", List.of(), null, null, null, null, Order.DAEMON);
+    return new PathPolicy("allow-all", List.of(), null, null, null, null, Order.DAEMON, false);
   }
 
   /** A policy from ACL entries in scionproto syntax (e.g. "- 2", "+"). */
@@ -120,7 +123,7 @@ public final class PathPolicy {
     for (String e : entries) {
       list.add(AclEntry.parse(e));
     }
-    return new PathPolicy(name, list, null, null, null, null, Order.DAEMON);
+    return new PathPolicy(name, list, null, null, null, null, Order.DAEMON, false);
   }
 
   public static Builder builder(String name) {
@@ -136,6 +139,7 @@ public final class PathPolicy {
     private Set<IsdAs> ases;
     private Set<String> countries;
     private Order order = Order.DAEMON;
+    private boolean epic;
 
     private Builder(String name) {
       this.name = name;
@@ -176,8 +180,14 @@ public final class PathPolicy {
       return this;
     }
 
+    /** EPIC-HP: only paths that offer it (or stay inside the AS), and packets sent with the EPIC path type. */
+    public Builder epic(boolean on) {
+      this.epic = on;
+      return this;
+    }
+
     public PathPolicy build() {
-      return new PathPolicy(name, acl, sequence, isds, ases, countries, order);
+      return new PathPolicy(name, acl, sequence, isds, ases, countries, order, epic);
     }
   }
 
@@ -215,7 +225,8 @@ public final class PathPolicy {
       @JsonProperty("allowed_isds") List<Integer> allowedIsds,
       @JsonProperty("allowed_ases") List<String> allowedAses,
       @JsonProperty("allowed_countries") List<String> allowedCountries,
-      Order order) {}
+      Order order,
+      Boolean epic) {}
 
   private static final ObjectMapper JSON = strict(new ObjectMapper());
   private static final ObjectMapper YAML = strict(new ObjectMapper(new YAMLFactory()));
@@ -280,6 +291,9 @@ public final class PathPolicy {
     if (f.order() != null) {
       b.order(f.order());
     }
+    if (f.epic() != null) {
+      b.epic(f.epic());
+    }
     return b.build();
   }
 
@@ -304,6 +318,9 @@ public final class PathPolicy {
     Class<?> t = e.getTargetType();
     if (t == null) {
       return "";
+    }
+    if (t == Boolean.class || t == boolean.class) {
+      return " (true or false)";
     }
     if (t == Order.class) {
       return " (hops, latency or daemon)";
@@ -339,9 +356,20 @@ public final class PathPolicy {
     return allowedCountries;
   }
 
+  /** Whether traffic under this policy is sent with EPIC-HP (and only over paths that offer it). */
+  public boolean epic() {
+    return epic;
+  }
+
+  /** This policy, also requiring EPIC-HP (the CLI's {@code --epic} on top of a policy file). */
+  public PathPolicy withEpic() {
+    return epic ? this : new PathPolicy(name, acl, sequence, allowedIsds, allowedAses, allowedCountries, order, true);
+  }
+
   /** Whether one path complies with every rule of this policy. */
   public boolean allows(ScionPath path) {
-    return aclAllows(path) && fenceAllows(path) && (sequence == null || sequence.matches(path));
+    return aclAllows(path) && fenceAllows(path) && (sequence == null || sequence.matches(path))
+        && (!epic || path.isLocal() || path.epicAuths().isPresent());
   }
 
   private boolean aclAllows(ScionPath path) {
@@ -415,13 +443,17 @@ public final class PathPolicy {
   public List<ScionPath> apply(IsdAs destination, List<ScionPath> paths) throws NoCompliantPathException {
     List<ScionPath> out = filter(paths);
     if (out.isEmpty()) {
-      throw new NoCompliantPathException(name, destination, paths.size());
+      // with EPIC asked for, say so: "all rejected" alone would hide that no AS offers EPIC authenticators
+      boolean noEpic = epic && !paths.isEmpty()
+          && paths.stream().noneMatch(q -> q.isLocal() || q.epicAuths().isPresent());
+      throw new NoCompliantPathException(name, destination, paths.size(),
+          noEpic ? "the policy asks for EPIC-HP and no known path offers EPIC authenticators" : null);
     }
     return out;
   }
 
   @Override
   public String toString() {
-    return "PathPolicy[" + name + "]";
+    return "PathPolicy[" + name + (epic ? ", epic" : "") + "]";
   }
 }

@@ -70,6 +70,32 @@ class DaemonClientTest {
       assertThat(p.linkTypes()).containsExactly(LinkType.DIRECT, LinkType.OPEN_NET);
       assertThat(p.internalHops()).containsExactly(2);
       assertThat(p.notes()).containsExactly("", "core 110", "");
+      assertThat(p.epicAuths()).isEmpty();
+    }
+  }
+
+  @Test
+  void epicAuthenticatorsReachThePathOnlyWhenTheDaemonHasThem() throws Exception {
+    byte[] phvf = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] lhvf = "fedcba9876543210".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    try (FakeDaemon d = new FakeDaemon(LOCAL.toLong()); DaemonClient c = d.client()) {
+      d.pathsByDst.put(DST.toLong(), List.of(
+          protoPath().toBuilder().setEpicAuths(org.s3mp.scion.daemon.proto.EpicAuths.newBuilder()
+              .setAuthPhvf(ByteString.copyFrom(phvf)).setAuthLhvf(ByteString.copyFrom(lhvf))).build(),
+          // what scionproto's daemon sends for a path without EPIC: an empty message
+          protoPath().toBuilder().setEpicAuths(org.s3mp.scion.daemon.proto.EpicAuths.getDefaultInstance()).build()));
+      List<ScionPath> paths = c.paths(LOCAL, DST, false);
+      assertThat(paths.get(0).epicAuths()).hasValueSatisfying(a -> {
+        assertThat(a.authPhvf()).isEqualTo(phvf);
+        assertThat(a.authLhvf()).isEqualTo(lhvf);
+      });
+      assertThat(paths.get(1).epicAuths()).isEmpty();
+      // a daemon handing out authenticators of the wrong size is refused with a clear message
+      d.pathsByDst.put(DST.toLong(), List.of(protoPath().toBuilder().setEpicAuths(
+          org.s3mp.scion.daemon.proto.EpicAuths.newBuilder().setAuthPhvf(ByteString.copyFrom(new byte[3]))
+              .setAuthLhvf(ByteString.copyFrom(lhvf))).build()));
+      assertThatThrownBy(() -> c.paths(LOCAL, DST, false)).isInstanceOf(DaemonException.class)
+          .hasMessageContaining("EPIC authenticators are 16 bytes");
     }
   }
 

@@ -76,8 +76,11 @@ class MalformedPacketTest {
   @Test
   void unsupportedPathAndNextHeader() throws Exception {
     byte[] raw = golden("udp-std-ipv4.bin");
-    raw[8] = 3; // EPIC
-    assertRejected(raw, "unsupported path type 3");
+    raw[8] = 2; // one-hop path: only routers and control services use it
+    assertRejected(raw, "unsupported path type 2");
+    byte[] epic = golden("udp-std-ipv4.bin");
+    epic[8] = 3; // EPIC, but the bytes are a standard path without the 16-byte EPIC prefix
+    assertRejected(epic, "segment lengths");
     byte[] raw2 = golden("udp-std-ipv4.bin");
     raw2[4] = (byte) 200; // hop-by-hop extension
     assertRejected(raw2, "unsupported next header 200");

@@ -152,6 +152,7 @@ class PathPolicyTest {
     bad.put("{\"name\": \"a\", \"name\": \"b\"}", "cannot read it: Duplicate field 'name'");
     bad.put("{\"name\": \"a\"} {}", "cannot read it");
     bad.put("[1]", "must be an object");
+    bad.put("{\"epic\": \"yes\"}", "'epic'");
     for (Map.Entry<String, String> b : bad.entrySet()) {
       assertThatThrownBy(() -> PathPolicy.parseJson(b.getKey(), "p")).as(b.getKey())
           .isInstanceOf(java.io.IOException.class).hasMessageContaining(b.getValue());
@@ -163,5 +164,25 @@ class PathPolicyTest {
     // VIA_210 has more hops than the two others and comes first from the daemon
     assertThat(PathPolicy.parseJson("{\"order\": \"hops\"}", "p").apply(DST, ALL).get(0)).isNotEqualTo(VIA_210);
     assertThat(PathPolicy.parseJson("{}", "p").apply(DST, ALL)).containsExactlyElementsOf(ALL);
+  }
+
+  @Test
+  void epicKeepsOnlyPathsThatOfferItAndSaysSo() throws Exception {
+    ScionPath epic110 = VIA_110.withEpicAuths(new org.s3mp.scion.EpicAuths(new byte[16], new byte[16]));
+    List<ScionPath> paths = List.of(VIA_210, epic110, VIA_120);
+    PathPolicy p = PathPolicy.parseJson("{\"epic\": true}", "hp");
+    assertThat(p.epic()).isTrue();
+    assertThat(p.apply(DST, paths)).containsExactly(epic110);
+    assertThat(p.allows(ScionPath.local(DST, 1400, Instant.now()))).as("inside the AS no router checks").isTrue();
+    assertThatThrownBy(() -> p.apply(DST, List.of(VIA_110, VIA_120))).isInstanceOf(NoCompliantPathException.class)
+        .hasMessageContaining("'hp'").hasMessageContaining("no known path offers EPIC authenticators");
+    PathPolicy plain = PathPolicy.parseJson("{\"epic\": false, \"allowed_isds\": [1]}", "p");
+    assertThat(plain.epic()).isFalse();
+    assertThat(plain.apply(DST, paths)).containsExactly(epic110, VIA_120);
+    PathPolicy both = plain.withEpic();
+    assertThat(both.epic()).isTrue();
+    assertThat(both.allowedIsds()).containsExactly(1);
+    assertThat(both.apply(DST, paths)).containsExactly(epic110);
+    assertThat(PathPolicy.allowAll().epic()).isFalse();
   }
 }

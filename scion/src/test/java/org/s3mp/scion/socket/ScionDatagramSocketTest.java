@@ -12,11 +12,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.s3mp.scion.EpicAuths;
 import org.s3mp.scion.IsdAs;
 import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.ScionPath;
 import org.s3mp.scion.TestPaths;
 import org.s3mp.scion.daemon.PortRange;
+import org.s3mp.scion.packet.EpicHvf;
+import org.s3mp.scion.packet.EpicPath;
 import org.s3mp.scion.packet.ScmpMessage;
 import org.s3mp.scion.packet.StandardPath;
 
@@ -78,6 +81,46 @@ class ScionDatagramSocketTest {
       ReceivedDatagram answer = client.receive(WAIT);
       assertThat(new String(answer.payload(), StandardCharsets.UTF_8)).isEqualTo("response");
       assertThat(router.forwarded.get()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void epicOnlyWhenAskedAndThePathOffersItRepliesOnTheStandardPath() throws Exception {
+    EpicAuths auths = new EpicAuths(bytes("0123456789abcdef"), bytes("fedcba9876543210"));
+    try (TestRelay router = new TestRelay();
+        ScionDatagramSocket server = ScionDatagramSocket.open(B, LO, 0, RANGE, 1472);
+        ScionDatagramSocket client = ScionDatagramSocket.open(A, LO, 0, RANGE, 1472)) {
+      ScionPath plain = TestPaths.path("1-ff00:0:111 1>2 1-ff00:0:110 3>4 1-ff00:0:112", router.address());
+      ScionPath offered = plain.withEpicAuths(auths);
+      client.send(bytes("not asked"), server.localAddress(), offered);
+      assertThat(server.receivePacket(WAIT).packet().path()).isInstanceOf(StandardPath.class);
+      client.useEpic(true);
+      client.send(bytes("not offered"), server.localAddress(), plain);
+      assertThat(server.receivePacket(WAIT).packet().path()).isInstanceOf(StandardPath.class);
+      assertThat(client.epicSentCount()).isZero();
+
+      client.send(bytes("over epic"), server.localAddress(), offered);
+      client.send(bytes("again"), server.localAddress(), offered);
+      ReceivedPacket first = server.receivePacket(WAIT);
+      ReceivedPacket second = server.receivePacket(WAIT);
+      assertThat(client.epicSentCount()).isEqualTo(2);
+      assertThat(server.epicReceivedCount()).isEqualTo(2);
+      EpicPath e = (EpicPath) first.packet().path();
+      assertThat(((EpicPath) second.packet().path()).counter()).isNotEqualTo(e.counter());
+      assertThat(e.scionPath().hopFields()).isEqualTo(StandardPath.decode(plain.raw()).hopFields());
+      // what the penultimate and the last router compute, they find in the packet
+      long infoTs = e.scionPath().infoFields().get(0).timestamp();
+      int len = 8 + "over epic".length();
+      assertThat(e.phvf()).isEqualTo(
+          EpicHvf.mac(auths.authPhvf(), e.timestamp(), e.counter(), first.packet().header(), infoTs, len));
+      assertThat(e.lhvf()).isEqualTo(
+          EpicHvf.mac(auths.authLhvf(), e.timestamp(), e.counter(), first.packet().header(), infoTs, len));
+      ReceivedDatagram got = server.handle(first);
+      assertThat(got.replyPath()).isInstanceOf(StandardPath.class);
+      server.reply(got, bytes("response"));
+      ReceivedPacket answer = client.receivePacket(WAIT);
+      assertThat(answer.packet().path()).isInstanceOf(StandardPath.class);
+      assertThat(new String(client.handle(answer).payload(), StandardCharsets.UTF_8)).isEqualTo("response");
     }
   }
 

@@ -61,9 +61,10 @@ final class TestRelay implements AutoCloseable {
         }
         PathHeader path = p.path();
         if (path instanceof StandardPath sp) {
-          int last = sp.numHops() - 1;
-          path = new StandardPath(sp.numInf() - 1, last, sp.reserved(), sp.seg0Len(), sp.seg1Len(), sp.seg2Len(),
-              sp.infoFields(), sp.hopFields());
+          path = atLastHop(sp);
+        } else if (path instanceof org.s3mp.scion.packet.EpicPath ep) {
+          path = new org.s3mp.scion.packet.EpicPath(ep.timestamp(), ep.counter(), ep.phvf(), ep.lhvf(),
+              atLastHop(ep.scionPath()));
         }
         int port = p.l4() instanceof UdpDatagram u ? u.dstPort()
             : p.l4() instanceof ScmpMessage.Echo e && e.type() == ScmpMessage.ECHO_REPLY ? e.identifier() : echoPort;
@@ -76,6 +77,11 @@ final class TestRelay implements AutoCloseable {
         }
       }
     }
+  }
+
+  private static StandardPath atLastHop(StandardPath sp) {
+    return new StandardPath(sp.numInf() - 1, sp.numHops() - 1, sp.reserved(), sp.seg0Len(), sp.seg1Len(),
+        sp.seg2Len(), sp.infoFields(), sp.hopFields());
   }
 
   /** As a router does: SCMP type 5 to the sender's port, quoting the packet, over the reversed path. */

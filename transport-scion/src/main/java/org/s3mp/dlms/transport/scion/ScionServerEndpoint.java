@@ -139,6 +139,11 @@ final class ScionServerEndpoint implements ServerEndpoint {
     return dropped.get();
   }
 
+  @Override
+  public long receivedOverEpic() {
+    return socket.epicReceivedCount();
+  }
+
   /** The latest datagram from a peer, with the path it actually took (tests check what the routers forwarded). */
   ReceivedDatagram lastDatagram(ScionPeer peer) {
     return replyTo.get(peer);

@@ -124,6 +124,11 @@ public final class ScionTransport implements TransportProvider {
   }
 
   static PathPolicy policy(LinkOptions o) throws IOException {
+    PathPolicy p = policyWithoutEpicOption(o);
+    return Boolean.parseBoolean(o.parameter(LinkOptions.EPIC)) ? p.withEpic() : p;
+  }
+
+  private static PathPolicy policyWithoutEpicOption(LinkOptions o) throws IOException {
     String p = o.parameter(LinkOptions.PATH_POLICY);
     if (p == null) {
       return PathPolicy.allowAll();
