@@ -493,6 +493,16 @@ public final class MeterClient implements AutoCloseable {
    */
   public String transferFirmware(byte[] image, String identifier, java.util.function.LongConsumer progress,
       Instant activateAt) throws IOException {
+    return transferFirmware(image, identifier, progress, step -> { }, activateAt);
+  }
+
+  /**
+   * As {@link #transferFirmware(byte[], String, java.util.function.LongConsumer, Instant)}, telling {@code steps}
+   * of each step after the blocks as it begins: "image_verify", then "image_activate" or "schedule_activation"
+   * (a head-end's rollout shows them per meter).
+   */
+  public String transferFirmware(byte[] image, String identifier, java.util.function.LongConsumer progress,
+      java.util.function.Consumer<String> steps, Instant activateAt) throws IOException {
     long blockSize = readLong(ObjectType.IMAGE_TRANSFER, MeterObjects.IMAGE_TRANSFER, 2);
     if (blockSize <= 0 || blockSize > 4096) {
       throw new MeterException("meter's image block size is " + blockSize);
@@ -509,6 +519,7 @@ public final class MeterClient implements AutoCloseable {
       imageStep("image_block_transfer", () -> dlms.method(it, 2, parameter, DataType.ARRAY));
       progress.accept(Math.min(image.length, (i + 1) * blockSize));
     }
+    steps.accept("image_verify");
     try {
       imageStep("image_verify", () -> it.imageVerify(dlms));
     } catch (MeterException e) {
@@ -516,9 +527,11 @@ public final class MeterClient implements AutoCloseable {
           + " malformed (" + e.getMessage() + "); its firmware is unchanged", e.dlmsError(), e);
     }
     if (activateAt != null) {
+      steps.accept("schedule_activation");
       scheduleFirmwareActivation(activateAt);
       return readFirmwareId();
     }
+    steps.accept("image_activate");
     try {
       imageStep("image_activate", () -> it.imageActivate(dlms));
     } catch (MeterException e) {
