@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Signed firmware images (Ed25519) and their image transfer (class 18) to a meter.",
     subcommands = {FirmwareCommand.Keygen.class, FirmwareCommand.Sign.class, FirmwareCommand.Push.class,
-        FirmwareCommand.Status.class})
+        FirmwareCommand.Status.class, FirmwareRolloutCommand.class})
 final class FirmwareCommand {
 
   @Command(name = "keygen", mixinStandardHelpOptions = true,

@@ -27,6 +27,7 @@ class DashboardBrowserIT {
   static final String VIEWER = "viewer-token-of-the-browser-test-000001";
 
   @TempDir Path dir;
+  java.security.KeyPair vendor = org.s3mp.dlms.firmware.FirmwareImage.generateKeyPair();
   RealMeters.Meter meter;
   Headend headend;
   WebDriver browser;
@@ -35,7 +36,11 @@ class DashboardBrowserIT {
   @BeforeEach
   void start() throws Exception {
     Path keys = RealMeters.keys(dir, "m1");
-    meter = RealMeters.start(dir, "m1", keys, 900, 3);
+    // the head-end and the meter trust the same firmware vendor key
+    java.nio.file.Path vendorKey = dir.resolve("firmware-vendors/vendor.pub");
+    java.nio.file.Files.createDirectories(vendorKey.getParent());
+    java.nio.file.Files.writeString(vendorKey, org.s3mp.dlms.firmware.FirmwareImage.pem(vendor.getPublic()));
+    meter = RealMeters.start(dir, "m1", keys, 900, 3, 0, List.of("--firmware-key", vendorKey.toString()));
     HeadendConfig config = new HeadendConfig(
         new HeadendConfig.Http("127.0.0.1:0", null),
         new HeadendConfig.Database(dir.resolve("db/headend").toString(), null, null),
@@ -208,6 +213,43 @@ class DashboardBrowserIT {
     assertThat(http.get("/api/alarms?state=acknowledged", VIEWER).json())
         .anySatisfy(a -> assertThat(a.get("id").asText()).isEqualTo(id));
     assertThat(http.get("/metrics", VIEWER).body()).contains("headend_alarms_open{kind=\"not_read\"");
+  }
+
+  @Test
+  void anOperatorPausesAndResumesAFirmwareRolloutAndSeesTheMetersProgress() throws Exception {
+    Http http = new Http(headend.baseUri());
+    byte[] image = org.s3mp.dlms.firmware.FirmwareImage.sign("s3mp-meter 3.0", new byte[100_000], true,
+        vendor.getPrivate()).encode();
+    Http.Response uploaded = http.post("/api/firmware/images", OPERATOR,
+        "{\"image\": \"" + java.util.Base64.getEncoder().encodeToString(image) + "\"}");
+    assertThat(uploaded.status()).as(uploaded.body()).isEqualTo(201);
+    // activation 40 s ahead: the rollout runs (its meter scheduled) long enough to be paused from the page
+    java.time.Instant at = java.time.Instant.now().plusSeconds(40).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Http.Response created = http.post("/api/firmware/rollouts", OPERATOR, "{\"imageId\": \""
+        + uploaded.json().get("id").asText() + "\", \"meters\": [\"m1\"], \"activateAt\": \"" + at + "\"}");
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    String rollout = "#rollouts .rollout[data-id='" + created.json().get("id").asLong() + "']";
+
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+    browser.get(headend.baseUri() + "/");
+    browser.findElement(By.id("token")).sendKeys(OPERATOR);
+    browser.findElement(By.id("login")).click();
+    wait.until(d -> d.findElement(By.id("who")).getText().contains("olga (operator)"));
+    wait.until(d -> !d.findElements(By.cssSelector(rollout + " button.rollout-pause")).isEmpty());
+    browser.findElement(By.cssSelector(rollout + " button.rollout-pause")).click();
+    wait.until(d -> "paused".equals(d.findElement(By.cssSelector(rollout)).getAttribute("data-state"))
+        && !d.findElements(By.cssSelector(rollout + " button.rollout-resume")).isEmpty());
+    assertThat(browser.findElements(By.cssSelector(rollout + " button.rollout-pause"))).isEmpty();
+    wait.until(d -> d.findElement(By.cssSelector("#audit tbody")).getText().contains("firmware-rollout-pause"));
+    chromium.screenshot("dashboard-rollout-paused");
+    browser.findElement(By.cssSelector(rollout + " button.rollout-resume")).click();
+    // the meter activates the image at the scheduled time; the page shows it active with the new firmware id
+    new WebDriverWait(browser, Duration.ofSeconds(90)).until(d ->
+        "done".equals(d.findElement(By.cssSelector(rollout)).getAttribute("data-state")));
+    org.openqa.selenium.WebElement row = browser.findElement(By.cssSelector(rollout + " tr[data-meter='m1']"));
+    assertThat(row.getAttribute("data-state")).isEqualTo("active");
+    assertThat(row.getText()).contains("s3mp-meter 3.0").contains("100 %");
+    assertThat(browser.findElements(By.cssSelector(rollout + " button"))).as("no buttons once done").isEmpty();
   }
 
   /** The ids of the listed alarms of a kind, read in one script run (the table is redrawn every few seconds). */

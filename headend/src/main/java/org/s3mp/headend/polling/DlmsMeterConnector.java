@@ -200,6 +200,9 @@ public final class DlmsMeterConnector implements MeterConnector {
         throw new FirmwareRefusedException(FirmwareRefusedException.Kind.STOPPED,
             "transfer stopped by the head-end after " + sentSoFar[0] + " of " + image.length + " bytes", null);
       } catch (MeterException e) {
+        if (e.dlmsError() == null) {
+          throw e; // no answer or a broken association: the session opens a new one and sends the image again
+        }
         // the meter answered with a refusal: the association is fine; status 7 is a failed start, rolled back
         int status = -1;
         try {
