@@ -228,28 +228,45 @@ class DashboardBrowserIT {
     Http.Response created = http.post("/api/firmware/rollouts", OPERATOR, "{\"imageId\": \""
         + uploaded.json().get("id").asText() + "\", \"meters\": [\"m1\"], \"activateAt\": \"" + at + "\"}");
     assertThat(created.status()).as(created.body()).isEqualTo(201);
-    String rollout = "#rollouts .rollout[data-id='" + created.json().get("id").asLong() + "']";
+    long id = created.json().get("id").asLong();
 
     WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
     browser.get(headend.baseUri() + "/");
     browser.findElement(By.id("token")).sendKeys(OPERATOR);
     browser.findElement(By.id("login")).click();
     wait.until(d -> d.findElement(By.id("who")).getText().contains("olga (operator)"));
-    wait.until(d -> !d.findElements(By.cssSelector(rollout + " button.rollout-pause")).isEmpty());
-    browser.findElement(By.cssSelector(rollout + " button.rollout-pause")).click();
-    wait.until(d -> "paused".equals(d.findElement(By.cssSelector(rollout)).getAttribute("data-state"))
-        && !d.findElements(By.cssSelector(rollout + " button.rollout-resume")).isEmpty());
-    assertThat(browser.findElements(By.cssSelector(rollout + " button.rollout-pause"))).isEmpty();
+    wait.until(d -> rollout(id).get("buttons").toString().contains("rollout-pause"));
+    wait.until(d -> clickRollout(id, "rollout-pause"));
+    wait.until(d -> "paused".equals(rollout(id).get("state"))
+        && rollout(id).get("buttons").toString().contains("rollout-resume"));
+    assertThat(rollout(id).get("buttons").toString()).doesNotContain("rollout-pause");
     wait.until(d -> d.findElement(By.cssSelector("#audit tbody")).getText().contains("firmware-rollout-pause"));
     chromium.screenshot("dashboard-rollout-paused");
-    browser.findElement(By.cssSelector(rollout + " button.rollout-resume")).click();
+    wait.until(d -> clickRollout(id, "rollout-resume"));
     // the meter activates the image at the scheduled time; the page shows it active with the new firmware id
-    new WebDriverWait(browser, Duration.ofSeconds(90)).until(d ->
-        "done".equals(d.findElement(By.cssSelector(rollout)).getAttribute("data-state")));
-    org.openqa.selenium.WebElement row = browser.findElement(By.cssSelector(rollout + " tr[data-meter='m1']"));
-    assertThat(row.getAttribute("data-state")).isEqualTo("active");
-    assertThat(row.getText()).contains("s3mp-meter 3.0").contains("100 %");
-    assertThat(browser.findElements(By.cssSelector(rollout + " button"))).as("no buttons once done").isEmpty();
+    new WebDriverWait(browser, Duration.ofSeconds(90)).until(d -> "done".equals(rollout(id).get("state")));
+    java.util.Map<String, Object> done = rollout(id);
+    assertThat(done.get("m1State")).isEqualTo("active");
+    assertThat(done.get("m1Text").toString()).contains("s3mp-meter 3.0").contains("100 %");
+    assertThat(done.get("buttons").toString()).as("no buttons once done").isEqualTo("");
+  }
+
+  /** A rollout on the page, read in one script run (the section is redrawn every 2 s). */
+  @SuppressWarnings("unchecked")
+  private java.util.Map<String, Object> rollout(long id) {
+    return (java.util.Map<String, Object>) ((JavascriptExecutor) browser).executeScript(
+        "const r = document.querySelector('#rollouts .rollout[data-id=\"' + arguments[0] + '\"]');"
+        + " if (!r) return {state: null, buttons: '', m1State: null, m1Text: ''};"
+        + " const m = r.querySelector('tr[data-meter=\"m1\"]');"
+        + " return {state: r.dataset.state, buttons: [...r.querySelectorAll('button')].map(b => b.className).join(' '),"
+        + " m1State: m ? m.dataset.state : null, m1Text: m ? m.textContent : ''};", id);
+  }
+
+  /** Clicks a rollout's button in one script run; false when it is not (yet) there. */
+  private boolean clickRollout(long id, String button) {
+    return Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript(
+        "const b = document.querySelector('#rollouts .rollout[data-id=\"' + arguments[0] + '\"] button.'"
+        + " + arguments[1]); if (!b) return false; b.click(); return true;", id, button));
   }
 
   /** The ids of the listed alarms of a kind, read in one script run (the table is redrawn every few seconds). */
