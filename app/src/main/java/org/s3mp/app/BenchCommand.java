@@ -260,8 +260,8 @@ final class BenchCommand {
 
     @Override
     public Integer call() throws Exception {
-      if (meters < 1 || meters > MeterCommand.MAX_COUNT) {
-        throw new S3mp.UsageError("--meters must be 1.." + MeterCommand.MAX_COUNT + ", got " + meters);
+      if (meters < 2 || meters > MeterCommand.MAX_COUNT) { // meter --count 1 is a single meter with its own keys
+        throw new S3mp.UsageError("--meters must be 2.." + MeterCommand.MAX_COUNT + ", got " + meters);
       }
       if (concurrency < 1 || concurrency > 100) {
         throw new S3mp.UsageError("--concurrency must be 1..100, got " + concurrency);
