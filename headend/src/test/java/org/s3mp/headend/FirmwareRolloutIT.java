@@ -28,7 +28,8 @@ import org.s3mp.headend.auth.TokenStore;
  * pause lets the transfer in progress finish and starts no other meter until resumed; the meter that trusts
  * another signer refuses the image and ends failed with the reason while the others end active (their firmware
  * id read back from the meters themselves); images the head-end's vendor keys do not verify are refused with
- * 400; and a head-end killed (-9) in the middle of a transfer finishes the rollout after its restart.
+ * 400; and a head-end killed (-9) in the middle of a transfer finishes the rollout after its restart, going on
+ * from the meter's image_first_not_transferred_block_number.
  */
 class FirmwareRolloutIT {
   static final String OPERATOR = "operator-token-of-the-firmware-rollout-it";
@@ -155,6 +156,11 @@ class FirmwareRolloutIT {
     assertThat(meter(done2, "m3").get("state").asText()).isEqualTo("failed");
     assertThat(firmwareOf(meters.get("m1"))).isEqualTo("s3mp-meter 2.1");
     assertThat(firmwareOf(meters.get("m2"))).isEqualTo("s3mp-meter 2.1");
+    // the restarted head-end went on from the meter's first missing block: one initiate per rollout, not two
+    for (String m : List.of("m1", "m2")) {
+      String log = Files.readString(dir.resolve("meters/" + m + ".log"));
+      assertThat(log.split("firmware image transfer initiated", -1).length - 1).as(m + " initiates").isEqualTo(2);
+    }
     System.out.printf("firmware rollout over TCP to 3 meters, 2 at a time, with a kill -9 and restart of the"
         + " head-end: %d ms%n", Duration.between(allStarted, Instant.now()).toMillis());
   }

@@ -20,7 +20,7 @@ public enum MeterState {
   /** Whether a meter may go from this state to {@code next}. */
   boolean mayBecome(MeterState next) {
     Set<MeterState> allowed = switch (this) {
-      case PENDING -> Set.of(TRANSFERRING, CANCELLED);
+      case PENDING -> Set.of(TRANSFERRING, CANCELLED, FAILED); // failed: removed from the fleet meanwhile
       // back to pending: its head-end instance stopped mid-transfer, the transfer starts again
       case TRANSFERRING -> Set.of(VERIFYING, FAILED, CANCELLED, PENDING);
       case VERIFYING -> Set.of(ACTIVATING, SCHEDULED, FAILED, PENDING);

@@ -229,10 +229,11 @@ public final class Rollouts implements AutoCloseable {
 
   /** One pass: start the meters whose turn it is, check scheduled activations, take back orphaned transfers. */
   private void pass() {
+    List<RolloutStore.Row> open = store.open();
     if (Duration.between(lastOrphanCheck, Instant.now()).compareTo(Duration.ofSeconds(30)) > 0) {
       requeueStale();
+      failRemoved(open);
     }
-    List<RolloutStore.Row> open = store.open();
     Set<Long> openIds = new LinkedHashSet<>();
     for (RolloutStore.Row row : open) {
       openIds.add(row.id());
@@ -343,6 +344,22 @@ public final class Rollouts implements AutoCloseable {
           busy.remove(key);
         }
       });
+    }
+  }
+
+  /** Pending meters removed from the fleet since the rollout was created: no instance would ever claim them. */
+  private void failRemoved(List<RolloutStore.Row> open) {
+    if (open.isEmpty()) {
+      return;
+    }
+    Set<String> known = new java.util.HashSet<>();
+    registry.all().forEach(spec -> known.add(spec.id()));
+    for (RolloutStore.Row row : open) {
+      for (RolloutStore.MeterRow m : store.meters(row.id())) {
+        if (m.state() == MeterState.PENDING && !known.contains(m.meterId())) {
+          finish(row, m.meterId(), MeterState.FAILED, 0, null, "the meter was removed from the head-end", null);
+        }
+      }
     }
   }
 

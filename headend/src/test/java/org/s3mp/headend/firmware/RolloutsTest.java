@@ -316,6 +316,19 @@ class RolloutsTest {
   }
 
   @Test
+  void aMeterRemovedWhileItWaitsEndsFailedAndTheRolloutDone() {
+    meters.close("m1");
+    long id = create(List.of("m1", "m2"), 1);
+    Conditions.await("m1 transferring", WAIT, () -> states(id).get("m1").equals("transferring"));
+    poller.remove("m2");
+    registry.remove("m2");
+    meters.open("m1");
+    Conditions.await("done", Duration.ofSeconds(60), () -> state(id).equals("done"));
+    assertThat(states(id)).containsEntry("m1", "active").containsEntry("m2", "failed");
+    assertThat((String) meter(id, "m2").get("reason")).contains("removed");
+  }
+
+  @Test
   void imagesThatDoNotVerifyWithAVendorKeyAreRefusedWithTheReason() throws IOException {
     KeyPair other = FirmwareImage.generateKeyPair();
     byte[] foreign = FirmwareImage.sign("evil 1.0", new byte[100], true, other.getPrivate()).encode();
