@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
 /** {@code s3mp bench ...}: the paper's evaluation. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks of the paper's evaluation.",
     subcommands = {BenchCommand.Delay.class, BenchCommand.Failover.class, BenchCommand.Flood.class, BenchCommand.Fleet.class,
+        BenchCommand.Firmware.class,
         BenchCommand.Jmh.class})
 final class BenchCommand {
 
@@ -239,6 +240,45 @@ final class BenchCommand {
               : String.format(java.util.Locale.ROOT, "%.1f s", r.secondsUntilAllUp()));
       System.out.println("bench: report in " + out.resolve("report.md"));
       return r.readingsLost() == 0 ? 0 : 1;
+    }
+  }
+
+  @Command(name = "firmware", mixinStandardHelpOptions = true,
+      description = "Time to roll a signed image out to --meters simulated meters over TCP (s3mp meter --count, one"
+          + " process) through a head-end in this process, --concurrency transfers at once (firmware.json). Exit"
+          + " code 1 when a meter did not end active.")
+  static final class Firmware implements Callable<Integer> {
+    @Option(names = "--meters", defaultValue = "10", paramLabel = "N",
+        description = "Simulated meters (default: ${DEFAULT-VALUE}).")
+    int meters;
+
+    @Option(names = "--concurrency", defaultValue = "10", paramLabel = "N",
+        description = "Transfers at once (default: ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--image-kib", defaultValue = "1024", paramLabel = "KIB",
+        description = "Payload size in KiB (default: ${DEFAULT-VALUE}).")
+    int imageKiB;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      if (meters < 2 || meters > MeterCommand.MAX_COUNT) { // meter --count 1 is a single meter with its own keys
+        throw new S3mp.UsageError("--meters must be 2.." + MeterCommand.MAX_COUNT + ", got " + meters);
+      }
+      if (concurrency < 1 || concurrency > 100) {
+        throw new S3mp.UsageError("--concurrency must be 1..100, got " + concurrency);
+      }
+      if (imageKiB < 1 || imageKiB > 4000) {
+        throw new S3mp.UsageError("--image-kib must be 1..4000, got " + imageKiB);
+      }
+      org.s3mp.bench.FirmwareBenchmark.Result r = org.s3mp.bench.FirmwareBenchmark.run(
+          new org.s3mp.bench.FirmwareBenchmark.Settings(meters, concurrency, imageKiB, out, meterCommand(meters)),
+          line -> System.out.println("bench: " + line));
+      System.out.println(org.s3mp.bench.FirmwareBenchmark.summary(r));
+      return r.active() == r.meters() ? 0 : 1;
     }
   }
 

@@ -15,13 +15,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code s3mp firmware keygen|sign|push|status}: signed firmware images and their transfer to a meter. */
+/**
+ * {@code s3mp firmware keygen|sign|push|status|rollout}: signed firmware images, their transfer to a meter, and
+ * rollouts to groups of meters through the head-end.
+ */
 @Command(
     name = "firmware",
     mixinStandardHelpOptions = true,
-    description = "Signed firmware images (Ed25519) and their image transfer (class 18) to a meter.",
+    description = "Signed firmware images (Ed25519), their image transfer (class 18) to a meter, and rollouts to"
+        + " groups of meters through the head-end (rollout).",
     subcommands = {FirmwareCommand.Keygen.class, FirmwareCommand.Sign.class, FirmwareCommand.Push.class,
-        FirmwareCommand.Status.class})
+        FirmwareCommand.Status.class, FirmwareRolloutCommand.class})
 final class FirmwareCommand {
 
   @Command(name = "keygen", mixinStandardHelpOptions = true,

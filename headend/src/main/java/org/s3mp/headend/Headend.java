@@ -44,6 +44,7 @@ public final class Headend implements AutoCloseable {
   private org.s3mp.headend.alarms.Alarms alarms;
   private org.s3mp.headend.cluster.Cluster cluster; // null: H2, the only instance
   private org.s3mp.headend.storage.Retention retention; // null: database.retentionDays not set
+  private org.s3mp.headend.firmware.Rollouts rollouts;
 
   private Headend(Database db, ReadingStore readings, LiveFeed live, FleetPoller poller, ApiServer api, boolean tls,
       String host) {
@@ -102,6 +103,7 @@ public final class Headend implements AutoCloseable {
     org.s3mp.headend.alarms.Alarms alarms = null;
     org.s3mp.headend.cluster.Cluster cluster = null;
     org.s3mp.headend.storage.Retention retention = null;
+    org.s3mp.headend.firmware.Rollouts rollouts = null;
     try {
       FleetRegistry registry = new FleetRegistry(db);
       org.s3mp.headend.keys.MeterKeyStore keyStore = org.s3mp.headend.keys.MeterKeyStore.open(db, masterKey);
@@ -160,6 +162,10 @@ public final class Headend implements AutoCloseable {
       } else {
         poller.start();
       }
+      // after the sessions: a rollout transfers only to meters this instance holds, through their sessions
+      rollouts = new org.s3mp.headend.firmware.Rollouts(db, poller, registry, audit,
+          keys.path().resolve("firmware-vendors"), name);
+      rollouts.start();
       org.s3mp.headend.storage.PushStore pushes = new org.s3mp.headend.storage.PushStore(db);
       if (config.push() != null) {
         push = new org.s3mp.headend.push.PushListener(registry, readings, pushes, metrics, keyStore);
@@ -174,7 +180,7 @@ public final class Headend implements AutoCloseable {
       }
       ApiServer api = ApiServer.start(
           new ApiServer.Services(registry, poller, readings, profiles, audit, tokens, live, metrics, keys,
-              pushes, alarms, keyStore, rotation, name),
+              pushes, alarms, keyStore, rotation, name, rollouts),
           config.http(), config.bindHost(), config.bindPort());
       Headend headend = new Headend(db, readings, live, poller, api, config.http().tls() != null, config.bindHost());
       headend.connector = connector;
@@ -183,11 +189,15 @@ public final class Headend implements AutoCloseable {
       headend.alarms = alarms;
       headend.cluster = cluster;
       headend.retention = retention;
+      headend.rollouts = rollouts;
       log.info("head-end instance {} on {} ({} meters{}, database {})", name, headend.baseUri(),
           registry.all().size(), cluster == null ? "" : ", " + poller.held().size() + " of them leased here",
           db.description());
       return headend;
     } catch (RuntimeException e) {
+      if (rollouts != null) {
+        rollouts.close();
+      }
       if (retention != null) {
         retention.close();
       }
@@ -297,6 +307,9 @@ public final class Headend implements AutoCloseable {
       }
       api.close();
     } finally {
+      if (rollouts != null) {
+        rollouts.close(); // before the sessions: a transfer in progress is taken back at the next start
+      }
       if (cluster != null) {
         cluster.stopTaking();
       }

@@ -27,6 +27,7 @@ class DashboardBrowserIT {
   static final String VIEWER = "viewer-token-of-the-browser-test-000001";
 
   @TempDir Path dir;
+  java.security.KeyPair vendor = org.s3mp.dlms.firmware.FirmwareImage.generateKeyPair();
   RealMeters.Meter meter;
   Headend headend;
   WebDriver browser;
@@ -35,7 +36,11 @@ class DashboardBrowserIT {
   @BeforeEach
   void start() throws Exception {
     Path keys = RealMeters.keys(dir, "m1");
-    meter = RealMeters.start(dir, "m1", keys, 900, 3);
+    // the head-end and the meter trust the same firmware vendor key
+    java.nio.file.Path vendorKey = dir.resolve("firmware-vendors/vendor.pub");
+    java.nio.file.Files.createDirectories(vendorKey.getParent());
+    java.nio.file.Files.writeString(vendorKey, org.s3mp.dlms.firmware.FirmwareImage.pem(vendor.getPublic()));
+    meter = RealMeters.start(dir, "m1", keys, 900, 3, 0, List.of("--firmware-key", vendorKey.toString()));
     HeadendConfig config = new HeadendConfig(
         new HeadendConfig.Http("127.0.0.1:0", null),
         new HeadendConfig.Database(dir.resolve("db/headend").toString(), null, null),
@@ -208,6 +213,60 @@ class DashboardBrowserIT {
     assertThat(http.get("/api/alarms?state=acknowledged", VIEWER).json())
         .anySatisfy(a -> assertThat(a.get("id").asText()).isEqualTo(id));
     assertThat(http.get("/metrics", VIEWER).body()).contains("headend_alarms_open{kind=\"not_read\"");
+  }
+
+  @Test
+  void anOperatorPausesAndResumesAFirmwareRolloutAndSeesTheMetersProgress() throws Exception {
+    Http http = new Http(headend.baseUri());
+    byte[] image = org.s3mp.dlms.firmware.FirmwareImage.sign("s3mp-meter 3.0", new byte[100_000], true,
+        vendor.getPrivate()).encode();
+    Http.Response uploaded = http.post("/api/firmware/images", OPERATOR,
+        "{\"image\": \"" + java.util.Base64.getEncoder().encodeToString(image) + "\"}");
+    assertThat(uploaded.status()).as(uploaded.body()).isEqualTo(201);
+    // activation 40 s ahead: the rollout runs (its meter scheduled) long enough to be paused from the page
+    java.time.Instant at = java.time.Instant.now().plusSeconds(40).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Http.Response created = http.post("/api/firmware/rollouts", OPERATOR, "{\"imageId\": \""
+        + uploaded.json().get("id").asText() + "\", \"meters\": [\"m1\"], \"activateAt\": \"" + at + "\"}");
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    long id = created.json().get("id").asLong();
+
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+    browser.get(headend.baseUri() + "/");
+    browser.findElement(By.id("token")).sendKeys(OPERATOR);
+    browser.findElement(By.id("login")).click();
+    wait.until(d -> d.findElement(By.id("who")).getText().contains("olga (operator)"));
+    wait.until(d -> rollout(id).get("buttons").toString().contains("rollout-pause"));
+    wait.until(d -> clickRollout(id, "rollout-pause"));
+    wait.until(d -> "paused".equals(rollout(id).get("state"))
+        && rollout(id).get("buttons").toString().contains("rollout-resume"));
+    assertThat(rollout(id).get("buttons").toString()).doesNotContain("rollout-pause");
+    wait.until(d -> d.findElement(By.cssSelector("#audit tbody")).getText().contains("firmware-rollout-pause"));
+    chromium.screenshot("dashboard-rollout-paused");
+    wait.until(d -> clickRollout(id, "rollout-resume"));
+    // the meter activates the image at the scheduled time; the page shows it active with the new firmware id
+    new WebDriverWait(browser, Duration.ofSeconds(90)).until(d -> "done".equals(rollout(id).get("state")));
+    java.util.Map<String, Object> done = rollout(id);
+    assertThat(done.get("m1State")).isEqualTo("active");
+    assertThat(done.get("m1Text").toString()).contains("s3mp-meter 3.0").contains("100 %");
+    assertThat(done.get("buttons").toString()).as("no buttons once done").isEqualTo("");
+  }
+
+  /** A rollout on the page, read in one script run (the section is redrawn every 2 s). */
+  @SuppressWarnings("unchecked")
+  private java.util.Map<String, Object> rollout(long id) {
+    return (java.util.Map<String, Object>) ((JavascriptExecutor) browser).executeScript(
+        "const r = document.querySelector('#rollouts .rollout[data-id=\"' + arguments[0] + '\"]');"
+        + " if (!r) return {state: null, buttons: '', m1State: null, m1Text: ''};"
+        + " const m = r.querySelector('tr[data-meter=\"m1\"]');"
+        + " return {state: r.dataset.state, buttons: [...r.querySelectorAll('button')].map(b => b.className).join(' '),"
+        + " m1State: m ? m.dataset.state : null, m1Text: m ? m.textContent : ''};", id);
+  }
+
+  /** Clicks a rollout's button in one script run; false when it is not (yet) there. */
+  private boolean clickRollout(long id, String button) {
+    return Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript(
+        "const b = document.querySelector('#rollouts .rollout[data-id=\"' + arguments[0] + '\"] button.'"
+        + " + arguments[1]); if (!b) return false; b.click(); return true;", id, button));
   }
 
   /** The ids of the listed alarms of a kind, read in one script run (the table is redrawn every few seconds). */

@@ -43,6 +43,7 @@ public final class MeterAgentMain implements Callable<Integer> {
   @Option(names = "--push", paramLabel = "URL") String push;
   @Option(names = "--push-period", paramLabel = "S") Long pushPeriod;
   @Option(names = "--simulate-outage", paramLabel = "AFTER[:DURATION]") String outage;
+  @Option(names = "--firmware-key", paramLabel = "FILE") Path firmwareKey;
 
   MeterAgentMain() {}
 
@@ -74,7 +75,9 @@ public final class MeterAgentMain implements Callable<Integer> {
     MeterAgent running = MeterAgent.start(new AgentConfig(data, listen,
         org.s3mp.dlms.server.RotatingKeys.open(keys, data.resolve("keys.pending")), source, period, new LoggingRelay(),
         new LoggingDisplay(), Sources.serialNumber(k), transport).withClockOffset(offset)
-        .withPush(AgentConfig.Push.parse(push, pushPeriod, outage)));
+        .withPush(AgentConfig.Push.parse(push, pushPeriod, outage))
+        .withFirmwareKey(firmwareKey == null ? null
+            : org.s3mp.dlms.firmware.FirmwareImage.readPublicKey(firmwareKey)));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       running.close();

@@ -350,32 +350,100 @@ public final class MeterClient implements AutoCloseable {
    */
   public String transferFirmware(byte[] image, String identifier, java.util.function.LongConsumer progress,
       Instant activateAt) throws IOException {
+    return transfer(image, identifier, progress, step -> { }, activateAt, false);
+  }
+
+  /**
+   * As {@link #transferFirmware(byte[], String, java.util.function.LongConsumer, Instant)}, telling {@code steps}
+   * of each step after the blocks as it begins: "image_verify", then "image_activate" or "schedule_activation"
+   * (a head-end's rollout shows them per meter).
+   *
+   * <p>An interrupted transfer of this image (the meter is still in the transfer of the same identifier and
+   * size, e.g. after the association dropped or the head-end restarted) goes on from the meter's
+   * image_first_not_transferred_block_number instead of starting again; should the meter refuse the image at
+   * image_verify after such a resume (a different image under the same id), it is sent once more from the start.
+   */
+  public String transferFirmware(byte[] image, String identifier, java.util.function.LongConsumer progress,
+      java.util.function.Consumer<String> steps, Instant activateAt) throws IOException {
+    return transfer(image, identifier, progress, steps, activateAt, true);
+  }
+
+  /**
+   * The block a transfer in progress on the meter goes on from (0: none, initiate a new one). The meter shows no
+   * identifier before image_verify (image_to_activate_info reads empty), so a transfer of another image may be
+   * in progress: its refusal of a block or at image_verify makes the caller send this image whole.
+   */
+  private long resumableBlock(long blocks) throws IOException {
+    if (readImageTransferStatus() != 1) {
+      return 0;
+    }
+    long first = readLong(ObjectType.IMAGE_TRANSFER, MeterObjects.IMAGE_TRANSFER, 4);
+    return first > 0 && first <= blocks ? first : 0;
+  }
+
+  private String transfer(byte[] image, String identifier, java.util.function.LongConsumer progress,
+      java.util.function.Consumer<String> steps, Instant activateAt, boolean resume) throws IOException {
     long blockSize = readLong(ObjectType.IMAGE_TRANSFER, MeterObjects.IMAGE_TRANSFER, 2);
     if (blockSize <= 0 || blockSize > 4096) {
       throw new MeterException("meter's image block size is " + blockSize);
     }
     GXDLMSImageTransfer it = new GXDLMSImageTransfer(MeterObjects.IMAGE_TRANSFER.toString());
     it.setImageBlockSize(blockSize);
-    imageStep("image_transfer_initiate", d -> it.imageTransferInitiate(d,
-        identifier.getBytes(StandardCharsets.US_ASCII), image.length));
     // Gurux's encoded block parameters, each ciphered only when sent (imageBlockTransfer would cipher them all at
     // once, and a DRKey renewal during the transfer would leave the rest under the old keys)
     List<byte[]> blocks = it.getImageBlocks(image);
-    for (int i = 0; i < blocks.size(); i++) {
+    long from = resume ? resumableBlock(blocks.size()) : 0;
+    if (from > 0) {
+      try {
+        return send(it, blocks, from, image, identifier, blockSize, progress, steps, activateAt);
+      } catch (ResumeRefused e) {
+        // the transfer in progress was of another image: this one whole
+      }
+    }
+    return send(it, blocks, 0, image, identifier, blockSize, progress, steps, activateAt);
+  }
+
+  /** A block or image_verify refused after a resume (the meter had another image in progress). */
+  private static final class ResumeRefused extends MeterException {
+    ResumeRefused(MeterException e) {
+      super(e.getMessage(), e.dlmsError(), e);
+    }
+  }
+
+  private String send(GXDLMSImageTransfer it, List<byte[]> blocks, long from, byte[] image, String identifier,
+      long blockSize, java.util.function.LongConsumer progress, java.util.function.Consumer<String> steps,
+      Instant activateAt) throws IOException {
+    if (from == 0) {
+      imageStep("image_transfer_initiate", d -> it.imageTransferInitiate(d,
+          identifier.getBytes(StandardCharsets.US_ASCII), image.length));
+    } else {
+      progress.accept(Math.min(image.length, from * blockSize));
+    }
+    for (int i = (int) from; i < blocks.size(); i++) {
       byte[] parameter = blocks.get(i);
-      imageStep("image_block_transfer", d -> d.method(it, 2, parameter, DataType.ARRAY));
+      try {
+        imageStep("image_block_transfer", d -> d.method(it, 2, parameter, DataType.ARRAY));
+      } catch (MeterException e) {
+        throw from > 0 && e.dlmsError() != null ? new ResumeRefused(e) : e;
+      }
       progress.accept(Math.min(image.length, (i + 1) * blockSize));
     }
+    steps.accept("image_verify");
     try {
       imageStep("image_verify", it::imageVerify);
     } catch (MeterException e) {
+      if (from > 0 && e.dlmsError() != null) {
+        throw new ResumeRefused(e);
+      }
       throw new MeterException("the meter refused the image: its signature or hash does not verify, or it is"
           + " malformed (" + e.getMessage() + "); its firmware is unchanged", e.dlmsError(), e);
     }
     if (activateAt != null) {
+      steps.accept("schedule_activation");
       scheduleFirmwareActivation(activateAt);
       return readFirmwareId();
     }
+    steps.accept("image_activate");
     try {
       imageStep("image_activate", it::imageActivate);
     } catch (MeterException e) {

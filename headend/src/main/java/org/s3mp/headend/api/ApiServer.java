@@ -78,7 +78,8 @@ public final class ApiServer implements AutoCloseable {
       FleetRegistry registry, FleetPoller poller, ReadingStore readings, ProfileStore profiles, AuditLog audit,
       TokenStore tokens, LiveFeed live, PrometheusMeterRegistry metrics, KeysDirectory keys,
       org.s3mp.headend.storage.PushStore pushes, org.s3mp.headend.alarms.Alarms alarms,
-      org.s3mp.headend.keys.MeterKeyStore keyStore, org.s3mp.headend.keys.KeyRotation rotation, String instance) {}
+      org.s3mp.headend.keys.MeterKeyStore keyStore, org.s3mp.headend.keys.KeyRotation rotation, String instance,
+      org.s3mp.headend.firmware.Rollouts rollouts) {}
 
   private final Services s;
   private final Javalin app;
@@ -110,6 +111,8 @@ public final class ApiServer implements AutoCloseable {
         }
       }));
       config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+      // a firmware image upload is the largest body (base64 of up to 4 MiB); Javalin's default is 1 MB
+      config.http.maxRequestSize = org.s3mp.headend.firmware.FirmwareRoutes.MAX_BODY_BYTES;
       config.staticFiles.add(sf -> {
         sf.hostedPath = "/";
         sf.directory = "/org/s3mp/headend/ui";
@@ -287,6 +290,9 @@ public final class ApiServer implements AutoCloseable {
     app.get("/api/alarms", ctx -> ctx.json(s.alarms().list(ctx.queryParam("state"), limit(ctx, 100))), Role.VIEWER);
     app.post("/api/alarms/{id}/ack", this::acknowledgeAlarm, Role.OPERATOR);
     app.get("/api/topology", ctx -> ctx.json(Topology.of(s.readings().paths().all().values())), Role.VIEWER);
+    if (s.rollouts() != null) {
+      org.s3mp.headend.firmware.FirmwareRoutes.register(app, s.rollouts(), ApiServer::actor);
+    }
   }
 
   /**

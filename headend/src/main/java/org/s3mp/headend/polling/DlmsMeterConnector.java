@@ -178,6 +178,48 @@ public final class DlmsMeterConnector implements MeterConnector {
       return client.readPushSettings();
     }
 
+    /** Thrown out of the client's block loop when the rollout stops the transfer. */
+    private static final class Stop extends RuntimeException {
+      Stop() {
+        super(null, null, false, false);
+      }
+    }
+
+    @Override
+    public String transferFirmware(byte[] image, String firmwareId, Instant activateAt, FirmwareProgress progress)
+        throws IOException {
+      long[] sentSoFar = {0};
+      try {
+        return client.transferFirmware(image, firmwareId, sent -> {
+          sentSoFar[0] = sent;
+          if (!progress.sent(sent, image.length)) {
+            throw new Stop();
+          }
+        }, progress::step, activateAt);
+      } catch (Stop e) {
+        throw new FirmwareRefusedException(FirmwareRefusedException.Kind.STOPPED,
+            "transfer stopped by the head-end after " + sentSoFar[0] + " of " + image.length + " bytes", null);
+      } catch (MeterException e) {
+        if (e.dlmsError() == null) {
+          throw e; // no answer or a broken association: the session opens a new one and sends the image again
+        }
+        // the meter answered with a refusal: the association is fine; status 7 is a failed start, rolled back
+        int status = -1;
+        try {
+          status = client.readImageTransferStatus();
+        } catch (IOException ignored) {
+          // the refusal's message says enough
+        }
+        throw new FirmwareRefusedException(status == 7 ? FirmwareRefusedException.Kind.ROLLED_BACK
+            : FirmwareRefusedException.Kind.REFUSED, e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public String readFirmwareId() throws IOException {
+      return client.readFirmwareId();
+    }
+
     @Override
     public List<ProfileEntry> readProfile(Instant from, Instant to) throws IOException {
       return client.readLoadProfile(from, to).stream()

@@ -202,6 +202,25 @@ public final class FleetPoller implements AutoCloseable {
         p -> p.equals(new org.s3mp.dlms.server.PushSettings(destination, period, destination)));
   }
 
+  /**
+   * Transfers a firmware image to a meter held here, on its session (its association, between its polls); the
+   * caller audits. Fails with {@link MeterElsewhereException} when another instance holds the meter.
+   */
+  public CompletableFuture<String> transferFirmware(String id, byte[] image, String firmwareId,
+      java.time.Instant activateAt, FirmwareProgress progress) {
+    return session(id).call(c -> c.transferFirmware(image, firmwareId, activateAt, progress));
+  }
+
+  /** The active firmware id of a meter held here. */
+  public CompletableFuture<String> readFirmwareId(String id) {
+    return session(id).call(MeterConnection::readFirmwareId);
+  }
+
+  /** Whether this instance holds the meter (polls it, and so may transfer to it). */
+  public boolean holds(String id) {
+    return sessions.containsKey(id);
+  }
+
   /** Collects the load profile now (it also runs on its schedule); completes with the number of new values. */
   public CompletableFuture<Integer> collectProfile(String id) {
     return session(id).collectProfileNow();

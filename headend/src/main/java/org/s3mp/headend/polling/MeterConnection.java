@@ -36,6 +36,22 @@ public interface MeterConnection extends AutoCloseable {
     throw new IOException("this meter connection cannot set push settings");
   }
 
+  /**
+   * Transfers a signed firmware image (image transfer, class 18), has the meter verify it and activate it now
+   * ({@code activateAt} null) or schedule its activation; returns the active firmware id read back afterwards.
+   *
+   * @throws FirmwareRefusedException when the meter refused the image, rolled it back, or {@code progress} stopped
+   */
+  default String transferFirmware(byte[] image, String firmwareId, Instant activateAt, FirmwareProgress progress)
+      throws IOException {
+    throw new IOException("this meter connection cannot transfer firmware");
+  }
+
+  /** The meter's active firmware id. */
+  default String readFirmwareId() throws IOException {
+    throw new IOException("this meter connection cannot read the firmware id");
+  }
+
   /** Load-profile intervals captured in [from, to]. */
   List<ProfileEntry> readProfile(Instant from, Instant to) throws IOException;
 

@@ -34,6 +34,7 @@ async function login(token) {
   await loadRegisters();
   await refreshMeters();
   await refreshAlarms();
+  await refreshRollouts();
   await refreshAudit();
 }
 
@@ -167,6 +168,78 @@ async function refreshAlarms() {
 }
 $('alarms-state').addEventListener('change', () => refreshAlarms().catch(() => {}));
 setInterval(() => { if (state.token && !$('app-view').hidden) refreshAlarms().catch(() => {}); }, 3000);
+
+// --- Firmware rollouts (GET /api/firmware/rollouts): the newest ones with each meter's progress; operators
+// pause, resume or cancel them (audited by the head-end).
+const ROLLOUT_DETAILS = 5;
+
+async function refreshRollouts() {
+  const list = await api('GET', '/api/firmware/rollouts');
+  const running = list.filter((r) => r.state === 'running').length;
+  $('rollouts-running').textContent = list.length ? '(' + running + ' running)' : '';
+  $('rollouts-running').dataset.running = String(running);
+  const details = await Promise.all(list.slice(0, ROLLOUT_DETAILS)
+    .map((r) => api('GET', '/api/firmware/rollouts/' + r.id)));
+  const box = $('rollouts');
+  box.replaceChildren();
+  if (!details.length) {
+    const p = document.createElement('p');
+    p.textContent = 'no rollouts';
+    box.appendChild(p);
+  }
+  for (const r of details) {
+    const div = document.createElement('div');
+    div.className = 'rollout';
+    div.dataset.id = String(r.id);
+    div.dataset.state = r.state;
+    const h = document.createElement('h3');
+    h.textContent = 'Rollout ' + r.id + ': ' + r.firmwareId + ' - ' + r.state + ' (' + r.counts.active + ' of '
+      + r.meterCount + ' active, ' + r.concurrency + ' at once'
+      + (r.activateAt ? ', activation at ' + new Date(r.activateAt).toLocaleString() : '') + ')';
+    div.appendChild(h);
+    const buttons = document.createElement('div');
+    buttons.className = 'controls operator';
+    // only operators get buttons (the API would answer 403 to viewers)
+    if (state.role === 'operator') {
+      for (const [label, op, allowed] of [['Pause', 'pause', r.state === 'running'],
+        ['Resume', 'resume', r.state === 'paused'],
+        ['Cancel', 'cancel', r.state === 'running' || r.state === 'paused']]) {
+        if (!allowed) continue;
+        const b = document.createElement('button');
+        b.textContent = label;
+        b.className = 'rollout-' + op + (op === 'cancel' ? ' danger' : '');
+        b.addEventListener('click', () => action(label + ' rollout ' + r.id, async () => {
+          const after = await api('POST', '/api/firmware/rollouts/' + r.id + '/' + op);
+          await refreshRollouts();
+          return after;
+        }));
+        buttons.appendChild(b);
+      }
+    }
+    div.appendChild(buttons);
+    const table = document.createElement('table');
+    table.className = 'rollout-meters';
+    table.appendChild(cells(document.createElement('tr'), ['Meter', 'State', 'Progress', 'Firmware', 'Reason']));
+    for (const m of r.meters) {
+      const tr = document.createElement('tr');
+      tr.dataset.meter = m.meterId;
+      tr.dataset.state = m.state;
+      cells(tr, [m.meterId, m.state.replace('_', ' ')]);
+      const td = document.createElement('td');
+      const bar = document.createElement('progress');
+      bar.max = Math.max(1, m.bytesTotal);
+      bar.value = m.bytesDone;
+      td.appendChild(bar);
+      td.appendChild(document.createTextNode(' ' + Math.floor(100 * m.bytesDone / Math.max(1, m.bytesTotal)) + ' %'));
+      tr.appendChild(td);
+      cells(tr, [m.firmwareId || '', m.reason || '']);
+      table.appendChild(tr);
+    }
+    div.appendChild(table);
+    box.appendChild(div);
+  }
+}
+setInterval(() => { if (state.token && !$('app-view').hidden) refreshRollouts().catch(() => {}); }, 2000);
 
 async function refreshAudit() {
   const entries = await api('GET', '/api/audit?limit=20');
