@@ -369,17 +369,20 @@ public final class MeterClient implements AutoCloseable {
   }
 
   /**
-   * The block a transfer in progress on the meter goes on from (0: none, initiate a new one). The meter shows no
+   * The block a transfer in progress on the meter goes on from ({@link #NOT_IN_PROGRESS}: initiate a new one). The meter shows no
    * identifier before image_verify (image_to_activate_info reads empty), so a transfer of another image may be
    * in progress: its refusal of a block or at image_verify makes the caller send this image whole.
    */
   private long resumableBlock(long blocks) throws IOException {
     if (readImageTransferStatus() != 1) {
-      return 0;
+      return NOT_IN_PROGRESS;
     }
     long first = readLong(ObjectType.IMAGE_TRANSFER, MeterObjects.IMAGE_TRANSFER, 4);
-    return first > 0 && first <= blocks ? first : 0;
+    // 0 too: initiated, but the interruption came before its first block
+    return first >= 0 && first <= blocks ? first : NOT_IN_PROGRESS;
   }
+
+  private static final long NOT_IN_PROGRESS = -1;
 
   private String transfer(byte[] image, String identifier, java.util.function.LongConsumer progress,
       java.util.function.Consumer<String> steps, Instant activateAt, boolean resume) throws IOException {
@@ -392,15 +395,15 @@ public final class MeterClient implements AutoCloseable {
     // Gurux's encoded block parameters, each ciphered only when sent (imageBlockTransfer would cipher them all at
     // once, and a DRKey renewal during the transfer would leave the rest under the old keys)
     List<byte[]> blocks = it.getImageBlocks(image);
-    long from = resume ? resumableBlock(blocks.size()) : 0;
-    if (from > 0) {
+    long from = resume ? resumableBlock(blocks.size()) : NOT_IN_PROGRESS;
+    if (from != NOT_IN_PROGRESS) {
       try {
-        return send(it, blocks, from, image, identifier, blockSize, progress, steps, activateAt);
+        return send(it, blocks, from, true, image, identifier, blockSize, progress, steps, activateAt);
       } catch (ResumeRefused e) {
         // the transfer in progress was of another image: this one whole
       }
     }
-    return send(it, blocks, 0, image, identifier, blockSize, progress, steps, activateAt);
+    return send(it, blocks, 0, false, image, identifier, blockSize, progress, steps, activateAt);
   }
 
   /** A block or image_verify refused after a resume (the meter had another image in progress). */
@@ -410,10 +413,10 @@ public final class MeterClient implements AutoCloseable {
     }
   }
 
-  private String send(GXDLMSImageTransfer it, List<byte[]> blocks, long from, byte[] image, String identifier,
-      long blockSize, java.util.function.LongConsumer progress, java.util.function.Consumer<String> steps,
-      Instant activateAt) throws IOException {
-    if (from == 0) {
+  private String send(GXDLMSImageTransfer it, List<byte[]> blocks, long from, boolean resumed, byte[] image,
+      String identifier, long blockSize, java.util.function.LongConsumer progress,
+      java.util.function.Consumer<String> steps, Instant activateAt) throws IOException {
+    if (!resumed) {
       imageStep("image_transfer_initiate", d -> it.imageTransferInitiate(d,
           identifier.getBytes(StandardCharsets.US_ASCII), image.length));
     } else {
@@ -424,7 +427,7 @@ public final class MeterClient implements AutoCloseable {
       try {
         imageStep("image_block_transfer", d -> d.method(it, 2, parameter, DataType.ARRAY));
       } catch (MeterException e) {
-        throw from > 0 && e.dlmsError() != null ? new ResumeRefused(e) : e;
+        throw resumed && e.dlmsError() != null ? new ResumeRefused(e) : e;
       }
       progress.accept(Math.min(image.length, (i + 1) * blockSize));
     }
@@ -432,7 +435,7 @@ public final class MeterClient implements AutoCloseable {
     try {
       imageStep("image_verify", it::imageVerify);
     } catch (MeterException e) {
-      if (from > 0 && e.dlmsError() != null) {
+      if (resumed && e.dlmsError() != null) {
         throw new ResumeRefused(e);
       }
       throw new MeterException("the meter refused the image: its signature or hash does not verify, or it is"
