@@ -65,7 +65,7 @@ public final class Database implements AutoCloseable {
       Flyway.configure()
           .dataSource(ds)
           .locations("classpath:org/s3mp/headend/storage/migration")
-          .javaMigrations(new V3__Structured_paths())
+          .javaMigrations(new V3__Structured_paths(), new V18__Compact_readings())
           .load()
           .migrate();
     } catch (RuntimeException e) {
