@@ -91,12 +91,12 @@ public final class Retention implements AutoCloseable {
     long p = 0;
     if (db.shared()) {
       long[] dropped = dropPartitions(cutoff);
-      if (dropped == null) {
-        log.debug("retention: another instance is deleting old readings, skipped");
-        return new Deleted(0, 0, 0, true);
-      }
       r += dropped[0];
       v += dropped[1];
+      if (dropped[2] != 0) {
+        log.debug("retention: another instance is deleting old readings, skipped");
+        return new Deleted(r, v, 0, true);
+      }
     }
     while (!closed) {
       long[] batch = deleteBatch(cutoff);
@@ -150,7 +150,8 @@ public final class Retention implements AutoCloseable {
   /**
    * PostgreSQL: drops the day partitions of {@code reading} (see {@link ReadingPartitions}) that lie wholly before
    * the cutoff, one transaction each, counting their readings and values first; what is left older than the
-   * cutoff (part of a day, the default partition) the row batches delete. Null if another instance holds the lock.
+   * cutoff (part of a day, the default partition) the row batches delete. Returns {readings, values, 1 if another
+   * instance held the lock (the round stops) else 0}.
    */
   private long[] dropPartitions(Instant cutoff) throws SQLException {
     long r = 0;
@@ -171,7 +172,7 @@ public final class Retention implements AutoCloseable {
         try {
           if (!advisoryLock(c)) {
             c.rollback();
-            return null;
+            return new long[] {r, v, 1};
           }
           long rows = count(c, "SELECT COUNT(*) FROM " + name, null);
           long values = count(c, "SELECT COALESCE(SUM(CARDINALITY(register_values)), 0) FROM " + name, null);
@@ -192,7 +193,7 @@ public final class Retention implements AutoCloseable {
         }
       }
     }
-    return new long[] {r, v};
+    return new long[] {r, v, 0};
   }
 
   private static long count(Connection c, String sql, Instant cutoff) throws SQLException {
