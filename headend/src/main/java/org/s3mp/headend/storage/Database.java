@@ -47,7 +47,7 @@ public final class Database implements AutoCloseable {
       config.setPassword(password);
     }
     if (url.startsWith("jdbc:postgresql:")) {
-      // the writer's batches go out as multi-row INSERTs instead of one statement per reading and value
+      // batched INSERTs go out as multi-row INSERTs (the reading writer itself uses COPY, see ReadingCopy)
       config.addDataSourceProperty("reWriteBatchedInserts", "true");
     }
     config.setMaximumPoolSize(8);
@@ -65,7 +65,7 @@ public final class Database implements AutoCloseable {
       Flyway.configure()
           .dataSource(ds)
           .locations("classpath:org/s3mp/headend/storage/migration")
-          .javaMigrations(new V3__Structured_paths())
+          .javaMigrations(new V3__Structured_paths(), new V18__Compact_readings())
           .load()
           .migrate();
     } catch (RuntimeException e) {

@@ -4,13 +4,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -46,6 +46,11 @@ public final class ReadingStore implements AutoCloseable {
 
   private final Database db;
   private final PathStore paths;
+  private final RegisterSets registerSets;
+  /** PostgreSQL: the partitions by day of {@code reading}; null on H2. */
+  private final ReadingPartitions partitions;
+  /** PostgreSQL: batches go in by COPY (see {@link ReadingCopy}). */
+  private final boolean copy;
   private final int capacity;
   private final BlockingQueue<Pending> queue;
   private final List<Consumer<Reading>> committedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -71,6 +76,9 @@ public final class ReadingStore implements AutoCloseable {
     }
     this.db = db;
     this.paths = new PathStore(db);
+    this.registerSets = new RegisterSets(db);
+    this.partitions = db.shared() ? new ReadingPartitions(db) : null;
+    this.copy = db.shared();
     this.capacity = capacity;
     this.queue = new LinkedBlockingQueue<>(capacity);
     Gauge.builder("headend.readings.queued", queue, BlockingQueue::size)
@@ -214,60 +222,94 @@ public final class ReadingStore implements AutoCloseable {
 
   private void insert(List<Reading> readings) throws SQLException {
     Map<Reading, Long> pathIds = new java.util.IdentityHashMap<>();
+    Map<Reading, Compact> compact = new java.util.IdentityHashMap<>();
     for (Reading reading : readings) {
       if (reading.path() != null) {
         pathIds.put(reading, paths.idFor(reading.path()));
       }
+      compact.put(reading, compact(reading));
+    }
+    if (partitions != null) {
+      partitions.ensureFor(readings.stream().map(Reading::readAt).toList());
     }
     try (Connection c = db.writeConnection()) {
       c.setAutoCommit(false);
-      try (PreparedStatement r = c.prepareStatement(
-              "INSERT INTO reading (meter_id, read_at, kind, relay, latency_ms, path_id, source)"
-                  + " VALUES (?, ?, ?, ?, ?, ?, ?)");
-          PreparedStatement v = c.prepareStatement(
-              "INSERT INTO reading_value (meter_id, read_at, obis, scaled_value, unit_symbol) VALUES (?, ?, ?, ?, ?)")) {
-        for (Reading reading : readings) {
-          r.setString(1, reading.meterId());
-          r.setObject(2, Database.toDb(reading.readAt()));
-          r.setString(3, reading.kind());
-          r.setString(4, reading.relay());
-          r.setDouble(5, reading.latencyMs());
-          Long pathId = pathIds.get(reading);
-          if (pathId == null) {
-            r.setNull(6, java.sql.Types.BIGINT);
-          } else {
-            r.setLong(6, pathId);
-          }
-          r.setString(7, reading.source());
-          r.addBatch();
-          for (RegisterValue value : reading.values()) {
-            v.setString(1, reading.meterId());
-            v.setObject(2, Database.toDb(reading.readAt()));
-            v.setString(3, value.obis());
-            v.setBigDecimal(4, value.value());
-            v.setString(5, value.unit());
-            v.addBatch();
-          }
+      try {
+        if (copy) {
+          ReadingCopy.copy(c, readings, pathIds, r -> compact.get(r).setId(), r -> compact.get(r).values());
+        } else {
+          insertBatch(c, readings, pathIds, compact);
         }
-        r.executeBatch();
-        v.executeBatch();
         c.commit();
         db.makeDurable(c);
-      } catch (SQLException e) {
+      } catch (SQLException | RuntimeException e) {
         c.rollback();
         throw e;
+      } finally {
+        c.setAutoCommit(true);
       }
+    }
+  }
+
+  /** A reading's values as stored: its register set and the values in the set's order (null: no values). */
+  private record Compact(Long setId, BigDecimal[] values) {}
+
+  private Compact compact(Reading reading) throws SQLException {
+    if (reading.values().isEmpty()) {
+      return new Compact(null, null);
+    }
+    List<RegisterValue> sorted = new ArrayList<>(reading.values());
+    sorted.sort(java.util.Comparator.comparing(RegisterValue::obis));
+    List<RegisterSets.Register> set = new ArrayList<>(sorted.size());
+    BigDecimal[] values = new BigDecimal[sorted.size()];
+    for (int i = 0; i < sorted.size(); i++) {
+      RegisterValue v = sorted.get(i);
+      if (i > 0 && v.obis().equals(sorted.get(i - 1).obis())) {
+        throw new SQLException("register " + v.obis() + " twice in one reading");
+      }
+      set.add(new RegisterSets.Register(v.obis(), v.unit()));
+      values[i] = v.value();
+    }
+    return new Compact(registerSets.idFor(set), values);
+  }
+
+  private static void insertBatch(Connection c, List<Reading> readings, Map<Reading, Long> pathIds,
+      Map<Reading, Compact> compact) throws SQLException {
+    try (PreparedStatement r = c.prepareStatement(
+        "INSERT INTO reading (meter_id, read_at, kind, relay, latency_ms, path_id, source, register_set_id,"
+            + " register_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      for (Reading reading : readings) {
+        r.setString(1, reading.meterId());
+        r.setObject(2, Database.toDb(reading.readAt()));
+        r.setString(3, reading.kind());
+        r.setString(4, reading.relay());
+        r.setDouble(5, reading.latencyMs());
+        Long pathId = pathIds.get(reading);
+        if (pathId == null) {
+          r.setNull(6, java.sql.Types.BIGINT);
+        } else {
+          r.setLong(6, pathId);
+        }
+        r.setString(7, reading.source());
+        Compact values = compact.get(reading);
+        if (values.setId() == null) {
+          r.setNull(8, java.sql.Types.BIGINT);
+          r.setNull(9, java.sql.Types.ARRAY);
+        } else {
+          r.setLong(8, values.setId());
+          r.setArray(9, c.createArrayOf("numeric", values.values()));
+        }
+        r.addBatch();
+      }
+      r.executeBatch();
     }
   }
 
   /** Readings of one meter in [from, to), oldest first, at most {@code limit} (the newest ones if more). */
   public List<Reading> between(String meterId, Instant from, Instant to, int limit) {
-    String sql = "SELECT r.read_at, r.kind, r.relay, r.latency_ms, r.path_id, r.source, v.obis, v.scaled_value, v.unit_symbol"
-        + " FROM (SELECT * FROM reading WHERE meter_id = ? AND read_at >= ? AND read_at < ?"
-        + " ORDER BY read_at DESC LIMIT ?) r"
-        + " LEFT JOIN reading_value v ON v.meter_id = r.meter_id AND v.read_at = r.read_at"
-        + " ORDER BY r.read_at, v.obis";
-    Map<Instant, Reading> byTime = new LinkedHashMap<>();
+    String sql = "SELECT read_at, kind, relay, latency_ms, path_id, source, register_set_id, register_values"
+        + " FROM reading WHERE meter_id = ? AND read_at >= ? AND read_at < ? ORDER BY read_at DESC LIMIT ?";
+    List<Reading> newestFirst = new ArrayList<>();
     try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, meterId);
@@ -276,24 +318,34 @@ public final class ReadingStore implements AutoCloseable {
       ps.setInt(4, limit);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          Instant at = Database.fromDb(rs, "read_at");
-          Reading reading = byTime.computeIfAbsent(at, t -> {
-            try {
-              return new Reading(meterId, t, rs.getString("kind"), rs.getString("relay"), rs.getDouble("latency_ms"),
-                  path(rs), new ArrayList<>(), rs.getString("source"));
-            } catch (SQLException e) {
-              throw new IllegalStateException(e);
-            }
-          });
-          if (rs.getString("obis") != null) {
-            reading.values().add(new RegisterValue(rs.getString("obis"), plain(rs.getBigDecimal("scaled_value")), rs.getString("unit_symbol")));
-          }
+          newestFirst.add(new Reading(meterId, Database.fromDb(rs, "read_at"), rs.getString("kind"),
+              rs.getString("relay"), rs.getDouble("latency_ms"), path(rs), values(rs), rs.getString("source")));
         }
       }
     } catch (SQLException e) {
       throw new IllegalStateException("reading readings of " + meterId + ": " + e.getMessage(), e);
     }
-    return List.copyOf(byTime.values());
+    java.util.Collections.reverse(newestFirst);
+    return List.copyOf(newestFirst);
+  }
+
+  private List<RegisterValue> values(ResultSet rs) throws SQLException {
+    long setId = rs.getLong("register_set_id");
+    if (rs.wasNull()) {
+      return new ArrayList<>();
+    }
+    java.sql.Array array = rs.getArray("register_values");
+    Object[] values = array == null ? new Object[0] : (Object[]) array.getArray();
+    List<RegisterSets.Register> set = registerSets.byId(setId);
+    if (values.length != set.size()) {
+      throw new SQLException("a reading has " + values.length + " values for the " + set.size()
+          + " registers of its register set " + setId);
+    }
+    List<RegisterValue> out = new ArrayList<>(set.size());
+    for (int i = 0; i < values.length; i++) {
+      out.add(new RegisterValue(set.get(i).obis(), plain((BigDecimal) values[i]), set.get(i).unit()));
+    }
+    return out;
   }
 
   /** Readings queued or being written but not yet committed (the writer's backlog). */

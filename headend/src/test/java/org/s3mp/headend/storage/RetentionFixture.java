@@ -22,16 +22,20 @@ final class RetentionFixture {
   static final int OLD = Retention.BATCH * 2 + 345;
   static final int NEW = 50;
 
+  /** How many register values the readings hold. */
+  static final String VALUES = "SELECT COALESCE(SUM(CARDINALITY(register_values)), 0) FROM reading";
+
   private RetentionFixture() {}
 
-  /** Inserts OLD readings 31-40 days back and NEW readings 1-29 days back, 2 values each, plus the rest. */
+  /** Inserts OLD readings 31-33 days back and NEW readings 1-29 days back, 2 values each, plus the rest. */
   static void insert(Database db) throws SQLException {
     try (Connection c = db.writeConnection()) {
       c.setAutoCommit(false);
+      java.util.List<RegisterSets.Register> set = java.util.List.of(new RegisterSets.Register("1.0.1.8.0.255", "Wh"),
+          new RegisterSets.Register("1.0.2.8.0.255", "Wh"));
+      long setId = RegisterSets.idFor(c, set, RegisterSets.digest(set));
       try (PreparedStatement r = c.prepareStatement("INSERT INTO reading (meter_id, read_at, kind, relay, latency_ms,"
-          + " source) VALUES (?, ?, 'register', 'connected', 1.5, ?)");
-          PreparedStatement v = c.prepareStatement("INSERT INTO reading_value (meter_id, read_at, obis, scaled_value,"
-              + " unit_symbol) VALUES (?, ?, ?, 1.0, 'Wh')")) {
+          + " source, register_set_id, register_values) VALUES (?, ?, 'register', 'connected', 1.5, ?, ?, ?)")) {
         for (int i = 0; i < OLD + NEW; i++) {
           boolean old = i < OLD;
           Instant at = old ? NOW.minus(Duration.ofDays(DAYS + 1)).minusSeconds(i * 60L)
@@ -40,16 +44,12 @@ final class RetentionFixture {
           r.setString(1, meter);
           r.setObject(2, Database.toDb(at));
           r.setString(3, i % 3 == 0 ? "push" : "poll");
+          r.setLong(4, setId);
+          r.setArray(5, c.createArrayOf("numeric", new java.math.BigDecimal[] {java.math.BigDecimal.ONE,
+              java.math.BigDecimal.ONE}));
           r.addBatch();
-          for (String obis : new String[] {"1.0.1.8.0.255", "1.0.2.8.0.255"}) {
-            v.setString(1, meter);
-            v.setObject(2, Database.toDb(at));
-            v.setString(3, obis);
-            v.addBatch();
-          }
         }
         r.executeBatch();
-        v.executeBatch();
       }
       try (PreparedStatement p = c.prepareStatement(
           "INSERT INTO path_change (meter_id, changed_at, reason) VALUES ('m1', ?, 'timeout')");
@@ -86,7 +86,7 @@ final class RetentionFixture {
     assertThat(count(db, "SELECT COUNT(*) FROM reading")).isEqualTo(NEW);
     assertThat(count(db, "SELECT COUNT(*) FROM reading WHERE read_at < ?", cutoff)).isZero();
     assertThat(count(db, "SELECT COUNT(*) FROM reading WHERE source = 'push'")).isPositive();
-    assertThat(count(db, "SELECT COUNT(*) FROM reading_value")).isEqualTo(2L * NEW);
+    assertThat(count(db, VALUES)).isEqualTo(2L * NEW);
     assertThat(count(db, "SELECT COUNT(*) FROM path_change")).isEqualTo(1);
     assertThat(count(db, "SELECT COUNT(*) FROM path_change WHERE changed_at < ?", cutoff)).isZero();
     assertThat(count(db, "SELECT COUNT(*) FROM audit_log")).isEqualTo(2);
@@ -96,7 +96,7 @@ final class RetentionFixture {
 
   static void assertNothingGone(Database db) throws SQLException {
     assertThat(count(db, "SELECT COUNT(*) FROM reading")).isEqualTo(OLD + NEW);
-    assertThat(count(db, "SELECT COUNT(*) FROM reading_value")).isEqualTo(2L * (OLD + NEW));
+    assertThat(count(db, VALUES)).isEqualTo(2L * (OLD + NEW));
     assertThat(count(db, "SELECT COUNT(*) FROM path_change")).isEqualTo(2);
   }
 
