@@ -143,7 +143,9 @@ public final class Headend implements AutoCloseable {
       TokenStore tokens = new TokenStore(db, configuredTokens(config),
           java.time.Duration.ofHours(config.tokenLifetimeHours()));
       FleetPoller fleet = poller;
-      alarms = new org.s3mp.headend.alarms.Alarms(db, config.alarmRules(), fleet::statuses,
+      // each instance judges the meters it polls (all of them when it is the only one)
+      alarms = new org.s3mp.headend.alarms.Alarms(db, config.alarmRules(), fleet::heldStatuses,
+          () -> registry.all().stream().map(MeterSpec::id).collect(java.util.stream.Collectors.toSet()),
           metrics, java.time.Clock.systemUTC());
       poller.setEvents(alarms.sessionEvents());
       readings.onCommitted(alarms::readingStored);

@@ -59,6 +59,8 @@ public final class PushListener implements AutoCloseable {
       long keysGeneration) {}
 
   private volatile Map<String, Known> byTitle = Map.of();
+  /** One index build at a time: one built from the keys before a change never replaces one built after it. */
+  private final Object indexLock = new Object();
   private final org.s3mp.headend.keys.MeterKeyStore keyStore;
   private long lastIndex = System.nanoTime() - REINDEX_INTERVAL_NANOS;
   private long lastRefusalLog = System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS;
@@ -79,6 +81,10 @@ public final class PushListener implements AutoCloseable {
   public PushListener(FleetRegistry registry, ReadingStore readings, PushStore store, MeterRegistry metrics,
       org.s3mp.headend.keys.MeterKeyStore keyStore) {
     this.keyStore = keyStore;
+    if (keyStore != null) {
+      // a rotation's new keys are known before the rotation returns: the meter pushes with them at once
+      keyStore.onChange(meterId -> keysChanged());
+    }
     this.registry = registry;
     this.readings = readings;
     this.store = store;
@@ -139,7 +145,9 @@ public final class PushListener implements AutoCloseable {
     String title = HexFormat.of().formatHex(systemTitle);
     Known k = byTitle.get(title);
     if ((k == null || !current(k)) && reindexDue()) {
-      byTitle = index();
+      synchronized (indexLock) {
+        byTitle = index();
+      }
       k = byTitle.get(title);
     }
     // a meter removed (or given other keys) since the index was built is unknown now
@@ -147,6 +155,16 @@ public final class PushListener implements AutoCloseable {
       return Optional.empty();
     }
     return Optional.of(k.sender());
+  }
+
+  /** Rebuilds the index now, outside the rate limit (a meter's keys changed in the key store). */
+  private void keysChanged() {
+    synchronized (this) {
+      lastIndex = System.nanoTime();
+    }
+    synchronized (indexLock) { // after an index begun before the change, so that this one is the last
+      byTitle = index();
+    }
   }
 
   /** Whether the meter is still in the fleet with the same keys file, unchanged (keys may be rotated). */
