@@ -158,6 +158,14 @@ public final class Headend implements AutoCloseable {
       // sessions first: once the port is open, every configured meter can be asked for
       if (db.shared()) {
         cluster = new org.s3mp.headend.cluster.Cluster(db, name, poller, registry);
+        if (rotation != null) {
+          org.s3mp.headend.keys.KeyRotation rotating = rotation;
+          // a rotation blocks for two associations: not on the cluster's threads
+          cluster.handle(org.s3mp.headend.keys.KeyRotation.OPERATION, (meterId, argument) ->
+              java.util.concurrent.CompletableFuture.supplyAsync(() -> rotating.rotateFor(registry.find(meterId)
+                  .orElseThrow(() -> new java.util.NoSuchElementException("no meter " + meterId))),
+                  r -> new Thread(r, "key-rotation-" + meterId).start()));
+        }
         cluster.start();
       } else {
         poller.start();

@@ -52,6 +52,7 @@ public final class Alarms implements AutoCloseable {
   private final Supplier<Set<String>> registered;
   private final Clock clock;
   private final Map<AlarmKind, Long> openByKind = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger judged = new java.util.concurrent.atomic.AtomicInteger();
   /** Failed association set-ups in a row per meter. */
   private final Map<String, Failures> associationFailures = new ConcurrentHashMap<>();
   /** Path changes per meter, newest last, within the storm window. */
@@ -102,6 +103,9 @@ public final class Alarms implements AutoCloseable {
     this.registered = registered;
     this.clock = clock;
     openByKind.putAll(store.openByKind());
+    Gauge.builder("headend.alarms.meters", judged, java.util.concurrent.atomic.AtomicInteger::get)
+        .description("meters whose alarm rules this instance applied at its last check (the meters it polls)")
+        .register(metrics);
     for (AlarmKind k : AlarmKind.values()) {
       Gauge.builder("headend.alarms.open", openByKind, m -> m.getOrDefault(k, 0L))
           .description("alarms not acknowledged yet").tag("kind", k.apiName()).register(metrics);
@@ -265,6 +269,7 @@ public final class Alarms implements AutoCloseable {
         clear(current, AlarmKind.FAILOVER_STORM, id, now);
       }
     }
+    judged.set(inFleet.size());
     firstSeen.keySet().retainAll(inFleet);
     watchedSince.keySet().retainAll(inFleet);
     associationFailures.keySet().retainAll(inFleet);

@@ -62,6 +62,8 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
   static final Duration COMMAND_POLL = Duration.ofMillis(150);
   /** A command no instance claimed within this is expired (never sent) and fails. */
   static final Duration UNCLAIMED = Duration.ofSeconds(20);
+  /** A command claimed but not answered within this fails here with a timeout (the API waits 30 s). */
+  static final Duration UNANSWERED = Duration.ofSeconds(25);
 
   private final Database db;
   private final String instance;
@@ -417,9 +419,10 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
     }
     CompletableFuture<T> result = new CompletableFuture<>();
     long unclaimedAfter = System.nanoTime() + UNCLAIMED.toNanos();
+    long unansweredAfter = System.nanoTime() + UNANSWERED.toNanos();
     ScheduledFuture<?> watch = scheduler.scheduleWithFixedDelay(() -> {
       try {
-        checkCommand(id, meterId, action, unclaimedAfter, result, type);
+        checkCommand(id, meterId, action, unclaimedAfter, unansweredAfter, result, type);
       } catch (RuntimeException e) {
         result.completeExceptionally(e);
       }
@@ -428,7 +431,7 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
     return result;
   }
 
-  private <T> void checkCommand(long id, String meterId, String action, long unclaimedAfter,
+  private <T> void checkCommand(long id, String meterId, String action, long unclaimedAfter, long unansweredAfter,
       CompletableFuture<T> result, Class<T> type) {
     try (Connection c = db.connection()) {
       try (PreparedStatement ps = c.prepareStatement(
@@ -448,6 +451,10 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
           } else if ("failed".equals(state)) {
             result.completeExceptionally(new MeterUnavailableException(rs.getString(2) + " (sent by instance "
                 + rs.getString(3) + ")", null));
+          } else if ("running".equals(state) && System.nanoTime() > unansweredAfter) {
+            result.completeExceptionally(new java.util.concurrent.TimeoutException("meter " + meterId
+                + ": head-end instance " + rs.getString(3) + ", which holds it, did not answer " + action + " within "
+                + UNANSWERED.toSeconds() + " s (it may still finish it: see the audit log and the meter's status)"));
           }
           if (!"pending".equals(state) || System.nanoTime() < unclaimedAfter) {
             return;
