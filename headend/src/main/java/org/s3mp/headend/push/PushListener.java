@@ -53,6 +53,7 @@ public final class PushListener implements AutoCloseable {
   private final PushReceiver receiver;
   private final Counter registersReceived;
   private final Counter eventsReceived;
+  private final io.micrometer.core.instrument.Timer delay;
   private final Map<Refusal, Counter> refused = new EnumMap<>(Refusal.class);
   /** A meter's keys as loaded, with the file and its modification time they came from. */
   private record Known(PushReceiver.Sender sender, String keysFile, java.nio.file.attribute.FileTime modified,
@@ -91,6 +92,10 @@ public final class PushListener implements AutoCloseable {
     this.receiver = new PushReceiver(this::sender, store, new Listener());
     this.registersReceived = Counter.builder("headend.push.received").tag("setup", "registers")
         .description("push notifications accepted").register(metrics);
+    this.delay = io.micrometer.core.instrument.Timer.builder("headend.push.delay")
+        .description("from the meter's clock in a registers push to its reading queued for storage (same-host"
+            + " meters: the network and the listener; 0 when the meter's clock is ahead)")
+        .publishPercentiles(0.5, 0.99).publishPercentileHistogram(false).register(metrics);
     this.eventsReceived = Counter.builder("headend.push.received").tag("setup", "events")
         .description("push notifications accepted").register(metrics);
     for (Refusal r : Refusal.values()) {
@@ -226,6 +231,10 @@ public final class PushListener implements AutoCloseable {
         readings.append(new Reading(sender.meterId(), now, Reading.PUSH, null, 0, null,
             n.values().stream().map(r -> new RegisterValue(r.obis().toString(), r.value(), r.unit())).toList(),
             Reading.PUSH));
+        if (n.meterTime() != null) {
+          delay.record(Duration.between(n.meterTime(), Instant.now()).isNegative() ? Duration.ZERO
+              : Duration.between(n.meterTime(), Instant.now()));
+        }
       } else {
         eventsReceived.increment();
         log.info("meter {} pushed event {} (relay {}, meter time {})", sender.meterId(), n.event(),
