@@ -231,6 +231,9 @@ public final class Headend implements AutoCloseable {
   private void logReadingsTakenAndStored() {
     io.micrometer.core.instrument.Timer reads = metrics.find("headend.read.latency").timer();
     long taken = reads == null ? 0 : reads.count(); // registered with the first meter
+    io.micrometer.core.instrument.Counter pushed = metrics.find("headend.push.received").tag("setup", "registers")
+        .counter();
+    taken += pushed == null ? 0 : (long) pushed.count(); // pushed registers are stored as readings too
     long stored = (long) metrics.get("headend.readings.stored").counter().count();
     if (taken == stored) {
       log.info("head-end stopped: {} readings taken since start, {} stored", taken, stored);

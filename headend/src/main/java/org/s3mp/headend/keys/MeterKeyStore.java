@@ -147,21 +147,39 @@ public final class MeterKeyStore {
   private void confirmStored(String meterId, KeysFile keys) {
     requireMaster();
     String sealed = encrypt(meterId, "current", keys);
-    try (Connection c = db.writeConnection();
-        PreparedStatement ps = c.prepareStatement("UPDATE meter_keys SET current_keys = ?, current_id = ?,"
+    try (Connection c = db.writeConnection()) {
+      c.setAutoCommit(false);
+      try {
+        int confirmed;
+        try (PreparedStatement ps = c.prepareStatement("UPDATE meter_keys SET current_keys = ?, current_id = ?,"
             + " current_since = ?, pending_keys = NULL, pending_id = NULL, pending_since = NULL"
             + " WHERE meter_id = ? AND pending_id = ?")) {
-      ps.setString(1, sealed);
-      ps.setString(2, keys.keyId());
-      ps.setObject(3, Database.toDb(Instant.now()));
-      ps.setString(4, meterId);
-      ps.setString(5, keys.keyId());
-      ps.executeUpdate();
-      db.makeDurable(c);
+          ps.setString(1, sealed);
+          ps.setString(2, keys.keyId());
+          ps.setObject(3, Database.toDb(Instant.now()));
+          ps.setString(4, meterId);
+          ps.setString(5, keys.keyId());
+          confirmed = ps.executeUpdate();
+        }
+        if (confirmed == 1) {
+          // invocation counters are per key: the meter's pushes under the new keys count from its first use of
+          // them (below the old keys' counter); frames under the old keys fail authentication from now on
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM push_counter WHERE meter_id = ?")) {
+            ps.setString(1, meterId);
+            ps.executeUpdate();
+          }
+        }
+        c.commit();
+        db.makeDurable(c);
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
     } catch (SQLException e) {
       throw new IllegalStateException("storing the confirmed keys of meter " + meterId + ": " + e.getMessage(), e);
     }
   }
+
 
   /** Forgets a meter's keys (the meter was removed from the fleet). */
   public void remove(String meterId) {

@@ -149,11 +149,16 @@ public final class PushListener implements AutoCloseable {
   private Optional<PushReceiver.Sender> sender(byte[] systemTitle) {
     String title = HexFormat.of().formatHex(systemTitle);
     Known k = byTitle.get(title);
-    if ((k == null || !current(k)) && reindexDue()) {
+    if (k == null || !current(k)) {
+      // pushes that arrive while the index is built wait for it (at a fleet's start, all of them at once were
+      // refused as unknown while the first one built the index)
       synchronized (indexLock) {
-        byTitle = index();
+        k = byTitle.get(title);
+        if ((k == null || !current(k)) && reindexDue()) {
+          byTitle = index();
+          k = byTitle.get(title);
+        }
       }
-      k = byTitle.get(title);
     }
     // a meter removed (or given other keys) since the index was built is unknown now
     if (k == null || !current(k)) {

@@ -194,6 +194,8 @@ class PushListenerTest {
     org.s3mp.headend.keys.MeterKeyStore keyStore = org.s3mp.headend.keys.MeterKeyStore.open(db,
         java.util.Optional.of(org.s3mp.headend.keys.MasterKey.random()));
     PushListener listener = new PushListener(registry, readings, new PushStore(db), metrics, keyStore);
+    List<String> refusals = new CopyOnWriteArrayList<>();
+    listener.onRefused((reason, from, detail) -> refusals.add(reason + ": " + detail));
     assertThat(listener.receiver().handle(captured.get(0), "test")).as("the keys file's keys").isNotNull();
     // the rotation stores and confirms the new keys; the listener indexed the old ones a moment ago
     keyStore.putPending("m1", rotated);
@@ -201,7 +203,7 @@ class PushListenerTest {
     assertThat(listener.receiver().handle(captured.get(1), "test")).as("the old keys right after").isNull();
     assertThat(refused("wrong_keys")).isEqualTo(1);
     Notification accepted = listener.receiver().handle(afterRotation.get(0), "test");
-    assertThat(accepted).as("the new keys right after the rotation").isNotNull();
+    assertThat(accepted).as("the new keys right after the rotation; refusals: " + refusals).isNotNull();
     assertThat(accepted.event()).isEqualTo(org.s3mp.dlms.MeterEvent.DISCONNECT);
     assertThat(refused("unknown_meter")).isZero();
   }
