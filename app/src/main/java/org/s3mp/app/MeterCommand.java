@@ -377,6 +377,12 @@ final class MeterCommand implements Callable<Integer> {
     CountDownLatch stop = new CountDownLatch(1);
     var out = spec.commandLine().getOut();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (push != null) {
+        // at once (closing thousands of meters may outlast the caller's patience), and again once closed
+        out.println("pushes sent " + agents.stream().mapToLong(MeterAgent::pushesSent).sum() + " failed "
+            + agents.stream().mapToLong(MeterAgent::pushesFailed).sum());
+        out.flush();
+      }
       agents.parallelStream().forEach(MeterAgent::close);
       if (push != null) {
         // what the meters sent, for bench fleet --push (pushes sent but not stored were lost)

@@ -155,9 +155,11 @@ public final class FleetBenchmark {
         progress.accept("throw-away PostgreSQL running (process " + pg.pid() + ")");
       }
       String dbUrl = s.database().equals("h2") ? freshH2(s.out()) : pg != null ? pg.url() : s.database();
+      // pushing meters are not associated with at all: no clock checks either (the default checks every meter)
       HeadendConfig config = new HeadendConfig(new HeadendConfig.Http("127.0.0.1:0", null),
           new HeadendConfig.Database(dbUrl, null, null), null, List.of(), inputs,
-          headEndDaemon == null ? null : new HeadendConfig.Scion(headEndDaemon, null), data.toString(), null)
+          headEndDaemon == null ? null : new HeadendConfig.Scion(headEndDaemon, null), data.toString(), null,
+          null, s.push() ? new HeadendConfig.Clock(86_400 * 365, null, null) : null)
           .withPushListen(pushUrl).withDefaults();
       long heap0 = usedHeapAfterGc();
       int threads0 = Thread.activeCount();
@@ -221,7 +223,7 @@ public final class FleetBenchmark {
         if (s.push()) {
           // the meters stop first and say what they sent; then the head-end stores what it accepted
           progress.accept("stopping the meters");
-          meterProcess.close();
+          meterProcess.stop(60);
           long[] totals = pushTotals(meterProcess.logText());
           if (totals == null) {
             throw new IOException("the meter process did not say how many pushes it sent: " + meterProcess.logTail());
