@@ -129,8 +129,10 @@ public final class FleetBenchmark {
     List<String> args = new ArrayList<>(List.of("--simulated", "--count", Integer.toString(s.meters()),
         "--data", data.toString()));
     String headEndDaemon = null;
+    int meterPorts = -1;
     if (tb == null) {
-      args.addAll(List.of("--listen", "tcp://127.0.0.1:" + freeConsecutivePorts(s.meters())));
+      meterPorts = freeConsecutivePorts(s.meters());
+      args.addAll(List.of("--listen", "tcp://127.0.0.1:" + meterPorts));
     } else {
       // the meters in the concentrator AS, on its host address; the head-end in the head-end AS
       InetAddress ip = tb.hostAddress(tb.concentrator());
@@ -143,7 +145,13 @@ public final class FleetBenchmark {
       if (tb != null) {
         throw new IllegalArgumentException("bench fleet --push: over TCP only for now");
       }
-      pushUrl = "tcp://127.0.0.1:" + freeConsecutivePorts(1);
+      // below Linux's ephemeral range (32768-60999): the meters' own connection attempts to the listener, made
+      // before the head-end is up, took the port chosen there once ("Address already in use")
+      int port;
+      do {
+        port = freePortBelowEphemeral();
+      } while (port >= meterPorts && port < meterPorts + s.meters()); // those are free until the meters start
+      pushUrl = "tcp://127.0.0.1:" + port;
       args.addAll(List.of("--push", pushUrl, "--push-period", Integer.toString(s.intervalSeconds())));
     }
     LocalPostgres pg = null;
@@ -336,6 +344,19 @@ public final class FleetBenchmark {
       }
     }
     throw new IOException("no " + n + " consecutive free ports on 127.0.0.1");
+  }
+
+  /** A TCP port free on 127.0.0.1 just now, between 20000 and 32767. */
+  static int freePortBelowEphemeral() throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(20_000, 32_768);
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return port;
+      } catch (IOException taken) {
+        // another one
+      }
+    }
+    throw new IOException("no free port between 20000 and 32767 on 127.0.0.1");
   }
 
   /** The first of {@code n} consecutive UDP ports free on {@code ip} just now (SCION meters listen on UDP). */
