@@ -211,8 +211,15 @@ final class BenchCommand {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
+    @Option(names = "--push", description = "The meters push their registers every --interval to the head-end's"
+        + " push listener instead of being polled (TCP only): pushed readings/s stored, refusals, lost, delay.")
+    boolean push;
+
     @Override
     public Integer call() throws Exception {
+      if (push && !transport.equals("tcp")) {
+        throw new S3mp.UsageError("--push: over --transport tcp only for now");
+      }
       if (meters < 1 || meters > MeterCommand.MAX_COUNT) {
         throw new S3mp.UsageError("--meters must be 1.." + MeterCommand.MAX_COUNT + ", got " + meters);
       }
@@ -230,8 +237,17 @@ final class BenchCommand {
       }
       FleetBenchmark.Result r = FleetBenchmark.run(new FleetBenchmark.Settings(meters, intervalSeconds,
           durationSeconds, transport, db, out, meterCommand(meters),
-          transport.equals("scion") ? (testbedDir != null ? testbedDir : Testbed.defaultRunDir()) : null),
+          transport.equals("scion") ? (testbedDir != null ? testbedDir : Testbed.defaultRunDir()) : null, push),
           line -> System.out.println("bench: " + line));
+      if (r.push() != null) {
+        System.out.printf(java.util.Locale.ROOT, "%s push, %d meters x %d s: %.1f pushed readings/s stored (target"
+                + " %.1f), delay p50 %.1f ms p99 %.1f ms, %d sent, %d refused, %d lost, largest backlog %d%n",
+            r.transport(), r.meters(), r.intervalSeconds(), r.readingsPerSecondStored(), r.targetReadingsPerSecond(),
+            r.push().delayP50Ms(), r.push().delayP99Ms(), r.push().sent(), r.push().refused(), r.readingsLost(),
+            r.largestBacklog());
+        System.out.println("bench: report in " + out.resolve("report.md"));
+        return r.readingsLost() == 0 ? 0 : 1;
+      }
       System.out.printf(java.util.Locale.ROOT, "%s, %d meters x %d s: %.1f readings/s stored (target %.1f), p50 %.1f ms"
               + " p99 %.1f ms, largest backlog %d, %d readings lost, head-end heap %.1f KiB/meter, all up after %s%n",
           r.transport(), r.meters(), r.intervalSeconds(), r.readingsPerSecondStored(), r.targetReadingsPerSecond(),

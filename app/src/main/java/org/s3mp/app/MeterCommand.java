@@ -357,6 +357,8 @@ final class MeterCommand implements Callable<Integer> {
     List<Path> keyFiles = new ArrayList<>();
     try {
       Duration offset = clockOffsetDuration();
+      // every meter pushes to the same listener, each over its own connection (bench fleet --push)
+      AgentConfig.Push pushOptions = AgentConfig.Push.parse(push, pushPeriod, simulateOutage);
       for (int i = 0; i < count; i++) {
         Path meterDir = dir.resolve(String.format("meter-%04d", i + 1));
         Path keysFile = meterDir.resolve("meter.keys");
@@ -366,18 +368,30 @@ final class MeterCommand implements Callable<Integer> {
         configs.add(new AgentConfig(meterDir, List.of(url),
             org.s3mp.dlms.server.RotatingKeys.open(keysFile, meterDir.resolve("keys.pending")), Sources.simulated(seed + i),
             capturePeriod, new LoggingRelay(), new LoggingDisplay(), Sources.serialNumber(k), transport, offset)
-            .withFirmwareKey(firmwareKey()));
+            .withFirmwareKey(firmwareKey()).withPush(pushOptions));
       }
     } catch (IllegalArgumentException e) {
       throw new S3mp.UsageError(e.getMessage());
     }
     List<MeterAgent> agents = MeterAgent.startAll(configs);
     CountDownLatch stop = new CountDownLatch(1);
+    var out = spec.commandLine().getOut();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (push != null) {
+        // at once (closing thousands of meters may outlast the caller's patience), and again once closed
+        out.println("pushes sent " + agents.stream().mapToLong(MeterAgent::pushesSent).sum() + " failed "
+            + agents.stream().mapToLong(MeterAgent::pushesFailed).sum());
+        out.flush();
+      }
       agents.parallelStream().forEach(MeterAgent::close);
+      if (push != null) {
+        // what the meters sent, for bench fleet --push (pushes sent but not stored were lost)
+        out.println("pushes sent " + agents.stream().mapToLong(MeterAgent::pushesSent).sum() + " failed "
+            + agents.stream().mapToLong(MeterAgent::pushesFailed).sum());
+        out.flush();
+      }
       stop.countDown();
     }, "meter-shutdown"));
-    var out = spec.commandLine().getOut();
     for (int i = 0; i < agents.size(); i++) {
       for (MeterUrl u : agents.get(i).endpoints()) {
         out.println("meter " + configs.get(i).serialNumber() + " listening on " + u + " (data "

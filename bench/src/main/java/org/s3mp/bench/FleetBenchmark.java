@@ -41,6 +41,11 @@ import org.s3mp.testbed.Testbed;
  * until every association was up, heap and threads per meter, CPU of head-end and meters; and after the head-end's
  * clean stop, readings lost (taken from a meter but not in the database).
  *
+ * <p>With {@code push} the meters push their registers every {@code interval} to the head-end's push listener
+ * instead of being polled (DLMS Data-Notification, one connection per meter): measured are pushed readings stored
+ * per second, refusals, pushes lost (sent by the meters, not stored, not refused) and the delay from the meter's
+ * clock in the push to its reading queued for storage (meters on the same host, so one clock).
+ *
  * <p>Over SCION ({@code transport} scion) the meters listen in the testbed's concentrator AS and the head-end
  * reads them through its own AS's daemon and the testbed's routers: the testbed running in {@code testbedDir} is
  * used, or else one is started there for the run and stopped after it.
@@ -56,7 +61,12 @@ public final class FleetBenchmark {
    * folder (scion only).
    */
   public record Settings(int meters, int intervalSeconds, int durationSeconds, String transport, String database,
-      Path out, List<String> meterCommand, Path testbedDir) {
+      Path out, List<String> meterCommand, Path testbedDir, boolean push) {
+    public Settings(int meters, int intervalSeconds, int durationSeconds, String transport, String database,
+        Path out, List<String> meterCommand, Path testbedDir) {
+      this(meters, intervalSeconds, durationSeconds, transport, database, out, meterCommand, testbedDir, false);
+    }
+
     public Settings {
       if (!TRANSPORTS.contains(transport)) {
         throw new IllegalArgumentException("--transport must be tcp or scion, not " + transport);
@@ -71,7 +81,29 @@ public final class FleetBenchmark {
       double windowSeconds, double readingsPerSecondStored, double targetReadingsPerSecond, double readLatencyP50Ms,
       double readLatencyP99Ms, long largestBacklog, int queueCapacity, long backpressureWaits, long readingsTaken,
       long readingsStored, long readingsLost, double headendHeapPerMeterKiB, double headendThreadsPerMeter,
-      double headendCpuPercent, double metersCpuPercent, double metersRssMb) {}
+      double headendCpuPercent, double metersCpuPercent, double metersRssMb, Push push) {}
+
+  /**
+   * The push side of a {@code push} run (null in a polling run): what the meters sent and failed to send, what the
+   * listener accepted and refused, and the delay percentiles (meter's clock to queued for storage).
+   */
+  public record Push(long sent, long sendFailures, long accepted, long refused, double delayP50Ms,
+      double delayP99Ms) {
+    /** Sent by the meters and neither stored nor refused. */
+    public long lost(long stored) {
+      return Math.max(0, sent - stored - refused);
+    }
+  }
+
+  /** The meter process's last line {@code pushes sent N failed M} (printed as it stops); null when missing. */
+  static long[] pushTotals(String meterLog) {
+    Matcher m = Pattern.compile("pushes sent (\\d+) failed (\\d+)").matcher(meterLog);
+    long[] last = null;
+    while (m.find()) {
+      last = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+    }
+    return last;
+  }
 
   private FleetBenchmark() {}
 
@@ -97,14 +129,30 @@ public final class FleetBenchmark {
     List<String> args = new ArrayList<>(List.of("--simulated", "--count", Integer.toString(s.meters()),
         "--data", data.toString()));
     String headEndDaemon = null;
+    int meterPorts = -1;
     if (tb == null) {
-      args.addAll(List.of("--listen", "tcp://127.0.0.1:" + freeConsecutivePorts(s.meters())));
+      meterPorts = freeConsecutivePorts(s.meters());
+      args.addAll(List.of("--listen", "tcp://127.0.0.1:" + meterPorts));
     } else {
       // the meters in the concentrator AS, on its host address; the head-end in the head-end AS
       InetAddress ip = tb.hostAddress(tb.concentrator());
       args.addAll(List.of("--listen", "scion://" + tb.concentrator() + ",[" + ip.getHostAddress() + "]:"
           + freeConsecutiveUdpPorts(ip, s.meters()), "--daemon", DelayBenchmark.hostPort(tb.daemonAddress(tb.concentrator()))));
       headEndDaemon = DelayBenchmark.hostPort(tb.daemonAddress(tb.headEnd()));
+    }
+    String pushUrl = null;
+    if (s.push()) {
+      if (tb != null) {
+        throw new IllegalArgumentException("bench fleet --push: over TCP only for now");
+      }
+      // below Linux's ephemeral range (32768-60999): the meters' own connection attempts to the listener, made
+      // before the head-end is up, took the port chosen there once ("Address already in use")
+      int port;
+      do {
+        port = freePortBelowEphemeral();
+      } while (port >= meterPorts && port < meterPorts + s.meters()); // those are free until the meters start
+      pushUrl = "tcp://127.0.0.1:" + port;
+      args.addAll(List.of("--push", pushUrl, "--push-period", Integer.toString(s.intervalSeconds())));
     }
     LocalPostgres pg = null;
     try (MeterProcess meterProcess = MeterProcess.start(s.meterCommand(), args, s.out().resolve("meters.log"))) {
@@ -115,10 +163,12 @@ public final class FleetBenchmark {
         progress.accept("throw-away PostgreSQL running (process " + pg.pid() + ")");
       }
       String dbUrl = s.database().equals("h2") ? freshH2(s.out()) : pg != null ? pg.url() : s.database();
+      // pushing meters are not associated with at all: no clock checks either (the default checks every meter)
       HeadendConfig config = new HeadendConfig(new HeadendConfig.Http("127.0.0.1:0", null),
           new HeadendConfig.Database(dbUrl, null, null), null, List.of(), inputs,
-          headEndDaemon == null ? null : new HeadendConfig.Scion(headEndDaemon, null), data.toString(), null)
-          .withDefaults();
+          headEndDaemon == null ? null : new HeadendConfig.Scion(headEndDaemon, null), data.toString(), null,
+          null, s.push() ? new HeadendConfig.Clock(86_400 * 365, null, null) : null)
+          .withPushListen(pushUrl).withDefaults();
       long heap0 = usedHeapAfterGc();
       int threads0 = Thread.activeCount();
       ProcessSampler headendCpu = new ProcessSampler(List.of(ProcessHandle.current().pid()));
@@ -136,13 +186,21 @@ public final class FleetBenchmark {
       long mCpu0 = 0;
       // the window starts once every association is up (or after at most 5 minutes of trying)
       long upDeadline = t0 + TimeUnit.MINUTES.toNanos(5);
+      double acceptedBefore = 0;
+      long sampledAt = t0;
       try {
         while (true) {
           long now = System.nanoTime();
           largestBacklog = Math.max(largestBacklog, (long) m.get("headend.readings.backlog").gauge().value());
-          if (allUp == null && connected(m) >= s.meters()) {
+          double acceptedNow = s.push() ? m.get("headend.push.received").tag("setup", "registers").counter().count() : 0;
+          boolean up = s.push() ? pushesUp(acceptedBefore, acceptedNow, (now - sampledAt) / 1e9,
+              s.meters() / (double) s.intervalSeconds()) : connected(m) >= s.meters();
+          acceptedBefore = acceptedNow;
+          sampledAt = now;
+          if (allUp == null && up) {
             allUp = (now - t0) / 1e9;
-            progress.accept(String.format(Locale.ROOT, "all %d associations up after %.1f s", s.meters(), allUp));
+            progress.accept(String.format(Locale.ROOT, s.push() ? "pushes of all %d meters arriving after %.1f s"
+                : "all %d associations up after %.1f s", s.meters(), allUp));
           }
           if (windowStart == 0 && (allUp != null || now > upDeadline)) {
             windowStart = now;
@@ -165,21 +223,35 @@ public final class FleetBenchmark {
         double metersRssMb = meterCpu.rssKb() / 1024.0;
         double heapPerMeter = (usedHeapAfterGc() - heap0) / 1024.0 / s.meters();
         double threadsPerMeter = (Thread.activeCount() - threads0) / (double) s.meters();
-        Timer reads = m.get("headend.read.latency").timer();
+        Timer reads = s.push() ? m.get("headend.push.delay").timer() : m.get("headend.read.latency").timer();
         double p50 = percentileMs(reads, 0.5);
         double p99 = percentileMs(reads, 0.99);
         int capacity = (int) m.get("headend.readings.queue.capacity").gauge().value();
+        Push push = null;
+        if (s.push()) {
+          // the meters stop first and say what they sent; then the head-end stores what it accepted
+          progress.accept("stopping the meters");
+          meterProcess.stop(60);
+          long[] totals = pushTotals(meterProcess.logText());
+          if (totals == null) {
+            throw new IOException("the meter process did not say how many pushes it sent: " + meterProcess.logTail());
+          }
+          double refused = m.find("headend.push.refused").counters().stream()
+              .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+          double accepted = m.get("headend.push.received").tag("setup", "registers").counter().count();
+          push = new Push(totals[0], totals[1], (long) accepted, (long) refused, p50, p99);
+        }
         progress.accept("stopping the head-end (drains the writer's queue)");
         headend.close();
-        long taken = reads.count();
+        long taken = push != null ? push.accepted() : reads.count();
         long backpressure = (long) m.get("headend.readings.backpressure").counter().count();
         long stored = storedRows(dbUrl);
         Result r = new Result(s.meters(), s.intervalSeconds(), s.transport(),
             s.database().equals("h2") || s.database().equals("postgres") ? s.database()
                 : s.database().replaceAll("password=[^&]*", "password=***"), allUp,
             window, storedPerSecond, s.meters() / (double) s.intervalSeconds(), p50, p99, largestBacklog, capacity,
-            backpressure, taken, stored, taken - stored, heapPerMeter, threadsPerMeter, headendCpuPercent,
-            metersCpuPercent, metersRssMb);
+            backpressure, taken, stored, push != null ? push.lost(stored) : taken - stored, heapPerMeter,
+            threadsPerMeter, headendCpuPercent, metersCpuPercent, metersRssMb, push);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .writeValue(s.out().resolve("fleet.json").toFile(), r);
         Files.writeString(s.out().resolve("report.md"), report(r));
@@ -193,6 +265,11 @@ public final class FleetBenchmark {
         pg.close();
       }
     }
+  }
+
+  /** Push runs: whether pushes arrive at 90 % of the target rate, from what was accepted at the last sample. */
+  static boolean pushesUp(double acceptedBefore, double acceptedNow, double secondsBetween, double target) {
+    return secondsBetween > 0 && (acceptedNow - acceptedBefore) / secondsBetween >= 0.9 * target;
   }
 
   private static double connected(MeterRegistry m) {
@@ -216,8 +293,9 @@ public final class FleetBenchmark {
     while (m.find()) {
       Path dir = Path.of(m.group(2));
       String id = "fleet-" + dir.getFileName().toString().substring("meter-".length());
+      // pushing meters are not polled (poll period 0)
       inputs.add(new MeterInput(id, m.group(1), data.relativize(Path.of(m.group(3))).toString(), null, false,
-          s.intervalSeconds(), false));
+          s.push() ? 0 : s.intervalSeconds(), false));
     }
     if (inputs.size() != s.meters()) {
       throw new IOException("expected " + s.meters() + " meters, the meter process listed " + inputs.size());
@@ -268,6 +346,19 @@ public final class FleetBenchmark {
     throw new IOException("no " + n + " consecutive free ports on 127.0.0.1");
   }
 
+  /** A TCP port free on 127.0.0.1 just now, between 20000 and 32767. */
+  static int freePortBelowEphemeral() throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(20_000, 32_768);
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return port;
+      } catch (IOException taken) {
+        // another one
+      }
+    }
+    throw new IOException("no free port between 20000 and 32767 on 127.0.0.1");
+  }
+
   /** The first of {@code n} consecutive UDP ports free on {@code ip} just now (SCION meters listen on UDP). */
   static int freeConsecutiveUdpPorts(InetAddress ip, int n) throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
@@ -299,6 +390,9 @@ public final class FleetBenchmark {
   static String report(Result r) {
     StringBuilder b = new StringBuilder();
     b.append("# Fleet benchmark\n\n");
+    if (r.push() != null) {
+      return pushReport(b, r);
+    }
     b.append(String.format(Locale.ROOT, "%d simulated meters (one process) read every %d s over %s by one head-end,"
         + " stored in %s; measured for %.0f s once every association was up.%n%n", r.meters(), r.intervalSeconds(),
         r.transport(), r.database(), r.windowSeconds()));
@@ -315,6 +409,32 @@ public final class FleetBenchmark {
     row(b, "meter process RSS", "%.0f MB", r.metersRssMb());
     b.append("\nLatency percentiles are the head-end's `headend.read.latency` over its last two minutes; readings lost"
         + " are those the head-end took from a meter that are not in the database after its clean stop.\n");
+    return b.toString();
+  }
+
+  private static String pushReport(StringBuilder b, Result r) {
+    Push p = r.push();
+    b.append(String.format(Locale.ROOT, "%d simulated meters (one process) push their registers every %d s over %s"
+        + " to one head-end's push listener (not polled), stored in %s; measured for %.0f s once the pushes arrived"
+        + " at the target rate.%n%n", r.meters(), r.intervalSeconds(), r.transport(), r.database(), r.windowSeconds()));
+    b.append("| measure | value |\n|---|---|\n");
+    row(b, "pushed readings/s stored", "%.1f (target %.1f)", r.readingsPerSecondStored(), r.targetReadingsPerSecond());
+    row(b, "delay meter clock to queued for storage p50 / p99", "%.1f ms / %.1f ms", p.delayP50Ms(), p.delayP99Ms());
+    row(b, "pushes sent / accepted / refused / stored / lost", "%d / %d / %d / %d / %d", p.sent(), p.accepted(),
+        p.refused(), r.readingsStored(), r.readingsLost());
+    row(b, "pushes the meters could not send", "%d", p.sendFailures());
+    row(b, "largest writer backlog", "%d (queue capacity %d, %d appends waited)", r.largestBacklog(),
+        r.queueCapacity(), r.backpressureWaits());
+    row(b, "time until the pushes arrived at the target rate", "%s", r.secondsUntilAllUp() == null
+        ? "never (5 min)" : String.format(Locale.ROOT, "%.1f s", r.secondsUntilAllUp()));
+    row(b, "head-end heap / threads per meter", "%.1f KiB / %.2f", r.headendHeapPerMeterKiB(), r.headendThreadsPerMeter());
+    row(b, "CPU head-end / meters (100 % = one core)", "%.0f %% / %.0f %%", r.headendCpuPercent(), r.metersCpuPercent());
+    row(b, "meter process RSS", "%.0f MB", r.metersRssMb());
+    b.append("\nThe delay is the head-end's `headend.push.delay` (its last two minutes): from the meter's clock in the"
+        + " notification (the meters run on this host: one clock; DLMS date-time has 10 ms steps) to the reading"
+        + " queued for the writer. Lost: sent by the meters (their count as they stopped, before the head-end) and"
+        + " neither stored nor refused; pushes the meters could not send (no listener yet at the start) are not"
+        + " lost but never sent.\n");
     return b.toString();
   }
 

@@ -44,9 +44,14 @@ final class MeterProcess implements AutoCloseable {
 
   @Override
   public void close() {
+    stop(10);
+  }
+
+  /** SIGTERM, then SIGKILL after {@code seconds} (a meter process says what it sent as it stops). */
+  void stop(int seconds) {
     process.destroy();
     try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {

@@ -145,7 +145,9 @@ public final class Headend implements AutoCloseable {
       TokenStore tokens = new TokenStore(db, configuredTokens(config),
           java.time.Duration.ofHours(config.tokenLifetimeHours()));
       FleetPoller fleet = poller;
-      alarms = new org.s3mp.headend.alarms.Alarms(db, config.alarmRules(), fleet::statuses,
+      // each instance judges the meters it polls (all of them when it is the only one)
+      alarms = new org.s3mp.headend.alarms.Alarms(db, config.alarmRules(), fleet::heldStatuses,
+          () -> registry.all().stream().map(MeterSpec::id).collect(java.util.stream.Collectors.toSet()),
           metrics, java.time.Clock.systemUTC());
       poller.setEvents(alarms.sessionEvents());
       readings.onCommitted(alarms::readingStored);
@@ -158,6 +160,14 @@ public final class Headend implements AutoCloseable {
       // sessions first: once the port is open, every configured meter can be asked for
       if (db.shared()) {
         cluster = new org.s3mp.headend.cluster.Cluster(db, name, poller, registry);
+        if (rotation != null) {
+          org.s3mp.headend.keys.KeyRotation rotating = rotation;
+          // a rotation blocks for two associations: not on the cluster's threads
+          cluster.handle(org.s3mp.headend.keys.KeyRotation.OPERATION, (meterId, argument) ->
+              java.util.concurrent.CompletableFuture.supplyAsync(() -> rotating.rotateFor(registry.find(meterId)
+                  .orElseThrow(() -> new java.util.NoSuchElementException("no meter " + meterId))),
+                  r -> new Thread(r, "key-rotation-" + meterId).start()));
+        }
         cluster.start();
       } else {
         poller.start();
@@ -231,6 +241,9 @@ public final class Headend implements AutoCloseable {
   private void logReadingsTakenAndStored() {
     io.micrometer.core.instrument.Timer reads = metrics.find("headend.read.latency").timer();
     long taken = reads == null ? 0 : reads.count(); // registered with the first meter
+    io.micrometer.core.instrument.Counter pushed = metrics.find("headend.push.received").tag("setup", "registers")
+        .counter();
+    taken += pushed == null ? 0 : (long) pushed.count(); // pushed registers are stored as readings too
     long stored = (long) metrics.get("headend.readings.stored").counter().count();
     if (taken == stored) {
       log.info("head-end stopped: {} readings taken since start, {} stored", taken, stored);

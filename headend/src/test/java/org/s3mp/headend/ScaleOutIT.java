@@ -25,8 +25,11 @@ import org.s3mp.headend.storage.LocalPostgres;
 
 /**
  * Two head-end processes on one real PostgreSQL share six real simulated meters by leases: both read meters, a
- * command sent to one instance reaches a meter the other holds exactly once (and is audited once), and after
- * kill -9 of one instance the other reads every meter again within 15 s, no meter ever polled by both.
+ * command, a read-now, a clock read and set and a push settings read sent to one instance reach a meter the other
+ * holds exactly once (and are audited once), and after kill -9 of one instance the other reads every meter again
+ * within 15 s, no meter ever polled by both. A command whose instance is killed while running it fails once,
+ * saying so, and is not sent again; each instance judges the alarms of its own meters only, and an open alarm
+ * stays the one open alarm when its meter moves to the other instance.
  */
 class ScaleOutIT {
 
@@ -43,31 +46,7 @@ class ScaleOutIT {
     running.add(pg);
     MeterFleet fleet = new MeterFleet(dir, METERS, 1, "256m");
     running.add(fleet);
-    StringBuilder meters = new StringBuilder();
-    for (MeterInput m : fleet.meters()) {
-      meters.append("""
-            - id: %s
-              url: %s
-              keysFile: %s
-              pollSeconds: %d
-              profile: false
-          """.formatted(m.id(), m.url(), m.keysFile(), POLL_SECONDS));
-    }
-    Path config = dir.resolve("headend.yaml");
-    Files.writeString(config, """
-        http:
-          bind: 127.0.0.1:0
-        keysDirectory: .
-        database:
-          url: "%s"
-        polling:
-          timeoutMillis: 3000
-        tokens:
-          - name: scale-out
-            role: operator
-            sha256: %s
-        meters:
-        %s""".formatted(pg.url(), TokenStore.sha256(TOKEN), meters));
+    Path config = config(pg, fleet.meters(), 3000);
 
     ChildProcess a = HeadendProcessMain.start(dir, config, "headend-a", "--instance", "a");
     running.add(a);
@@ -105,7 +84,6 @@ class ScaleOutIT {
       Http.Response disconnect = httpB.post("/api/meters/" + meter + "/disconnect", TOKEN, null);
       assertThat(disconnect.status()).as(disconnect.body()).isEqualTo(200);
       assertThat(disconnect.json().get("relay").asText()).isEqualTo("disconnected");
-      assertThat(commands(db, meter)).containsExactly("message done a", "disconnect done a");
       assertThat(audited(httpA, meter, "message")).isEqualTo(1);
       assertThat(audited(httpA, meter, "disconnect")).isEqualTo(1);
       // the meter itself showed the text once (its display logs every text it is given)
@@ -113,6 +91,26 @@ class ScaleOutIT {
           .filter(l -> l.contains("display: \"" + text + "\"")).count()).isEqualTo(1);
       assertThat(httpB.post("/api/meters/" + meter + "/reconnect", TOKEN, null).json().get("relay").asText())
           .isEqualTo("connected");
+
+      // reads, the clock and the push settings of a meter a holds, asked of b, are run by a once
+      Http.Response read = httpB.post("/api/meters/" + meter + "/read", TOKEN, null);
+      assertThat(read.status()).as(read.body()).isEqualTo(200);
+      assertThat(read.json().get("meterId").asText()).isEqualTo(meter);
+      assertThat(read.json().get("kind").asText()).isEqualTo("once");
+      assertThat(read.json().get("values")).isNotEmpty();
+      assertThat(readingsOfKind(db, meter, "once")).as("stored once, by the holder").isEqualTo(1);
+      Http.Response clock = httpB.get("/api/meters/" + meter + "/clock", TOKEN);
+      assertThat(clock.status()).as(clock.body()).isEqualTo(200);
+      assertThat(clock.json().get("driftSeconds").isNumber()).isTrue();
+      Http.Response clockSet = httpB.post("/api/meters/" + meter + "/clock", TOKEN, null);
+      assertThat(clockSet.status()).as(clockSet.body()).isEqualTo(200);
+      assertThat(clockSet.json().get("confirmed").asBoolean()).isTrue();
+      Http.Response push = httpB.get("/api/meters/" + meter + "/push", TOKEN);
+      assertThat(push.status()).as(push.body()).isEqualTo(200);
+      assertThat(push.json().get("periodSeconds").isNumber()).isTrue();
+      assertThat(commands(db, meter)).containsExactly("message done a", "disconnect done a", "reconnect done a",
+          "read done a", "clock-read done a", "clock-set done a", "push-read done a");
+      assertThat(audited(httpA, meter, "clock-set")).isEqualTo(1);
 
       // 3. kill -9 of a: b reads every meter within 15 s
       a.kill();
@@ -139,6 +137,171 @@ class ScaleOutIT {
       // 4. a clean stop releases the leases at once
       assertThat(b.terminate(Duration.ofSeconds(60))).as("exit code after SIGTERM").isEqualTo(143);
       assertThat(leases(db)).isEmpty();
+    }
+  }
+
+  @Test
+  void aCommandWhoseInstanceIsKilledFailsOnceAndAlarmsAreJudgedOncePerMeter() throws Exception {
+    LocalPostgres pg = LocalPostgres.start();
+    running.add(pg);
+    MeterFleet fleet = new MeterFleet(dir, 3, 1, "256m");
+    running.add(fleet);
+    // a meter that accepts connections and never answers: never read (an alarm), and a command on it runs
+    // until the meter timeout
+    Silent dead = new Silent();
+    running.add(dead);
+    RealMeters.keys(dir, "zz-dead");
+    List<MeterInput> all = new ArrayList<>(fleet.meters());
+    all.add(new MeterInput("zz-dead", dead.url(), "zz-dead.keys", null, false, 0, false));
+    Path config = config(pg, all, 6_000);
+    ChildProcess a = HeadendProcessMain.start(dir, config, "headend-a", "--instance", "a");
+    running.add(a);
+    ChildProcess b = HeadendProcessMain.start(dir, config, "headend-b", "--instance", "b");
+    running.add(b);
+    Map<String, Http> http = Map.of("a", new Http(HeadendProcessMain.baseUri(a)),
+        "b", new Http(HeadendProcessMain.baseUri(b)));
+    Map<String, ChildProcess> process = Map.of("a", a, "b", b);
+
+    try (Connection db = DriverManager.getConnection(pg.url())) {
+      Conditions.await("2 meters leased by each instance", Duration.ofSeconds(60),
+          () -> leases(db).equals(Map.of("a", 2L, "b", 2L)));
+      // each instance applies the alarm rules to its own 2 meters, not to the whole fleet
+      Conditions.await("each instance judges the alarms of its 2 meters", Duration.ofSeconds(30),
+          () -> metric(http.get("a"), "headend_alarms_meters") == 2 && metric(http.get("b"), "headend_alarms_meters") == 2);
+      Conditions.await("the silent meter's not-read alarm", Duration.ofSeconds(60),
+          () -> notReadAlarms(db, "zz-dead").size() == 1);
+      long alarm = notReadAlarms(db, "zz-dead").get(0);
+
+      // a command accepted by the other instance, running on the holder when the holder is killed
+      String holder = query(db, "SELECT instance FROM meter_lease WHERE meter_id = 'zz-dead'", rs -> {
+        rs.next();
+        return rs.getString(1);
+      });
+      String other = holder.equals("a") ? "b" : "a";
+      java.util.concurrent.CompletableFuture<Http.Response> disconnect = java.util.concurrent.CompletableFuture
+          .supplyAsync(() -> http.get(other).post("/api/meters/zz-dead/disconnect", TOKEN, null));
+      Conditions.await("the command running on " + holder, Duration.ofSeconds(30),
+          () -> commands(db, "zz-dead").equals(List.of("disconnect running " + holder)));
+      process.get(holder).kill();
+      Http.Response failed = disconnect.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(failed.status()).as(failed.body()).isEqualTo(502);
+      assertThat(failed.json().get("error").asText()).contains("instance " + holder + " stopped while running")
+          .contains("not sent again");
+      assertThat(commands(db, "zz-dead")).as("failed once, never sent again")
+          .containsExactly("disconnect failed " + holder);
+      List<JsonNode> audit = new ArrayList<>();
+      http.get(other).get("/api/audit?limit=1000", TOKEN).json().forEach(e -> {
+        if ("zz-dead".equals(e.path("meterId").asText()) && "disconnect".equals(e.path("action").asText())) {
+          audit.add(e);
+        }
+      });
+      assertThat(audit).as("audited once, as failed").singleElement()
+          .satisfies(e -> assertThat(e.get("result").asText()).isEqualTo("failed"));
+
+      // the survivor takes every meter and judges all 4; the open alarm stays the one open alarm
+      Conditions.await(other + " judges the alarms of all 4 meters", Duration.ofSeconds(60),
+          () -> leases(db).equals(Map.of(other, 4L)) && metric(http.get(other), "headend_alarms_meters") == 4);
+      Timestamp judged = now(db);
+      Conditions.await("every live meter read by " + other, Duration.ofSeconds(30),
+          () -> metersReadSince(db, judged) == 3);
+      assertThat(notReadAlarms(db, "zz-dead")).as("not closed, not duplicated by the move").containsExactly(alarm);
+      long notRead = query(db, "SELECT count(*) FROM alarm WHERE kind = 'not_read'", rs -> {
+        rs.next();
+        return rs.getLong(1);
+      });
+      assertThat(notRead).as("no other meter alarmed, no duplicate").isEqualTo(1L);
+    }
+  }
+
+  /** The ids of the meter's open (not cleared) not-read alarms. */
+  private static List<Long> notReadAlarms(Connection db, String meter) {
+    return query(db, "SELECT id FROM alarm WHERE kind = 'not_read' AND subject = '" + meter
+        + "' AND cleared_at IS NULL ORDER BY id", rs -> {
+          List<Long> ids = new ArrayList<>();
+          while (rs.next()) {
+            ids.add(rs.getLong(1));
+          }
+          return ids;
+        });
+  }
+
+  private static long readingsOfKind(Connection db, String meter, String kind) {
+    return query(db, "SELECT count(*) FROM reading WHERE meter_id = '" + meter + "' AND kind = '" + kind + "'",
+        rs -> {
+          rs.next();
+          return rs.getLong(1);
+        });
+  }
+
+  /** A gauge's value from the instance's /metrics (-1: not there yet). */
+  private static double metric(Http http, String name) {
+    for (String line : http.get("/metrics", TOKEN).body().split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return -1;
+  }
+
+  private Path config(LocalPostgres pg, List<MeterInput> fleet, int timeoutMillis) throws java.io.IOException {
+    StringBuilder meters = new StringBuilder();
+    for (MeterInput m : fleet) {
+      meters.append("""
+            - id: %s
+              url: %s
+              keysFile: %s
+              pollSeconds: %d
+              profile: false
+          """.formatted(m.id(), m.url(), m.keysFile(), POLL_SECONDS));
+    }
+    Path config = dir.resolve("headend.yaml");
+    Files.writeString(config, """
+        http:
+          bind: 127.0.0.1:0
+        keysDirectory: .
+        database:
+          url: "%s"
+        polling:
+          timeoutMillis: %d
+        tokens:
+          - name: scale-out
+            role: operator
+            sha256: %s
+        meters:
+        %s""".formatted(pg.url(), timeoutMillis, TokenStore.sha256(TOKEN), meters));
+    return config;
+  }
+
+  /** Accepts TCP connections and never answers (a meter that hangs). */
+  static final class Silent implements AutoCloseable {
+    private final java.net.ServerSocket server = new java.net.ServerSocket(0, 50,
+        java.net.InetAddress.getLoopbackAddress());
+    private final List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    Silent() throws java.io.IOException {
+      Thread t = new Thread(() -> {
+        try {
+          while (true) {
+            held.add(server.accept());
+          }
+        } catch (java.io.IOException e) {
+          // closed
+        }
+      }, "silent-meter");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    String url() {
+      return "tcp://127.0.0.1:" + server.getLocalPort();
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      server.close();
+      for (java.net.Socket s : held) {
+        s.close();
+      }
     }
   }
 

@@ -46,9 +46,13 @@ public final class Alarms implements AutoCloseable {
 
   private final AlarmStore store;
   private final AlarmRules rules;
+  /** The meters polled here. */
   private final Supplier<List<MeterStatus>> fleet;
+  /** Every meter in the registry (also those other instances poll). */
+  private final Supplier<Set<String>> registered;
   private final Clock clock;
   private final Map<AlarmKind, Long> openByKind = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger judged = new java.util.concurrent.atomic.AtomicInteger();
   /** Failed association set-ups in a row per meter. */
   private final Map<String, Failures> associationFailures = new ConcurrentHashMap<>();
   /** Path changes per meter, newest last, within the storm window. */
@@ -56,6 +60,10 @@ public final class Alarms implements AutoCloseable {
   private final Map<Key, Pending> pendingEvents = new ConcurrentHashMap<>();
   /** When a meter was first seen without a reading (a meter never read is late from then on). */
   private final Map<String, Instant> firstSeen = new HashMap<>(); // evaluation thread only
+  /** Since when the rules are applied to a meter here (scale-out: it may have come from another instance). */
+  private final Map<String, Instant> watchedSince = new HashMap<>(); // evaluation thread only
+  /** The first check: meters seen then were polled here from the start (no alarm of theirs came from elsewhere). */
+  private Instant started;
   private ScheduledExecutorService thread;
   /** The writes of the check in progress (evaluation only, under this). */
   private final List<AlarmStore.Write> writes = new java.util.ArrayList<>();
@@ -75,11 +83,29 @@ public final class Alarms implements AutoCloseable {
 
   public Alarms(Database db, AlarmRules rules, Supplier<List<MeterStatus>> fleet, MeterRegistry metrics,
       Clock clock) {
+    this(db, rules, fleet, () -> {
+      Set<String> ids = new HashSet<>();
+      fleet.get().forEach(m -> ids.add(m.spec().id()));
+      return ids;
+    }, metrics, clock);
+  }
+
+  /**
+   * Scale-out: the rules are applied to the meters this instance polls ({@code held}) only, each meter by one
+   * instance; the alarms of {@code registered} meters another instance polls are left to it (neither cleared
+   * nor raised again here), and an open alarm follows its meter to the next holder, which finds it in the table.
+   */
+  public Alarms(Database db, AlarmRules rules, Supplier<List<MeterStatus>> held, Supplier<Set<String>> registered,
+      MeterRegistry metrics, Clock clock) {
     this.store = new AlarmStore(db);
     this.rules = rules;
-    this.fleet = fleet;
+    this.fleet = held;
+    this.registered = registered;
     this.clock = clock;
     openByKind.putAll(store.openByKind());
+    Gauge.builder("headend.alarms.meters", judged, java.util.concurrent.atomic.AtomicInteger::get)
+        .description("meters whose alarm rules this instance applied at its last check (the meters it polls)")
+        .register(metrics);
     for (AlarmKind k : AlarmKind.values()) {
       Gauge.builder("headend.alarms.open", openByKind, m -> m.getOrDefault(k, 0L))
           .description("alarms not acknowledged yet").tag("kind", k.apiName()).register(metrics);
@@ -198,6 +224,9 @@ public final class Alarms implements AutoCloseable {
   /** Applies the rules now: raises, repeats and clears alarms (written in one transaction). */
   public synchronized void evaluate() {
     Instant now = clock.instant();
+    if (started == null) {
+      started = now;
+    }
     writes.clear();
     logged = 0;
     Map<Key, Alarm> current = new HashMap<>();
@@ -206,6 +235,7 @@ public final class Alarms implements AutoCloseable {
     }
     Set<Key> holding = new HashSet<>();
     Set<String> inFleet = new HashSet<>();
+    Set<String> everywhere = registered.get();
     for (MeterStatus m : fleet.get()) {
       String id = m.spec().id();
       inFleet.add(id);
@@ -227,20 +257,28 @@ public final class Alarms implements AutoCloseable {
           n = changes.at.size();
         }
       }
+      Instant watched = watchedSince.computeIfAbsent(id, x -> now);
       if (n > rules.failoverStormCount()) {
         raise(current, holding, AlarmKind.FAILOVER_STORM, id, id, now, n + " path changes in the last "
             + rules.failoverStormWindow().toMinutes() + " min (more than " + rules.failoverStormCount() + ")");
+      } else if (Duration.between(watched, now).compareTo(rules.failoverStormWindow()) < 0
+          && !watched.equals(started)) {
+        // polled here for less than the window (it moved here from another instance): too soon to say it is over
+        keep(current, holding, AlarmKind.FAILOVER_STORM, id);
       } else {
         clear(current, AlarmKind.FAILOVER_STORM, id, now);
       }
     }
+    judged.set(inFleet.size());
     firstSeen.keySet().retainAll(inFleet);
+    watchedSince.keySet().retainAll(inFleet);
     associationFailures.keySet().retainAll(inFleet);
     pathChanges.keySet().retainAll(inFleet);
-    // conditions of meters no longer in the fleet are over
+    // conditions of meters no longer in the fleet are over (those another instance polls are its to judge)
     for (Map.Entry<Key, Alarm> e : current.entrySet()) {
       if (e.getKey().kind().condition() && e.getValue().active() && !holding.contains(e.getKey())
-          && (e.getValue().meterId() == null || !inFleet.contains(e.getValue().meterId()))) {
+          && (e.getValue().meterId() == null
+              || !inFleet.contains(e.getValue().meterId()) && !everywhere.contains(e.getValue().meterId()))) {
         writes.add(new AlarmStore.Clear(e.getValue().id(), now));
       }
     }
@@ -273,6 +311,7 @@ public final class Alarms implements AutoCloseable {
       return;
     }
     Instant since = m.lastReadingAt();
+    boolean readHere = since != null;
     if (since == null) {
       since = firstSeen.computeIfAbsent(id, x -> now);
     } else {
@@ -284,8 +323,11 @@ public final class Alarms implements AutoCloseable {
       raise(current, holding, AlarmKind.NOT_READ, id, id, now, "not read for " + unread.toSeconds() + " s (more than "
           + rules.notReadIntervals() + " poll intervals of " + poll + " s and " + NOT_READ_SLACK.toSeconds() + " s)"
           + (m.lastError() == null ? "" : "; last error: " + m.lastError()));
-    } else {
+    } else if (readHere) {
       clear(current, AlarmKind.NOT_READ, id, now);
+    } else {
+      // not read yet by this instance (it just took the meter over, or just started): an open alarm stays open
+      keep(current, holding, AlarmKind.NOT_READ, id);
     }
   }
 

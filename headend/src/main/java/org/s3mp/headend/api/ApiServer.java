@@ -379,8 +379,10 @@ public final class ApiServer implements AutoCloseable {
     app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
     app.exception(NoSuchElementException.class, (e, ctx) -> error(ctx, 404, e.getMessage()));
     app.exception(MeterUnavailableException.class, (e, ctx) -> error(ctx, 502, e.getMessage()));
-    app.exception(org.s3mp.headend.polling.MeterElsewhereException.class, (e, ctx) -> error(ctx, 409, e.getMessage()));
-    app.exception(TimeoutException.class, (e, ctx) -> error(ctx, 504, "the meter did not answer in time"));
+    // the meter's holder did not take the operation in time: it was not run, asking again is safe
+    app.exception(org.s3mp.headend.polling.MeterElsewhereException.class, (e, ctx) -> error(ctx, 503, e.getMessage()));
+    app.exception(TimeoutException.class, (e, ctx) -> error(ctx, 504,
+        e.getMessage() == null ? "the meter did not answer in time" : e.getMessage()));
     app.exception(Exception.class, (e, ctx) -> {
       log.error("{} {}: {}", ctx.method(), ctx.path(), e.toString(), e);
       error(ctx, 500, "internal error: " + e.getClass().getSimpleName());
@@ -607,7 +609,10 @@ public final class ApiServer implements AutoCloseable {
     long auditId = s.audit().begin(actor(ctx), "keys-rotate", id, null);
     org.s3mp.headend.keys.KeyRotation.Result r;
     try {
-      r = s.rotation().rotate(spec);
+      // on the meter's holder when another instance holds it: one association to the meter at a time
+      var viaHolder = s.poller().viaHolder(id, org.s3mp.headend.keys.KeyRotation.OPERATION, null,
+          org.s3mp.headend.keys.KeyRotation.Outcome.class);
+      r = viaHolder.isPresent() ? await(viaHolder.get()).get() : s.rotation().rotate(spec);
     } catch (org.s3mp.headend.keys.KeyRotation.RotationFailedException e) {
       s.audit().finish(auditId, false, e.getMessage());
       Map<String, Object> json = new LinkedHashMap<>();

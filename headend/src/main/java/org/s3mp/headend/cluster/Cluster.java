@@ -46,7 +46,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Commands accepted by an instance for a meter another instance holds go through {@code meter_command}: the
  * holder claims a pending row with one UPDATE (so exactly one instance sends it) and writes the outcome back;
- * the accepting instance waits for it and audits it, as it does a local command.
+ * the accepting instance waits for it and audits it, as it does a local command. Every other operation that needs
+ * the meter's association (read-now, clock, push settings, profile collection, key rotation) goes the same way,
+ * with the holder's result as JSON. A command claimed by an instance that then died is failed (not retried: see
+ * {@link #failOrphanedCommands}).
  */
 public final class Cluster implements RemoteMeters, AutoCloseable {
 
@@ -59,6 +62,8 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
   static final Duration COMMAND_POLL = Duration.ofMillis(150);
   /** A command no instance claimed within this is expired (never sent) and fails. */
   static final Duration UNCLAIMED = Duration.ofSeconds(20);
+  /** A command claimed but not answered within this fails here with a timeout (the API waits 30 s). */
+  static final Duration UNANSWERED = Duration.ofSeconds(25);
 
   private final Database db;
   private final String instance;
@@ -188,6 +193,7 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
         }
       }
       lastRenewedNanos = started;
+      failOrphanedCommands(c);
       if (leaving) {
         return; // stopping: keep what is held until the sessions have stopped, take nothing new
       }
@@ -367,10 +373,34 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
     }
   }
 
-  // --- commands ---
+  // --- commands and other operations on a meter held elsewhere ---
+
+  /** Results cross between instances as JSON (derived properties such as a path's notation are ignored). */
+  private static final com.fasterxml.jackson.databind.ObjectMapper RESULTS = new com.fasterxml.jackson.databind
+      .ObjectMapper().registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+      .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /** An operation the poller does not know (key rotation), run by the holder for other instances. */
+  @FunctionalInterface
+  public interface Operation {
+    CompletableFuture<?> run(String meterId, String argument);
+  }
+
+  private final Map<String, Operation> operations = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Lets other instances hand {@code name} on meters held here to this instance (set before {@link #start()}). */
+  public void handle(String name, Operation operation) {
+    operations.put(name, operation);
+  }
 
   @Override
   public CompletableFuture<String> command(String meterId, String action, String argument) {
+    return call(meterId, action, argument, String.class);
+  }
+
+  @Override
+  public <T> CompletableFuture<T> call(String meterId, String action, String argument, Class<T> type) {
     long id;
     try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(
@@ -387,11 +417,12 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException("queueing the command: " + e.getMessage(), e);
     }
-    CompletableFuture<String> result = new CompletableFuture<>();
+    CompletableFuture<T> result = new CompletableFuture<>();
     long unclaimedAfter = System.nanoTime() + UNCLAIMED.toNanos();
+    long unansweredAfter = System.nanoTime() + UNANSWERED.toNanos();
     ScheduledFuture<?> watch = scheduler.scheduleWithFixedDelay(() -> {
       try {
-        checkCommand(id, meterId, unclaimedAfter, result);
+        checkCommand(id, meterId, action, unclaimedAfter, unansweredAfter, result, type);
       } catch (RuntimeException e) {
         result.completeExceptionally(e);
       }
@@ -400,19 +431,30 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
     return result;
   }
 
-  private void checkCommand(long id, String meterId, long unclaimedAfter, CompletableFuture<String> result) {
+  private <T> void checkCommand(long id, String meterId, String action, long unclaimedAfter, long unansweredAfter,
+      CompletableFuture<T> result, Class<T> type) {
     try (Connection c = db.connection()) {
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT state, outcome, executed_by FROM meter_command WHERE id = ?")) {
+          "SELECT state, outcome, executed_by, result FROM meter_command WHERE id = ?")) {
         ps.setLong(1, id);
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
           String state = rs.getString(1);
           if ("done".equals(state)) {
-            result.complete(rs.getString(2));
+            String json = rs.getString(4);
+            try {
+              result.complete(json == null ? type.cast(rs.getString(2)) : RESULTS.readValue(json, type));
+            } catch (java.io.IOException | ClassCastException e) {
+              result.completeExceptionally(new IllegalStateException("the result of " + action + " on meter "
+                  + meterId + " from instance " + rs.getString(3) + " is not readable: " + e.getMessage(), e));
+            }
           } else if ("failed".equals(state)) {
             result.completeExceptionally(new MeterUnavailableException(rs.getString(2) + " (sent by instance "
                 + rs.getString(3) + ")", null));
+          } else if ("running".equals(state) && System.nanoTime() > unansweredAfter) {
+            result.completeExceptionally(new java.util.concurrent.TimeoutException("meter " + meterId
+                + ": head-end instance " + rs.getString(3) + ", which holds it, did not answer " + action + " within "
+                + UNANSWERED.toSeconds() + " s (it may still finish it: see the audit log and the meter's status)"));
           }
           if (!"pending".equals(state) || System.nanoTime() < unclaimedAfter) {
             return;
@@ -423,12 +465,37 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
           "UPDATE meter_command SET state = 'expired', finished_at = now() WHERE id = ? AND state = 'pending'")) {
         ps.setLong(1, id);
         if (ps.executeUpdate() == 1) {
-          result.completeExceptionally(new MeterUnavailableException("meter " + meterId + ": no head-end instance"
-              + " took the command within " + UNCLAIMED.toSeconds() + " s; it was not sent", null));
+          result.completeExceptionally(new org.s3mp.headend.polling.MeterElsewhereException("meter " + meterId
+              + ": no head-end instance took " + action + " within " + UNCLAIMED.toSeconds() + " s (its holder "
+              + holder(meterId).orElse("is being replaced") + "); it was not sent, try again"));
         }
       }
     } catch (SQLException e) {
       throw new IllegalStateException("reading the command: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Commands claimed by an instance that stopped (kill -9) before it wrote the outcome: failed, never sent again.
+   * Why not retried: the dead instance may have sent it (a disconnect reached the meter, the answer was lost), and
+   * a second send would have to be announced anyway; failing it says exactly that, the instance that accepted the
+   * command audits the failure, and the meter's status (read by its new holder) shows what the meter did.
+   */
+  private void failOrphanedCommands(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "UPDATE meter_command SET state = 'failed', finished_at = now(), outcome = 'head-end instance '"
+            + " || executed_by || ' stopped while running ' || action || ' (no heartbeat for " + LEASE.toSeconds()
+            + " s): it may or may not have reached the meter, and it is not sent again; see the meter''s status'"
+            + " WHERE state = 'running' AND NOT EXISTS (SELECT 1 FROM headend_instance i WHERE i.name = executed_by"
+            + " AND i.heartbeat_at > now() - ? * interval '1 millisecond') RETURNING id, meter_id, action,"
+            + " executed_by")) {
+      ps.setLong(1, LEASE.toMillis());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          log.warn("instance {}: command {} ({} on meter {}) failed: instance {} stopped while running it",
+              instance, rs.getLong(1), rs.getString(3), rs.getString(2), rs.getString(4));
+        }
+      }
     }
   }
 
@@ -463,39 +530,51 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
       throw new IllegalStateException("claiming commands: " + e.getMessage(), e);
     }
     for (Claimed cmd : claimed) {
-      CompletableFuture<String> run;
+      CompletableFuture<?> run;
       try {
-        run = poller.commandHere(cmd.meterId(), cmd.action(), cmd.argument());
+        Operation extra = operations.get(cmd.action());
+        run = extra != null ? (poller.held().contains(cmd.meterId()) ? extra.run(cmd.meterId(), cmd.argument()) : null)
+            : poller.commandHere(cmd.meterId(), cmd.action(), cmd.argument());
       } catch (RuntimeException e) {
         run = CompletableFuture.failedFuture(e);
       }
       if (run == null) {
         // the lease moved on between claim and run: not sent, so the new holder may take it
-        finish(cmd.id(), "pending", null, "running");
+        finish(cmd.id(), "pending", null, null, "running");
         continue;
       }
       log.info("instance {}: {} on meter {} for instance-accepted command {}", instance, cmd.action(), cmd.meterId(),
           cmd.id());
-      run.whenComplete((confirmed, e) -> {
+      run.whenComplete((value, e) -> {
         if (e == null) {
-          finish(cmd.id(), "done", confirmed, "running");
+          String json;
+          try {
+            json = RESULTS.writeValueAsString(value);
+          } catch (com.fasterxml.jackson.core.JsonProcessingException j) {
+            finish(cmd.id(), "failed", "the result is not writable: " + j.getMessage(), null, "running");
+            return;
+          }
+          finish(cmd.id(), "done", value instanceof String text ? text : "ok", json, "running");
         } else {
           Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
               ? e.getCause() : e;
-          finish(cmd.id(), "failed", cause.getMessage() == null ? cause.toString() : cause.getMessage(), "running");
+          finish(cmd.id(), "failed", cause.getMessage() == null ? cause.toString() : cause.getMessage(), null,
+              "running");
         }
       });
     }
   }
 
-  private void finish(long id, String state, String outcome, String from) {
+  private void finish(long id, String state, String outcome, String result, String from) {
     try (Connection c = db.connection();
-        PreparedStatement ps = c.prepareStatement("UPDATE meter_command SET state = ?, outcome = ?, finished_at ="
-            + (state.equals("pending") ? " NULL, executed_by = NULL" : " now()") + " WHERE id = ? AND state = ?")) {
+        PreparedStatement ps = c.prepareStatement("UPDATE meter_command SET state = ?, outcome = ?, result = ?,"
+            + " finished_at =" + (state.equals("pending") ? " NULL, executed_by = NULL" : " now()")
+            + " WHERE id = ? AND state = ?")) {
       ps.setString(1, state);
       ps.setString(2, outcome == null || outcome.length() <= 2048 ? outcome : outcome.substring(0, 2048));
-      ps.setLong(3, id);
-      ps.setString(4, from);
+      ps.setString(3, result);
+      ps.setLong(4, id);
+      ps.setString(5, from);
       ps.executeUpdate();
     } catch (SQLException e) {
       log.error("instance {}: storing the outcome of command {} ({}): {}", instance, id, state, e.getMessage());

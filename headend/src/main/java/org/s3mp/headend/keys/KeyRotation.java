@@ -47,8 +47,52 @@ public final class KeyRotation {
       this.step = step;
     }
 
+    /** The same failure as the instance that ran the rotation reported it. */
+    RotationFailedException(String step, String message) {
+      super(message);
+      this.step = step;
+    }
+
     public String step() {
       return step;
+    }
+  }
+
+  /** A rotation accepted by an instance that does not hold the meter goes to its holder under this name. */
+  public static final String OPERATION = "keys-rotate";
+
+  /**
+   * A rotation's outcome as it crosses from the meter's holder to the instance that accepted it (scale-out): the
+   * result, or the step it stopped at ("transfer", "confirm"; "refused", "invalid", "unreachable" for the
+   * exceptions {@link #rotate} throws before a transfer) and why.
+   */
+  public record Outcome(Result result, String step, String error) {
+    /** The result, or the exception the holder's rotation threw. */
+    public Result get() throws IOException {
+      if (result != null) {
+        return result;
+      }
+      switch (step) {
+        case "refused" -> throw new IllegalStateException(error);
+        case "invalid" -> throw new IllegalArgumentException(error);
+        case "unreachable" -> throw new IOException(error);
+        default -> throw new RotationFailedException(step, error);
+      }
+    }
+  }
+
+  /** Rotates for another instance (see {@link Outcome}); never throws what {@link #rotate} throws. */
+  public Outcome rotateFor(MeterSpec spec) {
+    try {
+      return new Outcome(rotate(spec), null, null);
+    } catch (RotationFailedException e) {
+      return new Outcome(null, e.step(), e.getMessage());
+    } catch (IllegalStateException e) {
+      return new Outcome(null, "refused", e.getMessage());
+    } catch (IllegalArgumentException e) {
+      return new Outcome(null, "invalid", e.getMessage());
+    } catch (IOException e) {
+      return new Outcome(null, "unreachable", e.getMessage());
     }
   }
 

@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.headend.storage.Database;
@@ -42,6 +43,28 @@ public final class MeterKeyStore {
       store.checkDecrypts();
     }
     return store;
+  }
+
+  private final List<java.util.function.Consumer<String>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Hears of every change of a meter's current keys (with its id), right after it is stored and before the
+   * change returns: caches of the keys (the push listener's) take the new keys at once.
+   */
+  public void onChange(java.util.function.Consumer<String> listener) {
+    listeners.add(listener);
+  }
+
+  private void changed(String meterId) {
+    generation.incrementAndGet();
+    for (java.util.function.Consumer<String> l : listeners) {
+      try {
+        l.accept(meterId);
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(MeterKeyStore.class).warn("meter {}: a listener of its new keys failed: {}",
+            meterId, e.toString());
+      }
+    }
   }
 
   /** A number that changes whenever some meter's current keys change. */
@@ -117,24 +140,46 @@ public final class MeterKeyStore {
    * old ones are forgotten. Nothing happens when they are not the pending keys (already confirmed).
    */
   public void confirm(String meterId, KeysFile keys) {
+    confirmStored(meterId, keys);
+    changed(meterId);
+  }
+
+  private void confirmStored(String meterId, KeysFile keys) {
     requireMaster();
     String sealed = encrypt(meterId, "current", keys);
-    try (Connection c = db.writeConnection();
-        PreparedStatement ps = c.prepareStatement("UPDATE meter_keys SET current_keys = ?, current_id = ?,"
+    try (Connection c = db.writeConnection()) {
+      c.setAutoCommit(false);
+      try {
+        int confirmed;
+        try (PreparedStatement ps = c.prepareStatement("UPDATE meter_keys SET current_keys = ?, current_id = ?,"
             + " current_since = ?, pending_keys = NULL, pending_id = NULL, pending_since = NULL"
             + " WHERE meter_id = ? AND pending_id = ?")) {
-      ps.setString(1, sealed);
-      ps.setString(2, keys.keyId());
-      ps.setObject(3, Database.toDb(Instant.now()));
-      ps.setString(4, meterId);
-      ps.setString(5, keys.keyId());
-      ps.executeUpdate();
-      db.makeDurable(c);
-      generation.incrementAndGet();
+          ps.setString(1, sealed);
+          ps.setString(2, keys.keyId());
+          ps.setObject(3, Database.toDb(Instant.now()));
+          ps.setString(4, meterId);
+          ps.setString(5, keys.keyId());
+          confirmed = ps.executeUpdate();
+        }
+        if (confirmed == 1) {
+          // invocation counters are per key: the meter's pushes under the new keys count from its first use of
+          // them (below the old keys' counter); frames under the old keys fail authentication from now on
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM push_counter WHERE meter_id = ?")) {
+            ps.setString(1, meterId);
+            ps.executeUpdate();
+          }
+        }
+        c.commit();
+        db.makeDurable(c);
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
     } catch (SQLException e) {
       throw new IllegalStateException("storing the confirmed keys of meter " + meterId + ": " + e.getMessage(), e);
     }
   }
+
 
   /** Forgets a meter's keys (the meter was removed from the fleet). */
   public void remove(String meterId) {
@@ -143,10 +188,10 @@ public final class MeterKeyStore {
       ps.setString(1, meterId);
       ps.executeUpdate();
       db.makeDurable(c);
-      generation.incrementAndGet();
     } catch (SQLException e) {
       throw new IllegalStateException("removing the keys of meter " + meterId + ": " + e.getMessage(), e);
     }
+    changed(meterId);
   }
 
   private void requireMaster() {

@@ -121,12 +121,54 @@ public final class FleetPoller implements AutoCloseable {
   }
 
   /**
-   * Runs a command another instance accepted, here where the meter's session is; null when the meter is not
-   * held here (any longer).
+   * Runs an operation another instance accepted (a command, or one of the {@code OP_} operations with the
+   * argument {@link #viaHolder} was given), here where the meter's session is; null when the meter is not held
+   * here (any longer). Completes with what the local call returns (a String for the commands).
    */
-  public CompletableFuture<String> commandHere(String id, String action, String argument) {
+  public CompletableFuture<?> commandHere(String id, String action, String argument) {
     MeterSession s = sessions.get(id);
-    return s == null ? null : s.command(operation(action, argument));
+    if (s == null) {
+      return null;
+    }
+    return switch (action) {
+      case OP_READ -> s.readOnce();
+      case OP_CLOCK_READ -> s.readClock();
+      case OP_CLOCK_SET -> s.setClock();
+      case OP_PUSH_READ -> s.call(MeterConnection::readPushSettings);
+      case OP_PUSH_SET -> {
+        int nl = argument.indexOf('\n');
+        long period = Long.parseLong(argument.substring(0, nl));
+        String destination = argument.substring(nl + 1);
+        yield s.call(c -> c.setPush(destination, period));
+      }
+      case OP_PROFILE -> s.collectProfileNow();
+      default -> s.command(operation(action, argument));
+    };
+  }
+
+  /** Operations other than the commands that an instance hands to the meter's holder (scale-out). */
+  public static final String OP_READ = "read";
+  public static final String OP_CLOCK_READ = "clock-read";
+  public static final String OP_CLOCK_SET = "clock-set";
+  public static final String OP_PUSH_READ = "push-read";
+  public static final String OP_PUSH_SET = "push-set";
+  public static final String OP_PROFILE = "profile";
+
+  /**
+   * For a registered meter another instance holds: {@code operation} handed to the holder, completing with its
+   * result; empty when the meter is polled here (or this is the only instance).
+   *
+   * @throws NoSuchElementException no such meter at all
+   */
+  public <T> Optional<CompletableFuture<T>> viaHolder(String id, String operation, String argument, Class<T> type) {
+    if (sessions.containsKey(id)) {
+      return Optional.empty();
+    }
+    RemoteMeters r = remote;
+    if (r == null || registry.find(id).isEmpty()) {
+      throw new NoSuchElementException("no meter " + id);
+    }
+    return Optional.of(r.call(id, operation, argument, type));
   }
 
   /** Starts polling a meter that was just added to the registry (scale-out: the instance that leases it will). */
@@ -144,7 +186,7 @@ public final class FleetPoller implements AutoCloseable {
   }
 
   public CompletableFuture<Reading> readOnce(String id) {
-    return session(id).readOnce();
+    return viaHolder(id, OP_READ, null, Reading.class).orElseGet(() -> session(id).readOnce());
   }
 
   public void setContinuous(String id, boolean enabled) {
@@ -193,12 +235,14 @@ public final class FleetPoller implements AutoCloseable {
 
   /** The meter's push settings, read from it. */
   public CompletableFuture<org.s3mp.dlms.server.PushSettings> pushSettings(String id) {
-    return session(id).call(MeterConnection::readPushSettings);
+    return viaHolder(id, OP_PUSH_READ, null, org.s3mp.dlms.server.PushSettings.class)
+        .orElseGet(() -> session(id).call(MeterConnection::readPushSettings));
   }
 
   /** Sets where (both push setups) and how often (registers) the meter pushes; completes with the read-back. */
   public CompletableFuture<org.s3mp.dlms.server.PushSettings> setPush(String id, String destination, long period) {
-    return confirmed(id, "push-set", session(id).call(c -> c.setPush(destination, period)),
+    return confirmed(id, "push-set", viaHolder(id, OP_PUSH_SET, period + "\n" + destination,
+            org.s3mp.dlms.server.PushSettings.class).orElseGet(() -> session(id).call(c -> c.setPush(destination, period))),
         p -> p.equals(new org.s3mp.dlms.server.PushSettings(destination, period, destination)));
   }
 
@@ -223,19 +267,20 @@ public final class FleetPoller implements AutoCloseable {
 
   /** Collects the load profile now (it also runs on its schedule); completes with the number of new values. */
   public CompletableFuture<Integer> collectProfile(String id) {
-    return session(id).collectProfileNow();
+    return viaHolder(id, OP_PROFILE, null, Integer.class).orElseGet(() -> session(id).collectProfileNow());
   }
 
   /** Reads the meter's clock now; the drift is recorded (the meter's status, the metric), the clock not set. */
   public CompletableFuture<ClockReading> readClock(String id) {
-    return session(id).readClock();
+    return viaHolder(id, OP_CLOCK_READ, null, ClockReading.class).orElseGet(() -> session(id).readClock());
   }
 
   /**
    * Sets the meter's clock to the head-end's time whatever its drift, then reads it back; the caller audits.
    */
   public CompletableFuture<ClockSet> setClock(String id) {
-    return confirmed(id, "clock-set", session(id).setClock(), ClockSet::confirmed);
+    return confirmed(id, "clock-set", viaHolder(id, OP_CLOCK_SET, null, ClockSet.class)
+        .orElseGet(() -> session(id).setClock()), ClockSet::confirmed);
   }
 
   /**
@@ -314,12 +359,8 @@ public final class FleetPoller implements AutoCloseable {
   private MeterSession session(String id) {
     MeterSession s = sessions.get(id);
     if (s == null) {
-      RemoteMeters r = remote;
-      if (r != null && registry.find(id).isPresent()) {
-        throw new MeterElsewhereException("meter " + id + " is polled by head-end instance "
-            + r.holder(id).orElse("(none yet: its lease is being taken over)") + ": ask that instance");
-      }
-      throw new NoSuchElementException("no meter " + id);
+      // released between viaHolder and here: the caller asks again and gets the new holder
+      throw new MeterElsewhereException("meter " + id + " just moved to another head-end instance: try again");
     }
     return s;
   }

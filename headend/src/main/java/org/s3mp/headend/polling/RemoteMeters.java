@@ -16,6 +16,14 @@ public interface RemoteMeters {
    */
   CompletableFuture<String> command(String meterId, String action, String argument);
 
+  /**
+   * Hands any other operation on the meter's association ({@code FleetPoller.OP_...}) to the instance that holds
+   * the meter; completes with the holder's result as {@code type}, or fails as the holder's call failed
+   * ({@link MeterUnavailableException}), or with {@link MeterElsewhereException} when no instance took it in
+   * time (it was not run).
+   */
+  <T> CompletableFuture<T> call(String meterId, String operation, String argument, Class<T> type);
+
   /** What the holders published of the meters not held here, by meter id (registered meters only). */
   Map<String, MeterStatus> statuses();
 

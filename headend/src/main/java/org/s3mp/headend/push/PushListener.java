@@ -53,12 +53,15 @@ public final class PushListener implements AutoCloseable {
   private final PushReceiver receiver;
   private final Counter registersReceived;
   private final Counter eventsReceived;
+  private final io.micrometer.core.instrument.Timer delay;
   private final Map<Refusal, Counter> refused = new EnumMap<>(Refusal.class);
   /** A meter's keys as loaded, with the file and its modification time they came from. */
   private record Known(PushReceiver.Sender sender, String keysFile, java.nio.file.attribute.FileTime modified,
       long keysGeneration) {}
 
   private volatile Map<String, Known> byTitle = Map.of();
+  /** One index build at a time: one built from the keys before a change never replaces one built after it. */
+  private final Object indexLock = new Object();
   private final org.s3mp.headend.keys.MeterKeyStore keyStore;
   private long lastIndex = System.nanoTime() - REINDEX_INTERVAL_NANOS;
   private long lastRefusalLog = System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS;
@@ -79,12 +82,20 @@ public final class PushListener implements AutoCloseable {
   public PushListener(FleetRegistry registry, ReadingStore readings, PushStore store, MeterRegistry metrics,
       org.s3mp.headend.keys.MeterKeyStore keyStore) {
     this.keyStore = keyStore;
+    if (keyStore != null) {
+      // a rotation's new keys are known before the rotation returns: the meter pushes with them at once
+      keyStore.onChange(meterId -> keysChanged());
+    }
     this.registry = registry;
     this.readings = readings;
     this.store = store;
     this.receiver = new PushReceiver(this::sender, store, new Listener());
     this.registersReceived = Counter.builder("headend.push.received").tag("setup", "registers")
         .description("push notifications accepted").register(metrics);
+    this.delay = io.micrometer.core.instrument.Timer.builder("headend.push.delay")
+        .description("from the meter's clock in a registers push to its reading queued for storage (same-host"
+            + " meters: the network and the listener; 0 when the meter's clock is ahead)")
+        .publishPercentiles(0.5, 0.99).publishPercentileHistogram(false).register(metrics);
     this.eventsReceived = Counter.builder("headend.push.received").tag("setup", "events")
         .description("push notifications accepted").register(metrics);
     for (Refusal r : Refusal.values()) {
@@ -138,15 +149,32 @@ public final class PushListener implements AutoCloseable {
   private Optional<PushReceiver.Sender> sender(byte[] systemTitle) {
     String title = HexFormat.of().formatHex(systemTitle);
     Known k = byTitle.get(title);
-    if ((k == null || !current(k)) && reindexDue()) {
-      byTitle = index();
-      k = byTitle.get(title);
+    if (k == null || !current(k)) {
+      // pushes that arrive while the index is built wait for it (at a fleet's start, all of them at once were
+      // refused as unknown while the first one built the index)
+      synchronized (indexLock) {
+        k = byTitle.get(title);
+        if ((k == null || !current(k)) && reindexDue()) {
+          byTitle = index();
+          k = byTitle.get(title);
+        }
+      }
     }
     // a meter removed (or given other keys) since the index was built is unknown now
     if (k == null || !current(k)) {
       return Optional.empty();
     }
     return Optional.of(k.sender());
+  }
+
+  /** Rebuilds the index now, outside the rate limit (a meter's keys changed in the key store). */
+  private void keysChanged() {
+    synchronized (this) {
+      lastIndex = System.nanoTime();
+    }
+    synchronized (indexLock) { // after an index begun before the change, so that this one is the last
+      byTitle = index();
+    }
   }
 
   /** Whether the meter is still in the fleet with the same keys file, unchanged (keys may be rotated). */
@@ -208,6 +236,10 @@ public final class PushListener implements AutoCloseable {
         readings.append(new Reading(sender.meterId(), now, Reading.PUSH, null, 0, null,
             n.values().stream().map(r -> new RegisterValue(r.obis().toString(), r.value(), r.unit())).toList(),
             Reading.PUSH));
+        if (n.meterTime() != null) {
+          delay.record(Duration.between(n.meterTime(), Instant.now()).isNegative() ? Duration.ZERO
+              : Duration.between(n.meterTime(), Instant.now()));
+        }
       } else {
         eventsReceived.increment();
         log.info("meter {} pushed event {} (relay {}, meter time {})", sender.meterId(), n.event(),

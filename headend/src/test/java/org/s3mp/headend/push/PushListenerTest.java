@@ -79,20 +79,8 @@ class PushListenerTest {
     db.close();
   }
 
-  /** Frames as the meter sent them: IEC 62056-47 wrapper PDUs (8-byte header with the length). */
   private void record() {
-    try (Socket s = recorder.accept()) {
-      DataInputStream in = new DataInputStream(s.getInputStream());
-      while (true) {
-        byte[] header = new byte[8];
-        in.readFully(header);
-        byte[] pdu = java.util.Arrays.copyOf(header, 8 + (((header[6] & 0xFF) << 8) | (header[7] & 0xFF)));
-        in.readFully(pdu, 8, pdu.length - 8);
-        captured.add(pdu);
-      }
-    } catch (IOException e) {
-      // closed
-    }
+    record(recorder, captured);
   }
 
   /** Pushes of the meter: {@code events} relay events, then registers once (period 1 s, then off). */
@@ -180,6 +168,60 @@ class PushListenerTest {
       assertThat(listener.receiver().handle(captured.get(1), "test")).isNull();
       return refused("wrong_keys") >= 1;
     });
+  }
+
+  @Test
+  void keysRotatedInTheKeyStoreAreUsedAtOnceAndTheOldOnesRefused() throws Exception {
+    capture(2, false); // two events under the keys file's keys
+    // the meter after a rotation: same data (so its counter goes on), new keys; one event pushed with them
+    KeysFile rotated = KeysFile.generate(keys.clientSystemTitle(), keys.serverSystemTitle());
+    List<byte[]> afterRotation = new CopyOnWriteArrayList<>();
+    try (ServerSocket second = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread t = new Thread(() -> record(second, afterRotation), "recorder-2");
+      t.setDaemon(true);
+      t.start();
+      meter.close();
+      meter = MeterAgent.start(new AgentConfig(dir.resolve("meter"), List.of(MeterUrl.parse("tcp://127.0.0.1:0")),
+          rotated, Sources.simulated(5), 900, new LoggingRelay(), new LoggingDisplay(), "TEST-42")
+          .withPush(AgentConfig.Push.parse("tcp://127.0.0.1:" + second.getLocalPort(), null, null)));
+      try (MeterClient c = MeterClient.open(meter.endpoints().get(0), ClientSecurity.management(rotated),
+          Duration.ofSeconds(5))) {
+        c.disconnect(); // connected after capture(2): disconnect, reconnect
+      }
+      Conditions.await("the event under the new keys captured", WAIT, () -> afterRotation.size() >= 1);
+    }
+
+    org.s3mp.headend.keys.MeterKeyStore keyStore = org.s3mp.headend.keys.MeterKeyStore.open(db,
+        java.util.Optional.of(org.s3mp.headend.keys.MasterKey.random()));
+    PushListener listener = new PushListener(registry, readings, new PushStore(db), metrics, keyStore);
+    List<String> refusals = new CopyOnWriteArrayList<>();
+    listener.onRefused((reason, from, detail) -> refusals.add(reason + ": " + detail));
+    assertThat(listener.receiver().handle(captured.get(0), "test")).as("the keys file's keys").isNotNull();
+    // the rotation stores and confirms the new keys; the listener indexed the old ones a moment ago
+    keyStore.putPending("m1", rotated);
+    keyStore.confirm("m1", rotated);
+    assertThat(listener.receiver().handle(captured.get(1), "test")).as("the old keys right after").isNull();
+    assertThat(refused("wrong_keys")).isEqualTo(1);
+    Notification accepted = listener.receiver().handle(afterRotation.get(0), "test");
+    assertThat(accepted).as("the new keys right after the rotation; refusals: " + refusals).isNotNull();
+    assertThat(accepted.event()).isEqualTo(org.s3mp.dlms.MeterEvent.DISCONNECT);
+    assertThat(refused("unknown_meter")).isZero();
+  }
+
+  /** Frames as the meter sent them: IEC 62056-47 wrapper PDUs (8-byte header with the length). */
+  private static void record(ServerSocket server, List<byte[]> into) {
+    try (Socket s = server.accept()) {
+      DataInputStream in = new DataInputStream(s.getInputStream());
+      while (true) {
+        byte[] header = new byte[8];
+        in.readFully(header);
+        byte[] pdu = java.util.Arrays.copyOf(header, 8 + (((header[6] & 0xFF) << 8) | (header[7] & 0xFF)));
+        in.readFully(pdu, 8, pdu.length - 8);
+        into.add(pdu);
+      }
+    } catch (IOException e) {
+      // closed
+    }
   }
 
   @Test
