@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -11,8 +12,13 @@ import java.util.Map;
 import java.util.Objects;
 import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.ScionPath;
+import org.s3mp.scion.packet.EmptyPath;
+import org.s3mp.scion.packet.HopField;
+import org.s3mp.scion.packet.PacketParseException;
+import org.s3mp.scion.packet.PathHeader;
 import org.s3mp.scion.packet.ScionPacket;
 import org.s3mp.scion.packet.ScmpMessage;
+import org.s3mp.scion.packet.StandardPath;
 import org.s3mp.scion.packet.UdpDatagram;
 import org.s3mp.scion.path.PathSelector;
 
@@ -30,6 +36,7 @@ public final class ScionDatagramClient implements AutoCloseable {
   private int nextProbe;
   /** Why the last attempt of the request in progress failed (one request at a time). */
   private String lastFailure;
+  private volatile long spuriousTimeouts;
 
   /**
    * The answer and the path that carried the successful request.
@@ -93,35 +100,42 @@ public final class ScionDatagramClient implements AutoCloseable {
   public Response request(ScionAddress destination, byte[] payload, Duration timeout,
       java.util.function.Predicate<byte[]> isAnswer) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    List<String> tried = new ArrayList<>();
-    int attempt = 0;
+    List<Transmission> sent = new ArrayList<>();
     lastFailure = null;
     while (deadline - System.nanoTime() > 0) {
       ScionPath path = selector.select(destination.isdAs());
       boolean allFaulty = selector.isFaulty(path);
-      attempt++;
       probeFaultyPaths(destination);
       socket.send(payload, destination, path);
-      long sentAt = System.nanoTime();
-      tried.add(path.hops());
-      long waitUntil = Math.min(deadline, sentAt + selector.retransmissionTimeout(path).toNanos());
-      Response r = awaitAnswer(destination, path, attempt, sentAt, waitUntil, allFaulty, isAnswer);
+      Transmission t = new Transmission(path, System.nanoTime(), hopKey(path));
+      sent.add(t);
+      long waitUntil = Math.min(deadline, t.sentAt + selector.retransmissionTimeout(path).toNanos());
+      Response r = awaitAnswer(destination, sent, waitUntil, allFaulty, isAnswer);
       if (r != null) {
         return r;
       }
     }
+    List<String> tried = new ArrayList<>();
+    sent.forEach(t -> tried.add(t.path.hops()));
     throw new SocketTimeoutException("no answer from " + destination + " within " + timeout.toMillis() + " ms ("
-        + attempt + " attempt(s) over " + String.join(", ", new LinkedHashSet<>(tried)) + ")");
+        + sent.size() + " attempt(s) over " + String.join(", ", new LinkedHashSet<>(tried)) + ")");
   }
 
-  /** The answer, or null to send again (timeout, or this path failed and another one may work). */
-  private Response awaitAnswer(ScionAddress destination, ScionPath path, int attempt, long sentAt, long waitUntil,
+  /** One (re)transmission of a request: the path, when, and the path's hop fields to recognise its answer. */
+  private record Transmission(ScionPath path, long sentAt, String hopKey) {}
+
+  /**
+   * The answer, or null to send again (timeout, or this path failed and another one may work). The last of
+   * {@code sent} is the transmission being waited for.
+   */
+  private Response awaitAnswer(ScionAddress destination, List<Transmission> sent, long waitUntil,
       boolean allFaulty, java.util.function.Predicate<byte[]> isAnswer) throws IOException {
+    Transmission last = sent.get(sent.size() - 1);
     while (true) {
       long left = waitUntil - System.nanoTime();
       ReceivedPacket rp = left > 0 ? socket.receivePacket(Duration.ofNanos(left)) : null;
       if (rp == null) {
-        selector.reportTimeout(path);
+        selector.reportTimeout(last.path);
         lastFailure = "timeout";
         return null;
       }
@@ -129,12 +143,7 @@ public final class ScionDatagramClient implements AutoCloseable {
       if (p.l4() instanceof UdpDatagram) {
         ReceivedDatagram d = socket.handle(rp);
         if (d != null && d.source().equals(destination) && isAnswer.test(d.payload())) {
-          if (attempt == 1) {
-            selector.reportRoundTrip(path, Duration.ofNanos(System.nanoTime() - sentAt));
-          } else {
-            selector.reportSuccess(path); // which send it answers is unknown (Karn): no round-trip sample
-          }
-          return new Response(d.payload(), path, attempt, attempt == 1 ? null : lastFailure);
+          return answered(d, sent);
         }
         continue; // not from the peer we asked: ignore
       }
@@ -148,12 +157,86 @@ public final class ScionDatagramClient implements AutoCloseable {
       }
       socket.handle(rp); // SCMP: errors reach the selector through the listener
       ScmpMessage scmp = (ScmpMessage) p.l4();
-      if (scmp.isError() && selector.isFaulty(path)) {
+      if (scmp.isError() && selector.isFaulty(last.path)) {
         lastFailure = describe(scmp);
         if (!allFaulty) {
           return null; // this path is known broken and another one is not: retry on it at once
         }
       }
+    }
+  }
+
+  /**
+   * Which transmission the answer belongs to is told by the path it came back on (the meter answers on the
+   * reversed path of the request it got), as TCP's timestamps tell it in Eifel (RFC 3522, RFC 4015). An answer
+   * to a transmission before the last one means that transmission's timeout was spurious: its path works, so it
+   * is not faulty, and its round trip is a true sample (the path carried that request once), which also undoes
+   * the timeout's backoff. Without that, a loaded host whose answers come late switched paths on every slow
+   * answer and back again on the next probe. Only when one path carried several transmissions the answer is
+   * ambiguous (Karn): success, but no sample.
+   */
+  private Response answered(ReceivedDatagram d, List<Transmission> sent) {
+    long now = System.nanoTime();
+    String key = hopKey(d.replyPath());
+    Transmission match = null;
+    int index = -1;
+    int onThatPath = 0;
+    for (int i = sent.size() - 1; i >= 0; i--) {
+      Transmission t = sent.get(i);
+      if (key != null && key.equals(t.hopKey)) {
+        if (match == null) {
+          match = t;
+          index = i;
+        }
+        onThatPath++;
+      }
+    }
+    if (match == null) { // a path we cannot tell apart (e.g. rewritten): credit the last transmission, no sample
+      match = sent.get(sent.size() - 1);
+      index = sent.size() - 1;
+      onThatPath = 2;
+    }
+    if (onThatPath == 1) {
+      selector.reportRoundTrip(match.path, Duration.ofNanos(now - match.sentAt));
+    } else {
+      selector.reportSuccess(match.path);
+    }
+    if (index < sent.size() - 1) {
+      spuriousTimeouts++;
+    }
+    boolean failedOver = index > 0 && !sent.get(0).path.fingerprint().equals(match.path.fingerprint());
+    return new Response(d.payload(), match.path, index + 1, failedOver ? lastFailure : null);
+  }
+
+  /** Timeouts proven spurious by a later answer to the transmission that timed out. */
+  public long spuriousTimeouts() {
+    return spuriousTimeouts;
+  }
+
+  /**
+   * The path's hop fields (interfaces and MACs) in the sending direction, null if unknown: the same for our copy
+   * of a path and for the reversed path of the answer that came back over it (routers change only info fields).
+   */
+  static String hopKey(PathHeader h) {
+    if (h instanceof StandardPath sp) {
+      StringBuilder sb = new StringBuilder();
+      for (HopField f : sp.hopFields()) {
+        sb.append(f.consIngress()).append('>').append(f.consEgress()).append(':')
+            .append(HexFormat.of().formatHex(f.mac())).append(' ');
+      }
+      return sb.toString();
+    }
+    return h instanceof EmptyPath ? "" : null;
+  }
+
+  private static String hopKey(ScionPath path) {
+    if (path.isLocal()) {
+      return "";
+    }
+    try {
+      return hopKey(StandardPath.decode(path.raw()));
+    } catch (PacketParseException e) {
+      return null; // the send fails on it anyway
     }
   }
 

@@ -173,6 +173,38 @@ class ScionDatagramClientTest {
   }
 
   @Test
+  void aLateAnswerOverTheFirstPathProvesItsTimeoutSpurious() throws IOException {
+    lte.delayNext.set(1); // the request over the preferred path arrives, but after its 1 s timeout
+    lte.delay = Duration.ofMillis(1300);
+    leased.dropNext.set(1); // and the retransmission over the other path is lost
+    ScionDatagramClient.Response r =
+        client.request(server.localAddress(), "late".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(4));
+    assertThat(text(r)).isEqualTo("re:late");
+    // the answer came back over the first path: it carried the request, so no failover happened
+    assertThat(r.path()).isEqualTo(via110);
+    assertThat(r.attempt()).isEqualTo(1);
+    assertThat(r.failoverReason()).isNull();
+    assertThat(client.spuriousTimeouts()).isEqualTo(1);
+    assertThat(client.selector().isFaulty(via110)).isFalse();
+    // its round trip is a true sample (one transmission over that path): the timeout now covers it
+    assertThat(client.selector().smoothedRoundTrip(via110)).hasValueSatisfying(
+        rtt -> assertThat(rtt).isGreaterThanOrEqualTo(Duration.ofMillis(1300)));
+    assertThat(client.selector().retransmissionTimeout(via110)).isGreaterThan(Duration.ofMillis(1300));
+    assertThat(ask("next").path()).isEqualTo(via110);
+  }
+
+  @Test
+  void anAnswerOverTheRetransmissionsPathIsAFailover() throws IOException {
+    lte.dropNext.set(1);
+    ScionDatagramClient.Response r = ask("lost");
+    assertThat(r.path()).isEqualTo(via120);
+    assertThat(client.spuriousTimeouts()).isZero();
+    assertThat(client.selector().isFaulty(via110)).isTrue();
+    // the first path's timeout stays backed off: 1 s doubled
+    assertThat(client.selector().retransmissionTimeout(via110)).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
   void givesUpWithAClearErrorWhenNothingAnswers() {
     lte.dropNext.set(100);
     leased.dropNext.set(100);

@@ -27,6 +27,15 @@ final class TestRelay implements AutoCloseable {
   final AtomicInteger forwarded = new AtomicInteger();
   final AtomicInteger dropped = new AtomicInteger();
   final AtomicInteger dropNext = new AtomicInteger();
+  /** The next N packets are forwarded after {@link #delay} (a congested link or a loaded router), not at once. */
+  final AtomicInteger delayNext = new AtomicInteger();
+  volatile java.time.Duration delay = java.time.Duration.ZERO;
+  private final java.util.concurrent.ScheduledExecutorService later =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "test-relay-delay");
+        t.setDaemon(true);
+        return t;
+      });
   final AtomicReference<long[]> interfaceDown = new AtomicReference<>(); // {isdAs, ifid} while "down"
   /** Where echo requests go: the end host's SCMP responder (the dispatcher port on a real host). */
   volatile int echoPort = ScionDatagramSocket.ENDHOST_DEFAULT_PORT;
@@ -69,8 +78,20 @@ final class TestRelay implements AutoCloseable {
         int port = p.l4() instanceof UdpDatagram u ? u.dstPort()
             : p.l4() instanceof ScmpMessage.Echo e && e.type() == ScmpMessage.ECHO_REPLY ? e.identifier() : echoPort;
         byte[] out = new ScionPacket(p.header(), path, p.l4()).encode();
+        DatagramPacket fwd = new DatagramPacket(out, out.length, p.header().dstHost().ip(), port);
+        if (delayNext.get() > 0 && delayNext.decrementAndGet() >= 0) {
+          later.schedule(() -> {
+            forwarded.incrementAndGet();
+            try {
+              socket.send(fwd);
+            } catch (IOException closed) {
+              // relay closed meanwhile
+            }
+          }, delay.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+          continue;
+        }
         forwarded.incrementAndGet(); // before sending: the receiver may look at the count as soon as it has the packet
-        socket.send(new DatagramPacket(out, out.length, p.header().dstHost().ip(), port));
+        socket.send(fwd);
       } catch (IOException | org.s3mp.scion.packet.PacketParseException e) {
         if (socket.isClosed()) {
           return;
@@ -96,6 +117,7 @@ final class TestRelay implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    later.shutdownNow();
     socket.close();
     thread.join(2000);
   }
