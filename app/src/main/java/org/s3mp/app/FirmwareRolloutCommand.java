@@ -5,13 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,57 +28,7 @@ import picocli.CommandLine.Spec;
 final class FirmwareRolloutCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Where the head-end is and who asks. */
-  static final class Api {
-    @Option(names = "--headend", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
-        description = "The head-end's base URL (default ${DEFAULT-VALUE}).")
-    String headend;
-
-    @Option(names = "--token", paramLabel = "TOKEN", description = "API token (default: $S3MP_TOKEN); changes"
-        + " need an operator token.")
-    String token;
-
-    JsonNode call(String method, String path, String body) throws IOException, InterruptedException {
-      String t = token != null ? token : System.getenv("S3MP_TOKEN");
-      if (t == null || t.isBlank()) {
-        throw new S3mp.UsageError("--token TOKEN or S3MP_TOKEN is required (./s3mp token create)");
-      }
-      URI base;
-      try {
-        base = URI.create(headend.endsWith("/") ? headend : headend + "/");
-      } catch (IllegalArgumentException e) {
-        throw new S3mp.UsageError("--headend: not a URL: " + headend);
-      }
-      HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path.substring(1)))
-          .timeout(Duration.ofSeconds(90))
-          .header("Authorization", "Bearer " + t)
-          .header("Accept", "application/json");
-      request = method.equals("POST")
-          ? request.header("Content-Type", "application/json").POST(body == null
-              ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-          : request.GET();
-      HttpResponse<String> response;
-      try {
-        response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-            .send(request.build(), HttpResponse.BodyHandlers.ofString());
-      } catch (IOException e) {
-        throw new IOException("head-end " + headend + " not reachable: " + e.getMessage(), e);
-      }
-      JsonNode json;
-      try {
-        json = JSON.readTree(response.body());
-      } catch (IOException e) {
-        throw new IOException("head-end answered HTTP " + response.statusCode() + " without JSON");
-      }
-      if (response.statusCode() / 100 != 2) {
-        String error = json != null && json.hasNonNull("error") ? json.get("error").asText() : response.body();
-        throw new IOException("HTTP " + response.statusCode() + ": " + error);
-      }
-      return json;
-    }
-  }
-
-  static JsonNode upload(Api api, Path file) throws IOException, InterruptedException {
+  static JsonNode upload(HeadendApi api, Path file) throws IOException, InterruptedException {
     byte[] image;
     try {
       image = Files.readAllBytes(file);
@@ -100,7 +45,7 @@ final class FirmwareRolloutCommand {
       footer = {"", "Example: ./s3mp firmware rollout upload --image fw.img --token $TOKEN"})
   static final class Upload implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
-    @Mixin Api api;
+    @Mixin HeadendApi api;
 
     @Option(names = "--image", paramLabel = "FILE", required = true, description = "The signed image.")
     Path image;
@@ -123,7 +68,7 @@ final class FirmwareRolloutCommand {
       footer = {"", "Example: ./s3mp firmware rollout start --image fw.img --filter house- --concurrency 10 --wait"})
   static final class Start implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
-    @Mixin Api api;
+    @Mixin HeadendApi api;
 
     @Option(names = "--image", paramLabel = "FILE", description = "Upload this image first.")
     Path image;
@@ -195,7 +140,7 @@ final class FirmwareRolloutCommand {
   }
 
   /** Prints each meter's state when it changes, until the rollout is done or cancelled. */
-  static int follow(Api api, long id, PrintWriter out, long startedNanos) throws Exception {
+  static int follow(HeadendApi api, long id, PrintWriter out, long startedNanos) throws Exception {
     java.util.Map<String, String> shown = new java.util.HashMap<>();
     while (true) {
       JsonNode r = api.call("GET", "/api/firmware/rollouts/" + id, null);
@@ -225,7 +170,7 @@ final class FirmwareRolloutCommand {
   @Command(name = "status", mixinStandardHelpOptions = true, description = "A rollout and each meter's progress.")
   static final class Status implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
-    @Mixin Api api;
+    @Mixin HeadendApi api;
 
     @Parameters(index = "0", paramLabel = "ID", description = "The rollout id.")
     long id;
@@ -255,7 +200,7 @@ final class FirmwareRolloutCommand {
   @Command(name = "list", mixinStandardHelpOptions = true, description = "Every rollout, newest first.")
   static final class ListRollouts implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
-    @Mixin Api api;
+    @Mixin HeadendApi api;
 
     @Override
     public Integer call() throws Exception {
@@ -270,7 +215,7 @@ final class FirmwareRolloutCommand {
 
   abstract static class Transition implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
-    @Mixin Api api;
+    @Mixin HeadendApi api;
 
     @Parameters(index = "0", paramLabel = "ID", description = "The rollout id.")
     long id;

@@ -1,14 +1,8 @@
 package org.s3mp.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,55 +20,13 @@ import picocli.CommandLine.Spec;
     subcommands = {KeysCommand.Rotate.class, KeysCommand.Show.class})
 final class KeysCommand {
 
-  /** Where the head-end is and who asks. */
-  static class HeadendOptions {
-    @Option(names = "--headend", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
-        description = "The head-end's base URL (default ${DEFAULT-VALUE}).")
-    String headend;
-
-    @Option(names = "--token", paramLabel = "TOKEN", description = "API token (default: $S3MP_TOKEN); rotate needs"
-        + " an operator token.")
-    String token;
-
+  /** The head-end and the meter a subcommand is about. */
+  static class HeadendOptions extends HeadendApi {
     @Parameters(index = "0", paramLabel = "METER", description = "The meter's id in the head-end.")
     String meter;
 
     JsonNode call(String method, String path) throws IOException, InterruptedException {
-      String t = token != null ? token : System.getenv("S3MP_TOKEN");
-      if (t == null || t.isBlank()) {
-        throw new S3mp.UsageError("--token TOKEN or S3MP_TOKEN is required (./s3mp token create)");
-      }
-      URI base;
-      try {
-        base = URI.create(headend.endsWith("/") ? headend : headend + "/");
-      } catch (IllegalArgumentException e) {
-        throw new S3mp.UsageError("--headend: not a URL: " + headend);
-      }
-      HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path.substring(1)))
-          .timeout(Duration.ofSeconds(90))
-          .header("Authorization", "Bearer " + t)
-          .header("Accept", "application/json");
-      request = method.equals("POST")
-          ? request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.noBody())
-          : request.GET();
-      HttpResponse<String> response;
-      try {
-        response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-            .send(request.build(), HttpResponse.BodyHandlers.ofString());
-      } catch (IOException e) {
-        throw new IOException("head-end " + headend + " not reachable: " + e.getMessage(), e);
-      }
-      JsonNode json;
-      try {
-        json = new ObjectMapper().readTree(response.body());
-      } catch (IOException e) {
-        throw new IOException("head-end answered HTTP " + response.statusCode() + " without JSON");
-      }
-      if (response.statusCode() / 100 != 2) {
-        String error = json != null && json.hasNonNull("error") ? json.get("error").asText() : response.body();
-        throw new IOException("HTTP " + response.statusCode() + ": " + error);
-      }
-      return json;
+      return call(method, path, null);
     }
 
     String encoded() {
