@@ -36,6 +36,8 @@ final class TcpServerEndpoint implements ServerEndpoint {
   static final int IDLE_TIMEOUT_MS = 180_000;
   /** Default time a connection may take to complete an association before it is closed. */
   static final Duration DEFAULT_PRE_ASSOCIATION_TIMEOUT = Duration.ofSeconds(10);
+  /** How long {@link #close()} waits for PDUs being handled (a push being stored) before it returns anyway. */
+  static final Duration DRAIN_ON_CLOSE = Duration.ofSeconds(5);
 
   private final ServerSocket server;
   private final PduHandler handler;
@@ -45,6 +47,7 @@ final class TcpServerEndpoint implements ServerEndpoint {
   private final int maxConnectionsPerAddress;
   private final Map<TcpPeer, Socket> connections = new ConcurrentHashMap<>();
   private final AtomicLong connectionIds = new AtomicLong();
+  private final java.util.Set<Thread> serving = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   record TcpPeer(InetSocketAddress remote, long connection) implements Peer {
@@ -135,6 +138,7 @@ final class TcpServerEndpoint implements ServerEndpoint {
       connections.put(peer, s);
       Thread t = new Thread(() -> serve(peer, s), "dlms-tcp-" + peer.id());
       t.setDaemon(true);
+      serving.add(t);
       t.start();
     }
   }
@@ -183,6 +187,7 @@ final class TcpServerEndpoint implements ServerEndpoint {
     } finally {
       connections.remove(peer);
       handler.closed(peer);
+      serving.remove(Thread.currentThread());
       log.debug("{} closed", peer);
     }
   }
@@ -205,11 +210,32 @@ final class TcpServerEndpoint implements ServerEndpoint {
     }
   }
 
+  /**
+   * Stops listening, closes every connection and waits (up to {@link #DRAIN_ON_CLOSE}) for the PDUs being handled,
+   * so that a caller closing what the handler writes to (a database) closes it after the last one.
+   */
   @Override
   public void close() {
     closed = true;
     closeQuietly(server);
     connections.values().forEach(TcpServerEndpoint::closeQuietly);
+    long deadline = System.nanoTime() + DRAIN_ON_CLOSE.toNanos();
+    for (Thread t : serving) {
+      long left = deadline - System.nanoTime();
+      if (t == Thread.currentThread() || left <= 0) {
+        continue;
+      }
+      try {
+        t.join(Math.max(1, left / 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    if (!serving.isEmpty()) {
+      log.warn("{} closed with {} PDUs still being handled after {} s", localUrl, serving.size(),
+          DRAIN_ON_CLOSE.toSeconds());
+    }
   }
 
   private static void closeQuietly(AutoCloseable c) {
