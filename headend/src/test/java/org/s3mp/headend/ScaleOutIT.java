@@ -58,8 +58,7 @@ class ScaleOutIT {
 
     try (Connection db = DriverManager.getConnection(pg.url())) {
       // 1. the instances split the fleet, and both read their meters
-      Conditions.await("3 meters leased by each instance", Duration.ofSeconds(60),
-          () -> leases(db).equals(Map.of("a", 3L, "b", 3L)));
+      awaitSplit(db, Map.of("a", 3L, "b", 3L));
       Timestamp split = now(db);
       Conditions.await("every meter read after the split", Duration.ofSeconds(30),
           () -> metersReadSince(db, split) == METERS);
@@ -140,12 +139,131 @@ class ScaleOutIT {
     }
   }
 
+  @Test
+  void aCommandWhoseInstanceIsKilledFailsOnceAndAlarmsAreJudgedOncePerMeter() throws Exception {
+    LocalPostgres pg = LocalPostgres.start();
+    running.add(pg);
+    MeterFleet fleet = new MeterFleet(dir, 3, 1, "256m");
+    running.add(fleet);
+    // a meter that accepts connections and never answers: never read (an alarm), and a command on it runs
+    // until the meter timeout
+    Silent dead = new Silent();
+    running.add(dead);
+    RealMeters.keys(dir, "zz-dead");
+    List<MeterInput> all = new ArrayList<>(fleet.meters());
+    all.add(new MeterInput("zz-dead", dead.url(), "zz-dead.keys", null, false, 0, false));
+    Path config = config(pg, all, 6_000);
+    ChildProcess a = HeadendProcessMain.start(dir, config, "headend-a", "--instance", "a");
+    running.add(a);
+    ChildProcess b = HeadendProcessMain.start(dir, config, "headend-b", "--instance", "b");
+    running.add(b);
+    Map<String, Http> http = Map.of("a", new Http(HeadendProcessMain.baseUri(a)),
+        "b", new Http(HeadendProcessMain.baseUri(b)));
+    Map<String, ChildProcess> process = Map.of("a", a, "b", b);
+
+    try (Connection db = DriverManager.getConnection(pg.url())) {
+      awaitSplit(db, Map.of("a", 2L, "b", 2L));
+      // each instance applies the alarm rules to its own 2 meters, not to the whole fleet
+      Conditions.await("each instance judges the alarms of its 2 meters", Duration.ofSeconds(30),
+          () -> metric(http.get("a"), "headend_alarms_meters") == 2 && metric(http.get("b"), "headend_alarms_meters") == 2);
+      Conditions.await("the silent meter's not-read alarm", Duration.ofSeconds(60),
+          () -> notReadAlarms(db, "zz-dead").size() == 1);
+      long alarm = notReadAlarms(db, "zz-dead").get(0);
+
+      // a command accepted by the other instance, running on the holder when the holder is killed
+      String holder = query(db, "SELECT instance FROM meter_lease WHERE meter_id = 'zz-dead'", rs -> {
+        rs.next();
+        return rs.getString(1);
+      });
+      String other = holder.equals("a") ? "b" : "a";
+      java.util.concurrent.CompletableFuture<Http.Response> disconnect = java.util.concurrent.CompletableFuture
+          .supplyAsync(() -> http.get(other).post("/api/meters/zz-dead/disconnect", TOKEN, null));
+      Conditions.await("the command running on " + holder, Duration.ofSeconds(30),
+          () -> commands(db, "zz-dead").equals(List.of("disconnect running " + holder)));
+      process.get(holder).kill();
+      Http.Response failed = disconnect.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(failed.status()).as(failed.body()).isEqualTo(502);
+      assertThat(failed.json().get("error").asText()).contains("instance " + holder + " stopped while running")
+          .contains("not sent again");
+      assertThat(commands(db, "zz-dead")).as("failed once, never sent again")
+          .containsExactly("disconnect failed " + holder);
+      List<JsonNode> audit = new ArrayList<>();
+      http.get(other).get("/api/audit?limit=1000", TOKEN).json().forEach(e -> {
+        if ("zz-dead".equals(e.path("meterId").asText()) && "disconnect".equals(e.path("action").asText())) {
+          audit.add(e);
+        }
+      });
+      assertThat(audit).as("audited once, as failed").singleElement()
+          .satisfies(e -> assertThat(e.get("result").asText()).isEqualTo("failed"));
+
+      // the survivor takes every meter and judges all 4; the open alarm stays the one open alarm
+      Conditions.await(other + " judges the alarms of all 4 meters", Duration.ofSeconds(60),
+          () -> leases(db).equals(Map.of(other, 4L)) && metric(http.get(other), "headend_alarms_meters") == 4);
+      Timestamp judged = now(db);
+      Conditions.await("every live meter read by " + other, Duration.ofSeconds(30),
+          () -> metersReadSince(db, judged) == 3);
+      assertThat(notReadAlarms(db, "zz-dead")).as("not closed, not duplicated by the move").containsExactly(alarm);
+      long notRead = query(db, "SELECT count(*) FROM alarm WHERE kind = 'not_read'", rs -> {
+        rs.next();
+        return rs.getLong(1);
+      });
+      assertThat(notRead).as("no other meter alarmed, no duplicate").isEqualTo(1L);
+    }
+  }
+
+  /**
+   * Waits for the instances to hold {@code split} leases; says how long it took, and on failure what the leases
+   * were and what the instances logged about them (the split is what a failure here is most likely about).
+   */
+  private void awaitSplit(Connection db, Map<String, Long> split) throws java.io.IOException {
+    long started = System.nanoTime();
+    try {
+      Conditions.await(split + " meter leases", Duration.ofSeconds(60), () -> leases(db).equals(split));
+    } catch (AssertionError e) {
+      StringBuilder logs = new StringBuilder();
+      for (String name : List.of("headend-a", "headend-b")) {
+        Path log = dir.resolve(name + ".log");
+        if (java.nio.file.Files.exists(log)) {
+          for (String line : java.nio.file.Files.readAllLines(log)) {
+            if (line.contains("lease") || line.contains("instance") || line.contains("ERROR")) {
+              logs.append(name).append(": ").append(line).append('\n');
+            }
+          }
+        }
+      }
+      throw new AssertionError(e.getMessage() + "; leases: " + leases(db) + "\n" + logs, e);
+    }
+    System.out.printf("ScaleOutIT: leases split %s after %d ms%n", split, (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /** The ids of the meter's open (not cleared) not-read alarms. */
+  private static List<Long> notReadAlarms(Connection db, String meter) {
+    return query(db, "SELECT id FROM alarm WHERE kind = 'not_read' AND subject = '" + meter
+        + "' AND cleared_at IS NULL ORDER BY id", rs -> {
+          List<Long> ids = new ArrayList<>();
+          while (rs.next()) {
+            ids.add(rs.getLong(1));
+          }
+          return ids;
+        });
+  }
+
   private static long readingsOfKind(Connection db, String meter, String kind) {
     return query(db, "SELECT count(*) FROM reading WHERE meter_id = '" + meter + "' AND kind = '" + kind + "'",
         rs -> {
           rs.next();
           return rs.getLong(1);
         });
+  }
+
+  /** A gauge's value from the instance's /metrics (-1: not there yet). */
+  private static double metric(Http http, String name) {
+    for (String line : http.get("/metrics", TOKEN).body().split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return -1;
   }
 
   private Path config(LocalPostgres pg, List<MeterInput> fleet, int timeoutMillis) throws java.io.IOException {
@@ -175,6 +293,39 @@ class ScaleOutIT {
         meters:
         %s""".formatted(pg.url(), timeoutMillis, TokenStore.sha256(TOKEN), meters));
     return config;
+  }
+
+  /** Accepts TCP connections and never answers (a meter that hangs). */
+  static final class Silent implements AutoCloseable {
+    private final java.net.ServerSocket server = new java.net.ServerSocket(0, 50,
+        java.net.InetAddress.getLoopbackAddress());
+    private final List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    Silent() throws java.io.IOException {
+      Thread t = new Thread(() -> {
+        try {
+          while (true) {
+            held.add(server.accept());
+          }
+        } catch (java.io.IOException e) {
+          // closed
+        }
+      }, "silent-meter");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    String url() {
+      return "tcp://127.0.0.1:" + server.getLocalPort();
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      server.close();
+      for (java.net.Socket s : held) {
+        s.close();
+      }
+    }
   }
 
   private static Map<String, Long> leases(Connection db) {

@@ -74,6 +74,17 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  /**
+   * Stops sessions off the renewal thread: closing a session waits for its read in progress (up to the meter
+   * timeout, longer than a lease), and renewal blocked that long would let every lease of this instance expire.
+   */
+  private final java.util.concurrent.ExecutorService releaser = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "cluster-release");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Meters whose session is being stopped: not counted as held, their lease kept until the session stopped. */
+  private final Set<String> releasing = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile long lastRenewedNanos = System.nanoTime();
   private volatile boolean closed;
   private volatile boolean leaving;
@@ -111,8 +122,10 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
     leaving = true;
     closed = true;
     scheduler.shutdown();
+    releaser.shutdown();
     try {
       scheduler.awaitTermination(10, TimeUnit.SECONDS);
+      releaser.awaitTermination(15, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -149,7 +162,7 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
       if (System.nanoTime() - lastRenewedNanos > LEASE.minus(RENEW_EVERY).toNanos()) {
         log.error("instance {}: leases not renewed for {} s ({}): stopping to poll its meters", instance,
             LEASE.minus(RENEW_EVERY).toSeconds(), e.getMessage());
-        poller.held().forEach(poller::release);
+        poller.held().forEach(id -> stopSession(id, false));
       } else {
         log.warn("instance {}: lease renewal failed: {}", instance, e.getMessage());
       }
@@ -193,6 +206,7 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
         }
       }
       lastRenewedNanos = started;
+      owned.removeAll(releasing);
       failOrphanedCommands(c);
       if (leaving) {
         return; // stopping: keep what is held until the sessions have stopped, take nothing new
@@ -226,22 +240,16 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
       surplus.sort(null);
       surplus = owned.size() > share ? surplus.subList(share, surplus.size()) : List.of();
       for (String id : poller.held()) {
-        if (!owned.contains(id) || surplus.contains(id)) {
-          poller.release(id);
+        if (!owned.contains(id)) {
+          stopSession(id, false);
         }
       }
+      for (String id : surplus) {
+        stopSession(id, true);
+      }
       if (!surplus.isEmpty()) {
-        try (PreparedStatement ps = c.prepareStatement(
-            "UPDATE meter_lease SET instance = NULL, expires_at = now() WHERE meter_id = ? AND instance = ?")) {
-          for (String id : surplus) {
-            ps.setString(1, id);
-            ps.setString(2, instance);
-            ps.addBatch();
-          }
-          ps.executeBatch();
-        }
         owned.removeAll(surplus);
-        log.info("instance {}: gave up {} meters for the other instances ({} instances, share {})", instance,
+        log.info("instance {}: giving up {} meters for the other instances ({} instances, share {})", instance,
             surplus.size(), live, share);
       }
       Set<String> held = poller.held();
@@ -265,6 +273,44 @@ public final class Cluster implements RemoteMeters, AutoCloseable {
       publish(c);
     } catch (SQLException e) {
       throw new IllegalStateException("lease renewal: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Stops polling a meter on the release thread; with {@code giveUpLease}, its lease is released once the session
+   * has stopped (so the next holder never talks to the meter while this session still does), else it is simply
+   * not renewed any longer (lost, or the meter was deleted).
+   */
+  private void stopSession(String id, boolean giveUpLease) {
+    if (!releasing.add(id)) {
+      return;
+    }
+    try {
+      releaser.execute(() -> {
+        try {
+          poller.release(id);
+          if (giveUpLease) {
+            giveUp(id);
+          }
+        } finally {
+          releasing.remove(id);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      releasing.remove(id); // closing: close() stops the sessions and releases every lease itself
+    }
+  }
+
+  private void giveUp(String id) {
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement(
+            "UPDATE meter_lease SET instance = NULL, expires_at = now() WHERE meter_id = ? AND instance = ?")) {
+      ps.setString(1, id);
+      ps.setString(2, instance);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      log.warn("instance {}: giving up the lease of meter {} failed ({}); it expires in {} s", instance, id,
+          e.getMessage(), LEASE.toSeconds());
     }
   }
 
