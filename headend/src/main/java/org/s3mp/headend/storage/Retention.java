@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * {@code database.retentionDays}: deletes readings (with their values; polled and pushed alike) and path changes
  * older than the retention, at start and then every 10 minutes. Audit entries, alarms, load profiles and push
  * events are kept. On PostgreSQL a day partition of the readings that is wholly older than the retention is
- * dropped as a whole (no row-by-row delete, no dead rows to vacuum); the rest goes row by row.
+ * dropped as a whole (no row-by-row delete, no dead rows to vacuum); what the partitions do not take (the default
+ * partition) goes row by row, up to the start of the cutoff's day: the readings of the cutoff day go with their
+ * partition a day later (kept up to a day longer), rather than as row deletes in a partition being written to.
  *
  * <p>Why small batches, each its own transaction: a large delete would hold H2's single writer (see
  * {@link Database#writeConnection()}) or PostgreSQL row locks for long and stall the reading writer. Why a
@@ -98,8 +100,9 @@ public final class Retention implements AutoCloseable {
         return new Deleted(r, v, 0, true);
       }
     }
+    Instant readingCutoff = db.shared() ? cutoff.truncatedTo(java.time.temporal.ChronoUnit.DAYS) : cutoff;
     while (!closed) {
-      long[] batch = deleteBatch(cutoff);
+      long[] batch = deleteBatch(readingCutoff, cutoff);
       if (batch == null) {
         log.debug("retention: another instance is deleting old readings, skipped");
         return new Deleted(r, v, p, true);
@@ -119,7 +122,7 @@ public final class Retention implements AutoCloseable {
   }
 
   /** One transaction: up to BATCH readings with their values and up to BATCH path changes; null if locked out. */
-  private long[] deleteBatch(Instant cutoff) throws SQLException {
+  private long[] deleteBatch(Instant readingCutoff, Instant cutoff) throws SQLException {
     try (Connection c = db.writeConnection()) {
       c.setAutoCommit(false);
       try {
@@ -129,8 +132,8 @@ public final class Retention implements AutoCloseable {
         }
         String oldest = "SELECT meter_id, read_at FROM reading WHERE read_at < ? ORDER BY read_at LIMIT " + BATCH;
         long v = count(c, "SELECT COALESCE(SUM(CARDINALITY(register_values)), 0) FROM reading"
-            + " WHERE (meter_id, read_at) IN (" + oldest + ")", cutoff);
-        long r = update(c, "DELETE FROM reading WHERE (meter_id, read_at) IN (" + oldest + ")", cutoff);
+            + " WHERE (meter_id, read_at) IN (" + oldest + ")", readingCutoff);
+        long r = update(c, "DELETE FROM reading WHERE (meter_id, read_at) IN (" + oldest + ")", readingCutoff);
         long p = update(c, "DELETE FROM path_change WHERE (meter_id, changed_at) IN (SELECT meter_id, changed_at"
             + " FROM path_change WHERE changed_at < ? ORDER BY changed_at LIMIT " + BATCH + ")", cutoff);
         c.commit();

@@ -29,28 +29,14 @@ final class RetentionFixture {
 
   /** Inserts OLD readings 31-33 days back and NEW readings 1-29 days back, 2 values each, plus the rest. */
   static void insert(Database db) throws SQLException {
+    java.util.List<Instant> times = new java.util.ArrayList<>();
+    for (int i = 0; i < OLD + NEW; i++) {
+      times.add(i < OLD ? NOW.minus(Duration.ofDays(DAYS + 1)).minusSeconds(i * 60L)
+          : NOW.minus(Duration.ofDays(DAYS - 1)).plusSeconds(i * 60L));
+    }
     try (Connection c = db.writeConnection()) {
       c.setAutoCommit(false);
-      java.util.List<RegisterSets.Register> set = java.util.List.of(new RegisterSets.Register("1.0.1.8.0.255", "Wh"),
-          new RegisterSets.Register("1.0.2.8.0.255", "Wh"));
-      long setId = RegisterSets.idFor(c, set, RegisterSets.digest(set));
-      try (PreparedStatement r = c.prepareStatement("INSERT INTO reading (meter_id, read_at, kind, relay, latency_ms,"
-          + " source, register_set_id, register_values) VALUES (?, ?, 'register', 'connected', 1.5, ?, ?, ?)")) {
-        for (int i = 0; i < OLD + NEW; i++) {
-          boolean old = i < OLD;
-          Instant at = old ? NOW.minus(Duration.ofDays(DAYS + 1)).minusSeconds(i * 60L)
-              : NOW.minus(Duration.ofDays(DAYS - 1)).plusSeconds(i * 60L);
-          String meter = "m" + (i % 7);
-          r.setString(1, meter);
-          r.setObject(2, Database.toDb(at));
-          r.setString(3, i % 3 == 0 ? "push" : "poll");
-          r.setLong(4, setId);
-          r.setArray(5, c.createArrayOf("numeric", new java.math.BigDecimal[] {java.math.BigDecimal.ONE,
-              java.math.BigDecimal.ONE}));
-          r.addBatch();
-        }
-        r.executeBatch();
-      }
+      insertReadings(c, times);
       try (PreparedStatement p = c.prepareStatement(
           "INSERT INTO path_change (meter_id, changed_at, reason) VALUES ('m1', ?, 'timeout')");
           PreparedStatement a = c.prepareStatement("INSERT INTO audit_log (requested_at, finished_at, actor, action,"
@@ -73,6 +59,26 @@ final class RetentionFixture {
         }
       }
       c.commit();
+    }
+  }
+
+  /** One reading of 2 values at each time (meters m0..m6 in turn, every third one pushed), not committed. */
+  static void insertReadings(Connection c, java.util.List<Instant> times) throws SQLException {
+    java.util.List<RegisterSets.Register> set = java.util.List.of(new RegisterSets.Register("1.0.1.8.0.255", "Wh"),
+        new RegisterSets.Register("1.0.2.8.0.255", "Wh"));
+    long setId = RegisterSets.idFor(c, set, RegisterSets.digest(set));
+    try (PreparedStatement r = c.prepareStatement("INSERT INTO reading (meter_id, read_at, kind, relay, latency_ms,"
+        + " source, register_set_id, register_values) VALUES (?, ?, 'register', 'connected', 1.5, ?, ?, ?)")) {
+      for (int i = 0; i < times.size(); i++) {
+        r.setString(1, "m" + (i % 7));
+        r.setObject(2, Database.toDb(times.get(i)));
+        r.setString(3, i % 3 == 0 ? "push" : "poll");
+        r.setLong(4, setId);
+        r.setArray(5, c.createArrayOf("numeric", new java.math.BigDecimal[] {java.math.BigDecimal.ONE,
+            java.math.BigDecimal.ONE}));
+        r.addBatch();
+      }
+      r.executeBatch();
     }
   }
 

@@ -32,4 +32,37 @@ class RetentionPostgresIT {
       }
     }
   }
+
+  /**
+   * Readings of the cutoff's day older than the cutoff stay until the next day, when their whole day goes: no row
+   * deletes in a partition being written to.
+   */
+  @Test
+  void keepsTheCutoffsDayUntilTheDayAfter() throws Exception {
+    java.time.Instant cutoff = RetentionFixture.NOW.minus(java.time.Duration.ofDays(RetentionFixture.DAYS));
+    java.time.Instant cutoffDay = cutoff.truncatedTo(java.time.temporal.ChronoUnit.DAYS);
+    java.util.List<java.time.Instant> sameDay = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      sameDay.add(cutoffDay.plus(java.time.Duration.ofHours(1)).plusSeconds(i * 60L));
+    }
+    try (LocalPostgres pg = LocalPostgres.start(); Database db = Database.open(pg.url(), null, null)) {
+      RetentionFixture.insert(db);
+      try (Connection c = db.writeConnection()) {
+        c.setAutoCommit(false);
+        RetentionFixture.insertReadings(c, sameDay);
+        c.commit();
+      }
+      try (Retention today = RetentionFixture.retention(db, new SimpleMeterRegistry())) {
+        assertThat(today.runOnce())
+            .isEqualTo(new Retention.Deleted(RetentionFixture.OLD, 2L * RetentionFixture.OLD, 1, false));
+      }
+      assertThat(RetentionFixture.count(db, "SELECT COUNT(*) FROM reading WHERE read_at < ?", cutoff))
+          .as("the cutoff day's readings before the cutoff").isEqualTo(sameDay.size());
+      try (Retention tomorrow = new Retention(db, RetentionFixture.DAYS, new SimpleMeterRegistry(),
+          java.time.Clock.fixed(RetentionFixture.NOW.plus(java.time.Duration.ofDays(1)), java.time.ZoneOffset.UTC))) {
+        assertThat(tomorrow.runOnce()).isEqualTo(new Retention.Deleted(sameDay.size(), 2L * sameDay.size(), 0, false));
+      }
+      assertThat(RetentionFixture.count(db, "SELECT COUNT(*) FROM reading")).isEqualTo(RetentionFixture.NEW);
+    }
+  }
 }
