@@ -11,6 +11,7 @@ import org.s3mp.bench.DelayBenchmark;
 import org.s3mp.bench.FailoverBenchmark;
 import org.s3mp.bench.FloodBenchmark;
 import org.s3mp.bench.FleetBenchmark;
+import org.s3mp.bench.TakeoverBenchmark;
 import org.s3mp.bench.jmh.RequestPathBenchmark;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Option;
 /** {@code s3mp bench ...}: the paper's evaluation. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks of the paper's evaluation.",
     subcommands = {BenchCommand.Delay.class, BenchCommand.Failover.class, BenchCommand.Flood.class, BenchCommand.Fleet.class,
-        BenchCommand.Firmware.class,
+        BenchCommand.Takeover.class, BenchCommand.Firmware.class,
         BenchCommand.Jmh.class})
 final class BenchCommand {
 
@@ -259,6 +260,55 @@ final class BenchCommand {
     }
   }
 
+  @Command(name = "takeover", mixinStandardHelpOptions = true,
+      description = "Scale-out takeover: --meters simulated meters over TCP, a throw-away PostgreSQL and two head-end"
+          + " instances (processes) splitting the meters by leases; the one holding more is killed with SIGKILL and"
+          + " the time until each of its meters is read again by the other is measured, with readings duplicated"
+          + " and lost (takeover.json, report.md). Exit code 1 unless every meter was read again within 15 s with"
+          + " none duplicated or lost.")
+  static final class Takeover implements Callable<Integer> {
+    @Option(names = "--meters", defaultValue = "100", paramLabel = "N",
+        description = "Simulated meters (default: ${DEFAULT-VALUE}).")
+    int meters;
+
+    @Option(names = "--interval", defaultValue = "1", paramLabel = "S",
+        description = "Seconds between two readings of a meter (default: ${DEFAULT-VALUE}).")
+    int intervalSeconds;
+
+    @Option(names = "--before", defaultValue = "20", paramLabel = "S",
+        description = "Seconds of reading after the split, before the kill (default: ${DEFAULT-VALUE}).")
+    int beforeSeconds;
+
+    @Option(names = "--after", defaultValue = "30", paramLabel = "S",
+        description = "Seconds measured after the kill, at least 15 (default: ${DEFAULT-VALUE}).")
+    int afterSeconds;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      if (meters < 2 || meters > MeterCommand.MAX_COUNT) {
+        throw new S3mp.UsageError("--meters must be 2.." + MeterCommand.MAX_COUNT + ", got " + meters);
+      }
+      if (intervalSeconds < 1 || beforeSeconds < 1 || afterSeconds < TakeoverBenchmark.BOUND.toSeconds()) {
+        throw new S3mp.UsageError("--interval and --before must be at least 1 s, --after at least "
+            + TakeoverBenchmark.BOUND.toSeconds() + " s");
+      }
+      TakeoverBenchmark.Result r = TakeoverBenchmark.run(new TakeoverBenchmark.Settings(meters, intervalSeconds,
+          beforeSeconds, afterSeconds, out, meterCommand(meters), headendCommand()),
+          line -> System.out.println("bench: " + line));
+      System.out.printf(java.util.Locale.ROOT, "takeover, %d meters x %d s: instance %s (%d meters) killed, read again"
+              + " after %.1f s max / %.1f s median, %d not read again within %d s, %d duplicated, survivor %d taken /"
+              + " %d stored / %d lost: %s%n", r.meters(), r.intervalSeconds(), r.killedInstance(), r.killedMeters(),
+          r.takeoverMaxSeconds(), r.takeoverMedianSeconds(), r.notReadAgain(), TakeoverBenchmark.BOUND.toSeconds(),
+          r.duplicatedReadings(), r.survivorTaken(), r.survivorStored(), r.survivorLost(),
+          r.passed() ? "passed" : "FAILED");
+      System.out.println("bench: report in " + out.resolve("report.md"));
+      return r.passed() ? 0 : 1;
+    }
+  }
+
   @Command(name = "firmware", mixinStandardHelpOptions = true,
       description = "Time to roll a signed image out to --meters simulated meters over TCP (s3mp meter --count, one"
           + " process) through a head-end in this process, --concurrency transfers at once (firmware.json). Exit"
@@ -331,6 +381,12 @@ final class BenchCommand {
     cmd.addAll(meterJvmOptions());
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), S3mp.class.getName(), "meter"));
     return cmd;
+  }
+
+  /** A head-end process of this very application ({@code s3mp headend}; options are appended). */
+  static List<String> headendCommand() {
+    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp",
+        System.getProperty("java.class.path"), S3mp.class.getName(), "headend");
   }
 
   /** The meter command for {@code --count} meters in one process, with the heap ./s3mp gives them. */

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code s3mp bench fleet} end to end, small: 5 meters in one process, a head-end on H2 or on a throw-away
- * PostgreSQL the bench starts itself, 5 s measured; and 3 meters over SCION through the testbed.
+ * PostgreSQL the bench starts itself, 5 s measured; 3 meters over SCION through the testbed; and the takeover of a
+ * killed instance's meters by a second head-end process.
  */
 class FleetBenchIT {
   @TempDir
@@ -62,6 +63,24 @@ class FleetBenchIT {
     assertThat(fleet.get("readingsStored").asLong()).isEqualTo(fleet.get("readingsTaken").asLong()).isPositive();
     // the meters listened in the concentrator AS
     assertThat(Files.readString(out.resolve("meters.log"))).contains("listening on scion://" + tb.concentrator() + ",[");
+  }
+
+  /** Two head-end processes on a throw-away PostgreSQL, the one holding more killed with SIGKILL. */
+  @Test
+  void aKilledInstancesMetersAreReadAgainByTheOther() throws Exception {
+    Path out = dir.resolve("out-takeover");
+    Cli.Result r = Cli.run("bench", "takeover", "--meters", "6", "--before", "3", "--after", "15", "--out",
+        out.toString());
+    assertThat(r.exitCode()).as("exit code; out: %s err: %s", r.out(), r.err()).isZero();
+    JsonNode result = new ObjectMapper().readTree(out.resolve("takeover.json").toFile());
+    assertThat(result.get("killedMeters").asInt()).isEqualTo(3);
+    assertThat(result.get("takeoverMaxSeconds").asDouble()).isPositive().isLessThanOrEqualTo(15);
+    assertThat(result.get("notReadAgain").asInt()).isZero();
+    assertThat(result.get("duplicatedReadings").asLong()).isZero();
+    assertThat(result.get("survivorStored").asLong()).isEqualTo(result.get("survivorTaken").asLong()).isPositive();
+    assertThat(Files.readString(out.resolve("report.md"))).contains("read again after");
+    assertThat(Cli.run("bench", "takeover", "--after", "5", "--out", out.toString()).err())
+        .contains("--after at least 15 s");
   }
 
   @Test

@@ -156,7 +156,7 @@ public final class FleetBenchmark {
     }
     LocalPostgres pg = null;
     try (MeterProcess meterProcess = MeterProcess.start(s.meterCommand(), args, s.out().resolve("meters.log"))) {
-      List<MeterInput> inputs = awaitMeters(meterProcess, s, data);
+      List<MeterInput> inputs = awaitMeters(meterProcess, s.meters(), s.push() ? 0 : s.intervalSeconds(), data);
       progress.accept(s.meters() + " meters running in process " + meterProcess.pid());
       if (s.database().equals("postgres")) {
         pg = LocalPostgres.start();
@@ -285,20 +285,22 @@ public final class FleetBenchmark {
     return Double.NaN;
   }
 
-  /** The meter process's lines {@code meter SERIAL listening on URL (data DIR, keys FILE)}, as head-end meters. */
-  private static List<MeterInput> awaitMeters(MeterProcess p, Settings s, Path data) throws IOException {
-    p.awaitLog(s.meters() + " meters running", Duration.ofSeconds(120 + s.meters() / 20));
+  /**
+   * The meter process's lines {@code meter SERIAL listening on URL (data DIR, keys FILE)}, as head-end meters
+   * {@code fleet-N} polled every {@code pollSeconds} (0: not polled, the meters push).
+   */
+  static List<MeterInput> awaitMeters(MeterProcess p, int meters, int pollSeconds, Path data) throws IOException {
+    p.awaitLog(meters + " meters running", Duration.ofSeconds(120 + meters / 20));
     Matcher m = Pattern.compile("meter \\S+ listening on (\\S+) \\(data (\\S+), keys (\\S+)\\)").matcher(p.logText());
     List<MeterInput> inputs = new ArrayList<>();
     while (m.find()) {
       Path dir = Path.of(m.group(2));
       String id = "fleet-" + dir.getFileName().toString().substring("meter-".length());
-      // pushing meters are not polled (poll period 0)
       inputs.add(new MeterInput(id, m.group(1), data.relativize(Path.of(m.group(3))).toString(), null, false,
-          s.push() ? 0 : s.intervalSeconds(), false));
+          pollSeconds, false));
     }
-    if (inputs.size() != s.meters()) {
-      throw new IOException("expected " + s.meters() + " meters, the meter process listed " + inputs.size());
+    if (inputs.size() != meters) {
+      throw new IOException("expected " + meters + " meters, the meter process listed " + inputs.size());
     }
     return inputs;
   }

@@ -11,8 +11,9 @@ import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.transport.MeterUrl;
 
 /**
- * A meter agent started for the benchmark as its own process (so its CPU and memory are its own), stopped by
- * PID. The command prefix comes from the caller ({@code java -cp ... org.s3mp.app.S3mp meter}).
+ * A meter agent (or another s3mp command, such as a head-end instance) started for the benchmark as its own process
+ * (so its CPU and memory are its own), stopped by PID. The command prefix comes from the caller
+ * ({@code java -cp ... org.s3mp.app.S3mp meter}).
  */
 final class MeterProcess implements AutoCloseable {
   private final Process process;
@@ -45,6 +46,24 @@ final class MeterProcess implements AutoCloseable {
   @Override
   public void close() {
     stop(10);
+  }
+
+  /** SIGKILL (kill -9): the process gets no chance to clean up. */
+  void kill() throws IOException {
+    process.destroyForcibly();
+    awaitExit(Duration.ofSeconds(10));
+  }
+
+  /** Waits for the process to exit; fails if it is still running after {@code timeout}. */
+  void awaitExit(Duration timeout) throws IOException {
+    try {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IOException("process " + process.pid() + " still running after " + timeout.toSeconds() + " s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for process " + process.pid(), e);
+    }
   }
 
   /** SIGTERM, then SIGKILL after {@code seconds} (a meter process says what it sent as it stops). */
