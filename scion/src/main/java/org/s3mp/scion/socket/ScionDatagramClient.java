@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -122,7 +121,7 @@ public final class ScionDatagramClient implements AutoCloseable {
   }
 
   /** One (re)transmission of a request: the path, when, and the path's hop fields to recognise its answer. */
-  private record Transmission(ScionPath path, long sentAt, String hopKey) {}
+  private record Transmission(ScionPath path, long sentAt, byte[] hopKey) {}
 
   /**
    * The answer, or null to send again (timeout, or this path failed and another one may work). The last of
@@ -177,13 +176,13 @@ public final class ScionDatagramClient implements AutoCloseable {
    */
   private Response answered(ReceivedDatagram d, List<Transmission> sent) {
     long now = System.nanoTime();
-    String key = hopKey(d.replyPath());
+    byte[] key = hopKey(d.replyPath());
     Transmission match = null;
     int index = -1;
     int onThatPath = 0;
     for (int i = sent.size() - 1; i >= 0; i--) {
       Transmission t = sent.get(i);
-      if (key != null && key.equals(t.hopKey)) {
+      if (key != null && java.util.Arrays.equals(key, t.hopKey)) {
         if (match == null) {
           match = t;
           index = i;
@@ -214,30 +213,43 @@ public final class ScionDatagramClient implements AutoCloseable {
   }
 
   /**
-   * The path's hop fields (interfaces and MACs) in the sending direction, null if unknown: the same for our copy
-   * of a path and for the reversed path of the answer that came back over it (routers change only info fields).
+   * The path's hop fields (interfaces and MACs, 10 bytes a hop) in the sending direction, null if unknown: the same
+   * for our copy of a path and for the reversed path of the answer that came back over it (routers change only
+   * info fields). Bytes, not text: this runs twice per request.
    */
-  static String hopKey(PathHeader h) {
+  static byte[] hopKey(PathHeader h) {
     if (h instanceof StandardPath sp) {
-      StringBuilder sb = new StringBuilder();
-      for (HopField f : sp.hopFields()) {
-        sb.append(f.consIngress()).append('>').append(f.consEgress()).append(':')
-            .append(HexFormat.of().formatHex(f.mac())).append(' ');
+      List<HopField> hops = sp.hopFields();
+      java.nio.ByteBuffer key = java.nio.ByteBuffer.allocate(hops.size() * 10);
+      for (HopField f : hops) {
+        key.putShort((short) f.consIngress()).putShort((short) f.consEgress()).put(f.mac());
       }
-      return sb.toString();
+      return key.array();
     }
-    return h instanceof EmptyPath ? "" : null;
+    return h instanceof EmptyPath ? new byte[0] : null;
   }
 
-  private static String hopKey(ScionPath path) {
+  /** The key of the path sent on last: requests mostly go out on the same path, decoded once for all of them. */
+  private ScionPath keyedPath;
+  private byte[] keyOfPath;
+
+  private byte[] hopKey(ScionPath path) {
+    if (path == keyedPath) {
+      return keyOfPath;
+    }
+    byte[] key;
     if (path.isLocal()) {
-      return "";
+      key = new byte[0];
+    } else {
+      try {
+        key = hopKey(StandardPath.decode(path.raw()));
+      } catch (PacketParseException e) {
+        key = null; // the send fails on it anyway
+      }
     }
-    try {
-      return hopKey(StandardPath.decode(path.raw()));
-    } catch (PacketParseException e) {
-      return null; // the send fails on it anyway
-    }
+    keyedPath = path;
+    keyOfPath = key;
+    return key;
   }
 
   /** An SCMP error as a failover reason, e.g. {@code SCMP interface down (1-ff00:0:111#1)}. */
