@@ -1,6 +1,5 @@
 package org.s3mp.testbed;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -22,8 +21,6 @@ import org.s3mp.testbed.ProcessSupervisor.Entry;
 import org.s3mp.testbed.TopologySpec.AsSpec;
 import org.s3mp.testbed.TopologySpec.Interface;
 import org.s3mp.testbed.TopologySpec.Role;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A local SCION network of real scionproto processes (routers, control services, daemons, dispatchers), one
@@ -37,12 +34,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class Testbed implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Testbed.class);
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final String STATE = "processes.json";
   private static final String DESCRIPTION = "testbed.json";
-  private static final Duration FROZEN_POLL = Duration.ofMillis(5);
-  private static final Duration HEALTH_POLL = Duration.ofMillis(100);
 
   /** How to start a testbed. */
   public record Options(
@@ -89,54 +83,13 @@ public final class Testbed implements AutoCloseable {
         false);
   }
 
-  private static Testbed shared;
-
   /**
    * One testbed per JVM for integration tests, on a loopback block of its own ({@link LoopbackBlock}; a fixed one
    * with S3MP_TEST_LOOPBACK_BLOCK), in run/it-testbed-B, started on first use and stopped when the JVM exits.
    * Testbeds that killed test JVMs of this checkout left behind are stopped first.
    */
-  public static synchronized Testbed shared() throws IOException {
-    if (shared == null) {
-      stopLeftovers();
-      String fixed = System.getenv("S3MP_TEST_LOOPBACK_BLOCK");
-      LoopbackBlock block = fixed == null ? LoopbackBlock.claim() : LoopbackBlock.claim(Integer.parseInt(fixed));
-      Path dir = S3mpHome.dir().resolve("run").resolve("it-testbed-" + block.number());
-      Testbed tb = start(options(dir).withTopology(block.topology()).withProgress(line -> log.info("{}", line)));
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          tb.stop();
-          block.close();
-        } catch (IOException e) {
-          log.warn("stopping the shared testbed failed: {}", e.getMessage());
-        }
-      }, "testbed-stop"));
-      shared = tb;
-    }
-    return shared;
-  }
-
-  /** Test testbeds of this checkout whose block no JVM holds any more: their test JVM was killed. */
-  private static void stopLeftovers() throws IOException {
-    Path run = S3mpHome.dir().resolve("run");
-    if (!Files.isDirectory(run)) {
-      return;
-    }
-    try (Stream<Path> dirs = Files.list(run)) {
-      for (Path dir : dirs.filter(d -> d.getFileName().toString().matches("it-testbed-\\d+")).toList()) {
-        int b = Integer.parseInt(dir.getFileName().toString().substring("it-testbed-".length()));
-        Optional<Testbed> stale = attach(dir);
-        if (stale.isEmpty()) {
-          continue;
-        }
-        try (LoopbackBlock free = LoopbackBlock.claimForCleanup(b)) {
-          if (free != null) {
-            log.info("stopping the testbed a killed test JVM left in {}", dir);
-            stale.get().stop();
-          }
-        }
-      }
-    }
+  public static Testbed shared() throws IOException {
+    return SharedTestbed.get();
   }
 
   /** The run folder of the CLI's testbed. */
@@ -150,7 +103,8 @@ public final class Testbed implements AutoCloseable {
   private final ProcessSupervisor supervisor;
   private final ScionConfigWriter config;
   private final LoopbackSourceRoutes routes;
-  private final RouterHealth health = new RouterHealth();
+  private final LinkFaults faults;
+  private final ScionTools tools;
   /** Set in SIG mode. */
   private final SigNetwork sig;
   /** Set with hidden paths. */
@@ -166,6 +120,8 @@ public final class Testbed implements AutoCloseable {
     this.hidden = hidden;
     this.config = new ScionConfigWriter(topo, runDir.resolve("gen"), this.sig, hidden);
     this.routes = new LoopbackSourceRoutes(runDir.resolve("routes.txt"));
+    this.faults = new LinkFaults(topo, supervisor, runDir);
+    this.tools = new ScionTools(bin, topo, runDir);
   }
 
   /**
@@ -212,7 +168,7 @@ public final class Testbed implements AutoCloseable {
       }
       o.progress().accept("waiting for a network that forwards: BFD on every link, then probed paths between "
           + tb.concentrator() + " and " + tb.headEnd() + " in both directions");
-      tb.awaitForwarding(o.readyTimeout(), o.progress());
+      new Convergence(tb, tb.topo, tb.faults, tb.tools).awaitForwarding(o.readyTimeout(), o.progress());
       o.progress().accept("the network forwards: every link up, every path between the two leaves alive");
       if (tb.sig != null) {
         o.progress().accept("waiting for the SCION-IP gateways' tunnel");
@@ -317,13 +273,7 @@ public final class Testbed implements AutoCloseable {
    * 0.6 s) and answers traffic for the link with SCMP "external interface down".
    */
   public void linkDown(Interface itf) throws IOException {
-    Entry router = routerOf(topo.peerOf(itf));
-    ProcessSupervisor.signal(router, "STOP");
-    Await.until(router.name() + " stopped", Duration.ofSeconds(5), FROZEN_POLL,
-        () -> frozen(router) ? null : "still running");
-    Await.until("BFD of " + itf + " down", Duration.ofSeconds(10), HEALTH_POLL,
-        () -> health.state(metricsAddress(itf)).linkUp() ? "still up" : null);
-    log.info("link {} - {} is down", itf, topo.peerOf(itf));
+    faults.down(itf);
   }
 
   /**
@@ -331,27 +281,12 @@ public final class Testbed implements AutoCloseable {
    * siblings up again: until then some of them still answer with SCMP "interface down".
    */
   public void linkUp(Interface itf) throws IOException {
-    Entry router = routerOf(topo.peerOf(itf));
-    ProcessSupervisor.signal(router, "CONT");
-    Await.until(router.name() + " continued", Duration.ofSeconds(5), FROZEN_POLL,
-        () -> frozen(router) ? "still stopped" : null);
-    Await.until("BFD up on every link after restoring " + itf, Duration.ofSeconds(20), HEALTH_POLL,
-        this::routerProblems);
-    log.info("link {} - {} is up", itf, topo.peerOf(itf));
+    faults.up(itf);
   }
 
   /** Whether a link is cut (either of its routers frozen). */
   public boolean isLinkDown(Interface itf) throws IOException {
-    return frozen(routerOf(itf)) || frozen(routerOf(topo.peerOf(itf)));
-  }
-
-  private Entry routerOf(Interface itf) throws IOException {
-    topo.linkAt(itf);
-    String name = "router " + itf;
-    return supervisor.entries().stream()
-        .filter(e -> e.name().equals(name))
-        .findFirst()
-        .orElseThrow(() -> new IOException("no router process for " + itf + " in " + runDir));
+    return faults.isDown(itf);
   }
 
   /**
@@ -359,51 +294,7 @@ public final class Testbed implements AutoCloseable {
    * with reason "invalid": bad hop-field MAC, bad EPIC validation field or timestamp, malformed path).
    */
   public long routerDroppedInvalid(Interface itf) throws IOException {
-    return health.droppedInvalid(metricsAddress(itf));
-  }
-
-  private String metricsAddress(Interface itf) {
-    return ScionConfigWriter.routerMetricsAddr(topo.as(itf.ia()), itf);
-  }
-
-  /**
-   * What keeps the routers from forwarding, or null when every BFD session is up: of each link not cut on
-   * purpose, and between each router and its running siblings.
-   */
-  private String routerProblems() throws IOException {
-    List<Interface> all = new ArrayList<>();
-    topo.ases().keySet().forEach(ia -> all.addAll(topo.interfacesOf(ia)));
-    List<String> frozenIds = new ArrayList<>();
-    for (Interface itf : all) {
-      if (frozen(routerOf(itf))) {
-        frozenIds.add(ScionConfigWriter.routerId(itf));
-      }
-    }
-    List<String> problems = new ArrayList<>();
-    for (Interface itf : all) {
-      if (frozenIds.contains(ScionConfigWriter.routerId(itf))) {
-        continue;
-      }
-      RouterHealth.State st = health.state(metricsAddress(itf));
-      if (st.error() != null) {
-        problems.add("router " + itf + ": " + st.error());
-      } else if (!st.linkUp() && !isLinkDown(itf)) {
-        problems.add("link " + itf + " BFD down");
-      }
-      st.unreachableSiblings().stream().filter(id -> !frozenIds.contains(id))
-          .forEach(id -> problems.add("router " + itf + " does not reach its sibling " + id));
-    }
-    return problems.isEmpty() ? null : String.join("; ", problems);
-  }
-
-  private static boolean frozen(Entry e) throws IOException {
-    if (!ProcessSupervisor.alive(e)) {
-      return false;
-    }
-    String stat = Files.readString(Path.of("/proc", Long.toString(e.pid()), "stat"));
-    // the state is the first field after the parenthesised command name
-    String state = stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return "T".equals(state) || "t".equals(state);
+    return faults.droppedInvalid(itf);
   }
 
   /** One process of the testbed, for status output. */
@@ -439,138 +330,17 @@ public final class Testbed implements AutoCloseable {
    * or timeout) unless {@code probe} is false.
    */
   public List<ScionPath> showpaths(String srcIa, String dstIa, boolean probe) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(bin.path(ScionBinaries.Tool.SCION).toString(), "showpaths", dstIa,
-        "--sciond", daemonAddress(srcIa).getAddress().getHostAddress() + ":" + ScionConfigWriter.DAEMON_PORT,
-        "--local", topo.as(srcIa).ip(), "--format", "json", "--maxpaths", "64", "--timeout", "2s"));
-    if (!probe) {
-      cmd.add("--no-probe");
-    }
-    Commands.Result r = Commands.exec(cmd, runDir, Duration.ofSeconds(20));
-    String out = r.output();
-    int start = out.indexOf('{');
-    if (start < 0) {
-      throw new IOException("scion showpaths " + dstIa + " from " + srcIa + " failed: "
-          + out.lines().reduce((a, b) -> b).orElse("exit " + r.exitCode()));
-    }
-    JsonNode root = JSON.readTree(out.substring(start));
-    List<ScionPath> paths = new ArrayList<>();
-    for (JsonNode p : root.path("paths")) {
-      List<String> hops = new ArrayList<>();
-      for (JsonNode h : p.path("hops")) {
-        hops.add(h.path("isd_as").asText() + "#" + h.path("interface").asText());
-      }
-      paths.add(new ScionPath(hops, p.path("status").asText(""), p.path("fingerprint").asText(""),
-          p.path("mtu").asInt(), p.path("next_hop").asText("")));
-    }
-    return paths;
+    return tools.showpaths(srcIa, dstIa, probe);
   }
 
   /** Runs scionproto's {@code scion ping} from {@code srcIa}; true when every echo got a reply. */
   public boolean ping(String srcIa, String dstAddress, int count, String sequence) throws IOException {
-    return ping(srcIa, dstAddress, count, sequence, false);
+    return tools.ping(srcIa, dstAddress, count, sequence, false);
   }
 
   /** {@link #ping}, with {@code epic} as scionproto's {@code --epic}: the echo requests use the EPIC-HP path type. */
   public boolean ping(String srcIa, String dstAddress, int count, String sequence, boolean epic) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(bin.path(ScionBinaries.Tool.SCION).toString(), "ping", dstAddress,
-        "--sciond", daemonAddress(srcIa).getAddress().getHostAddress() + ":" + ScionConfigWriter.DAEMON_PORT,
-        "--local", topo.as(srcIa).ip(), "-c", Integer.toString(count), "--interval", "100ms", "--timeout", "1s"));
-    if (sequence != null) {
-      cmd.addAll(List.of("--sequence", sequence));
-    }
-    if (epic) {
-      cmd.add("--epic");
-    }
-    Commands.Result r = Commands.exec(cmd, runDir, Duration.ofSeconds(10L + count));
-    return r.exitCode() == 0 && r.output().contains(" 0% packet loss");
-  }
-
-  /**
-   * Waits for a network that forwards: every router's BFD sessions (links and siblings) up, and probed paths
-   * between the concentrator and the head-end in both directions, all alive, including those through other ISDs
-   * where the topology has them (core beaconing brings those a few seconds after the first paths).
-   */
-  private void awaitForwarding(Duration timeout, Consumer<String> progress) throws IOException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Await.until("BFD up on every link", timeout, HEALTH_POLL, () -> {
-      checkAlive();
-      return routerProblems();
-    });
-    progress.accept("every link's BFD session is up; waiting for paths in both directions");
-    String a = concentrator();
-    String b = headEnd();
-    boolean foreign = topo.ases().keySet().stream().map(TopologySpec::isd).distinct().count() > 1;
-    Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-    Await.until("working paths between " + a + " and " + b + (foreign ? " (also through other ISDs)" : ""),
-        left, Duration.ofMillis(500), () -> {
-          checkAlive();
-          String ab = pathProblem(a, b, foreign);
-          return ab != null ? ab : pathProblem(b, a, foreign);
-        });
-  }
-
-  /**
-   * Each pair of an uplink of {@code src} and one of {@code dst} whose parent cores are connected by core links:
-   * beaconing has converged once a path over every such pair exists (the disjoint paths failover relies on).
-   */
-  private List<Interface[]> uplinkPairs(String src, String dst) {
-    List<Interface[]> pairs = new ArrayList<>();
-    for (Interface up : uplinks(src)) {
-      for (Interface down : uplinks(dst)) {
-        if (coresConnected(topo.peerOf(up).ia(), topo.peerOf(down).ia())) {
-          pairs.add(new Interface[] {up, down});
-        }
-      }
-    }
-    return pairs;
-  }
-
-  /** The interfaces of {@code ia} towards a core parent. */
-  private List<Interface> uplinks(String ia) {
-    return topo.interfacesOf(ia).stream()
-        .filter(itf -> !topo.linkAt(itf).core() && Interface.parse(topo.linkAt(itf).b()).equals(itf)
-            && topo.as(topo.peerOf(itf).ia()).core())
-        .toList();
-  }
-
-  private boolean coresConnected(String a, String b) {
-    List<String> seen = new ArrayList<>(List.of(a));
-    for (int i = 0; i < seen.size(); i++) {
-      for (Interface itf : topo.interfacesOf(seen.get(i))) {
-        String next = topo.peerOf(itf).ia();
-        if (topo.linkAt(itf).core() && !seen.contains(next)) {
-          seen.add(next);
-        }
-      }
-    }
-    return seen.contains(b);
-  }
-
-  private String pathProblem(String src, String dst, boolean foreign) {
-    List<ScionPath> paths;
-    try {
-      paths = showpaths(src, dst, true);
-    } catch (IOException notYet) {
-      return notYet.getMessage();
-    }
-    if (paths.isEmpty()) {
-      return "no path from " + src + " to " + dst + " yet";
-    }
-    List<ScionPath> dead = paths.stream().filter(p -> !p.alive()).toList();
-    if (!dead.isEmpty()) {
-      return dead.size() + " of " + paths.size() + " paths from " + src + " to " + dst + " not alive yet";
-    }
-    for (Interface[] pair : uplinkPairs(src, dst)) {
-      if (paths.stream().noneMatch(p -> p.hops().get(0).equals(pair[0].toString())
-          && p.hops().get(p.hops().size() - 1).equals(pair[1].toString()))) {
-        return "no path from " + src + " to " + dst + " over " + pair[0] + " and " + pair[1] + " yet";
-      }
-    }
-    int isd = TopologySpec.isd(src);
-    if (foreign && paths.stream().noneMatch(p -> p.ases().stream().anyMatch(ia -> TopologySpec.isd(ia) != isd))) {
-      return "no path from " + src + " to " + dst + " through another ISD yet";
-    }
-    return null;
+    return tools.ping(srcIa, dstAddress, count, sequence, epic);
   }
 
   /** Fails when a process of the testbed has died, naming it and the last line of its log. */
