@@ -23,6 +23,7 @@ import org.s3mp.dlms.MeterObjects;
 import org.s3mp.dlms.client.ClientSecurity;
 import org.s3mp.dlms.client.MeterClient;
 import org.s3mp.dlms.drkey.DlmsKeys;
+import org.s3mp.dlms.server.AssociationKeys;
 import org.s3mp.dlms.drkey.DrkeyAssociationKeys;
 import org.s3mp.dlms.drkey.DrkeyKeySource;
 import org.s3mp.dlms.security.KeysFile;
@@ -80,8 +81,16 @@ class HiddenPathsIT {
   }
 
   private static String daemon(String ia) {
-    var a = tb.daemonAddress(ia);
-    return a.getAddress().getHostAddress() + ":" + a.getPort();
+    return tb.daemonHostPort(ia);
+  }
+
+  /** A simulated meter listening over SCION in the concentrator AS. */
+  private static MeterAgent scionMeter(Path data, AssociationKeys keys, String serial) throws IOException {
+    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
+    return MeterAgent.start(new AgentConfig(data,
+        List.of(MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:0")), keys, Sources.simulated(3),
+        900, new LoggingRelay(), new LoggingDisplay(), serial,
+        LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator()))));
   }
 
   /** The hop lists ({@code IA#IF ...}) of our {@code ./s3mp scion showpaths} output. */
@@ -145,11 +154,7 @@ class HiddenPathsIT {
   void theHeadEndReadsTheMeterOverHiddenPathsAndTheOutsiderCannotEvenSend(@TempDir Path data) throws Exception {
     KeysFile keys = KeysFile.generate(new byte[] {'S', '3', 'M', 'P', 'H', 'E', 0, 1},
         new byte[] {'S', '3', 'M', 'P', 0, 0, 0, 9});
-    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
-    try (MeterAgent agent = MeterAgent.start(new AgentConfig(data,
-        List.of(MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:0")), keys, Sources.simulated(3), 900,
-        new LoggingRelay(), new LoggingDisplay(), "IT-HIDDEN-1",
-        LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator()))))) {
+    try (MeterAgent agent = scionMeter(data, AssociationKeys.fixed(keys), "IT-HIDDEN-1")) {
       MeterUrl url = agent.endpoints().get(0);
       try (MeterClient c = MeterClient.open(url, ClientSecurity.management(keys), LinkOptions.of(Duration.ofSeconds(3))
           .with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd())).with(LinkOptions.PATH_POLICY, "{\"allowed_isds\": [1]}"))) {
@@ -247,10 +252,7 @@ class HiddenPathsIT {
         ScionAddress.parse(tb.concentrator() + ",[" + ip + "]:4059"), List.of(DrkeyAssociationKeys.TrustedHeadEnd
             .parse(tb.headEnd() + "," + tb.hostAddress(tb.headEnd()).getHostAddress())), Duration.ofSeconds(5),
         java.time.Clock.systemUTC());
-    return MeterAgent.start(new AgentConfig(data,
-        List.of(MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:0")), keys, Sources.simulated(3),
-        900, new LoggingRelay(), new LoggingDisplay(), serial,
-        LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator()))));
+    return scionMeter(data, keys, serial);
   }
 
   /** The head-end's client of that meter: DRKey keys, paths inside ISD 1 only, fewest hops first. */

@@ -4,17 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.headend.Headend;
-import org.s3mp.headend.HeadendConfig;
-import org.s3mp.headend.auth.TokenStore;
-import org.s3mp.headend.fleet.MeterInput;
-import org.s3mp.headend.polling.DlmsMeterConnector;
 import org.s3mp.testbed.Testbed;
 
 /**
@@ -57,24 +51,13 @@ class ScionFirmwareIT {
         "--payload", payload.toString(), "--out", tmp.resolve("fw.img").toString());
 
     Testbed tb = Testbed.shared();
-    String meterDaemon = PushListenIT.daemon(tb, tb.concentrator());
-    String headendDaemon = PushListenIT.daemon(tb, tb.headEnd());
-    meter = MeterProcess.start(tmp, "scion://" + tb.concentrator() + ",["
-        + tb.hostAddress(tb.concentrator()).getHostAddress() + "]:0", "--daemon", meterDaemon,
-        "--firmware-key", tmp.resolve("vendor.pub").toString());
+    String headendDaemon = tb.daemonHostPort(tb.headEnd());
+    meter = ConcentratorSetup.meter(tb, tmp, "--firmware-key", tmp.resolve("vendor.pub").toString());
     String url = meter.url();
     Path keys = meter.keys();
     Files.createDirectories(tmp.resolve("headend-keys/firmware-vendors"));
-    Files.copy(keys, tmp.resolve("headend-keys/m1.keys"));
     Files.copy(tmp.resolve("vendor.pub"), tmp.resolve("headend-keys/firmware-vendors/vendor.pub"));
-    HeadendConfig config = new HeadendConfig(
-        new HeadendConfig.Http("127.0.0.1:0", null),
-        new HeadendConfig.Database(tmp.resolve("db/headend").toString(), null, null),
-        new HeadendConfig.Polling(1, 5000, 900, 1),
-        List.of(new HeadendConfig.Token("olga", "operator", TokenStore.sha256(OPERATOR))),
-        List.of(new MeterInput("m1", url, "m1.keys", null, false, 0, false)))
-        .withKeysDirectory(tmp.resolve("headend-keys").toString()).withDefaults();
-    headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5), headendDaemon), Optional.empty());
+    headend = ConcentratorSetup.headend(tb, tmp, meter, OPERATOR, Optional.empty());
 
     Cli.Result before = ok("firmware", "status", url, "--keys", keys.toString(), "--daemon", headendDaemon);
     assertThat(before.out()).doesNotContain("scion-2.0");

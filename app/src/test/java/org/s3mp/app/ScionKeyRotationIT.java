@@ -4,19 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.headend.Headend;
-import org.s3mp.headend.HeadendConfig;
-import org.s3mp.headend.auth.TokenStore;
-import org.s3mp.headend.fleet.MeterInput;
 import org.s3mp.headend.keys.MasterKey;
-import org.s3mp.headend.polling.DlmsMeterConnector;
 import org.s3mp.testbed.Testbed;
 
 /**
@@ -44,26 +38,13 @@ class ScionKeyRotationIT {
   @Test
   void rotatesTheKeysOfAMeterServingOverScion() throws Exception {
     Testbed tb = Testbed.shared();
-    String meterDaemon = PushListenIT.daemon(tb, tb.concentrator());
-    String headendDaemon = PushListenIT.daemon(tb, tb.headEnd());
-    meter = MeterProcess.start(tmp, "scion://" + tb.concentrator() + ",["
-        + tb.hostAddress(tb.concentrator()).getHostAddress() + "]:0", "--daemon", meterDaemon);
+    String headendDaemon = tb.daemonHostPort(tb.headEnd());
+    meter = ConcentratorSetup.meter(tb, tmp);
     String url = meter.url();
     Path keys = meter.keys();
-    Files.createDirectories(tmp.resolve("headend-keys"));
-    Files.copy(keys, tmp.resolve("headend-keys/m1.keys"));
     Files.copy(keys, tmp.resolve("old.keys"));
     KeysFile old = KeysFile.load(keys);
-
-    HeadendConfig config = new HeadendConfig(
-        new HeadendConfig.Http("127.0.0.1:0", null),
-        new HeadendConfig.Database(tmp.resolve("db/headend").toString(), null, null),
-        new HeadendConfig.Polling(1, 5000, 900, 1),
-        List.of(new HeadendConfig.Token("olga", "operator", TokenStore.sha256(OPERATOR))),
-        List.of(new MeterInput("m1", url, "m1.keys", null, false, 0, false)))
-        .withKeysDirectory(tmp.resolve("headend-keys").toString()).withDefaults();
-    headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5), headendDaemon),
-        Optional.of(MasterKey.random()));
+    headend = ConcentratorSetup.headend(tb, tmp, meter, OPERATOR, Optional.of(MasterKey.random()));
 
     Cli.Result rotate = Cli.run("keys", "rotate", "m1", "--headend", headend.baseUri().toString(), "--token", OPERATOR);
     assertThat(rotate.exitCode()).as(rotate.err()).isZero();

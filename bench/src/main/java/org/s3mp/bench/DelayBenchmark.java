@@ -94,35 +94,19 @@ public final class DelayBenchmark {
       for (ModeRun r : runs) {
         r.associate(k);
       }
-      long next = System.nanoTime();
+      // one schedule for both: the measured readings keep the warm-up's pace
+      long[] next = {System.nanoTime()};
       if (s.warmup() > 0) {
         progress.accept("warming up: " + s.warmup() + " readings per mode, not counted");
-        int failed = 0;
-        for (int done = 0; done < s.warmup(); done += BLOCK) {
-          for (ModeRun r : runs) {
-            for (int i = done; i < Math.min(s.warmup(), done + BLOCK); i++) {
-              next = pace(next, s.interval());
-              failed += r.warmUp() ? 0 : 1;
-            }
-          }
-        }
+        int failed = alternate(runs, s.warmup(), s.interval(), next, false, done -> { });
         if (failed > 0) {
           progress.accept("  " + failed + " warm-up readings failed");
         }
       }
       progress.accept("measuring " + s.readings() + " readings per mode, " + s.interval().toMillis()
           + " ms apart, modes alternating in blocks of " + BLOCK);
-      for (int done = 0; done < s.readings(); done += BLOCK) {
-        for (ModeRun r : runs) {
-          r.blockStart();
-          for (int i = done; i < Math.min(s.readings(), done + BLOCK); i++) {
-            next = pace(next, s.interval());
-            r.read(i);
-          }
-          r.blockEnd();
-        }
-        progress.accept("  " + Math.min(s.readings(), done + BLOCK) + "/" + s.readings());
-      }
+      alternate(runs, s.readings(), s.interval(), next, true,
+          done -> progress.accept("  " + done + "/" + s.readings()));
       Map<String, ModeResult> results = new LinkedHashMap<>();
       Map<String, List<Reading>> readings = new LinkedHashMap<>();
       for (ModeRun r : runs) {
@@ -140,6 +124,33 @@ public final class DelayBenchmark {
         r.close();
       }
     }
+  }
+
+  /**
+   * {@code perMode} readings of each mode, one every {@code interval} from {@code next[0]} on (advanced), the
+   * modes alternating in blocks of {@link #BLOCK}; {@code counted} ones are recorded with their cost, the others
+   * only tried. {@code roundDone} is told the readings per mode done after each round of blocks. Returns how many
+   * readings failed.
+   */
+  private static int alternate(List<ModeRun> runs, int perMode, Duration interval, long[] next, boolean counted,
+      java.util.function.IntConsumer roundDone) throws IOException {
+    int failed = 0;
+    for (int done = 0; done < perMode; done += BLOCK) {
+      for (ModeRun r : runs) {
+        if (counted) {
+          r.blockStart();
+        }
+        for (int i = done; i < Math.min(perMode, done + BLOCK); i++) {
+          next[0] = pace(next[0], interval);
+          failed += r.read(i, counted) ? 0 : 1;
+        }
+        if (counted) {
+          r.blockEnd();
+        }
+      }
+      roundDone.accept(Math.min(perMode, done + BLOCK));
+    }
+    return failed;
   }
 
   /** Waits until the next reading is due: the interval is the experiment's pacing, not a synchronisation. */
@@ -286,31 +297,34 @@ public final class DelayBenchmark {
       wallNanos += System.nanoTime() - blockStartNanos;
     }
 
-    /** A reading that is not recorded; false if it failed. */
-    boolean warmUp() {
-      try {
-        client.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
-        return true;
-      } catch (IOException e) {
-        return false;
-      }
-    }
-
-    void read(int index) throws IOException {
+    /** One reading, recorded with the meter's RSS if {@code counted} (else a warm-up one); false if it failed. */
+    boolean read(int index, boolean counted) throws IOException {
       long started = System.currentTimeMillis();
       long t0 = System.nanoTime();
+      boolean ok;
       try {
         client.readRegister(MeterObjects.ACTIVE_POWER_IMPORT);
         long us = (System.nanoTime() - t0) / 1000;
-        readings.add(new Reading(mode, index, started, us, true,
-            client.lastPath().map(LinkPath::notation).orElse(unseenPath), null));
+        ok = true;
+        if (counted) {
+          readings.add(new Reading(mode, index, started, us, true,
+              client.lastPath().map(LinkPath::notation).orElse(unseenPath), null));
+        }
       } catch (IOException e) {
-        readings.add(new Reading(mode, index, started, (System.nanoTime() - t0) / 1000, false, null, e.getMessage()));
+        ok = false;
+        if (counted) {
+          readings.add(new Reading(mode, index, started, (System.nanoTime() - t0) / 1000, false, null,
+              e.getMessage()));
+        }
+      }
+      if (!counted) {
+        return ok;
       }
       long rss = sampler.rssKb();
       rssSumKb += rss;
       rssMaxKb = Math.max(rssMaxKb, rss);
       rssSamples++;
+      return ok;
     }
 
     ModeResult result(Duration interval) throws IOException {

@@ -85,6 +85,7 @@ class DashboardBrowserIT {
     browser.findElement(By.id("continuous")).click();
     wait.until(d -> d.findElement(By.id("continuous")).getText().startsWith("Stop"));
     wait.until(d -> points() >= before + 3);
+    assertThat(legend("live-chart")).as("the live chart's unit, from GET /api/obis").contains("W");
     assertThat(browser.findElement(By.id("relay")).getText()).isEqualTo("connected");
     assertThat(watts()).isPositive();
 
@@ -127,6 +128,7 @@ class DashboardBrowserIT {
     // the load profile of a chosen range, from the profile API (the meter captures every 900 s: none yet)
     browser.findElement(By.id("profile-show")).click();
     wait.until(d -> d.findElement(By.id("profile-status")).getText().matches("[0-9]+ intervals"));
+    assertThat(legend("profile-chart")).as("the profile chart's unit, from GET /api/obis").contains("Wh per interval");
     assertThat(browser.findElement(By.cssSelector("#events tbody")).getText()).isEqualTo("none");
   }
 
@@ -299,6 +301,12 @@ class DashboardBrowserIT {
     browser.findElement(By.id("login")).click();
     wait.until(d -> !d.findElement(By.id("login-error")).getText().isEmpty());
     assertThat(browser.findElement(By.id("app-view")).isDisplayed()).isFalse();
+  }
+
+  /** The series labels in a chart's legend. */
+  private List<String> legend(String chartId) {
+    return browser.findElements(By.cssSelector("#" + chartId + " .u-legend .u-label")).stream()
+        .map(org.openqa.selenium.WebElement::getText).toList();
   }
 
   private int points() {

@@ -21,7 +21,6 @@ import org.s3mp.dlms.client.ClientSecurity;
 import org.s3mp.dlms.client.MeterClient;
 import org.s3mp.dlms.firmware.FirmwareImage;
 import org.s3mp.dlms.security.KeysFile;
-import org.s3mp.headend.auth.TokenStore;
 
 /**
  * A firmware rollout from a real head-end process to three real meter processes over TCP, one at a time: a
@@ -202,34 +201,9 @@ class FirmwareRolloutIT {
   }
 
   private Path config(Map<String, RealMeters.Meter> meters) throws Exception {
-    StringBuilder list = new StringBuilder();
-    meters.forEach((id, m) -> list.append("""
-          - id: %s
-            url: %s
-            keysFile: %s.keys
-            pollSeconds: 0
-        """.formatted(id, m.url(), id)));
-    Path config = dir.resolve("headend.yaml");
-    Files.writeString(config, """
-        http:
-          bind: 127.0.0.1:0
-        keysDirectory: keys
-        database:
-          url: db/headend
-        polling:
-          retries: 1
-          timeoutMillis: 5000
-        clock:
-          checkIntervalSeconds: 86400
-        tokens:
-          - name: olga
-            role: operator
-            sha256: %s
-          - name: vera
-            role: viewer
-            sha256: %s
-        meters:
-        %s""".formatted(TokenStore.sha256(OPERATOR), TokenStore.sha256(VIEWER), list));
-    return config;
+    HeadendProcessConfig config = new HeadendProcessConfig().polling(1, 5000)
+        .token("olga", "operator", OPERATOR).token("vera", "viewer", VIEWER);
+    meters.forEach((id, m) -> config.meter(id, m.url()));
+    return config.writeTo(dir);
   }
 }

@@ -16,6 +16,28 @@ class HeadendConfigTest {
 
   @TempDir Path dir;
 
+  /** The config file the tests' head-end processes start on reads back as it was built. */
+  @Test
+  void aWrittenProcessConfigLoadsAsBuilt() throws Exception {
+    Path file = new HeadendProcessConfig().polling(1, 3000).token("olga", "operator", "a-secret")
+        .meter("m1", "tcp://127.0.0.1:9").pushListener().writeTo(dir);
+    HeadendConfig c = HeadendConfig.load(file);
+    assertThat(c.http().bind()).isEqualTo("127.0.0.1:0");
+    assertThat(c.database().url()).isEqualTo(dir.resolve("db/headend").toString());
+    assertThat(c.keysDirectory()).isEqualTo(dir.resolve("keys").toString());
+    assertThat(c.polling().retries()).isEqualTo(1);
+    assertThat(c.polling().timeoutMillis()).isEqualTo(3000);
+    assertThat(c.clock().checkIntervalSeconds()).isEqualTo(86400);
+    assertThat(c.push().listen()).isEqualTo("tcp://127.0.0.1:0");
+    assertThat(c.tokens()).containsExactly(new HeadendConfig.Token("olga", "operator", TokenStore.sha256("a-secret")));
+    assertThat(c.meters()).singleElement().satisfies(m -> {
+      assertThat(m.id()).isEqualTo("m1");
+      assertThat(m.url()).isEqualTo("tcp://127.0.0.1:9");
+      assertThat(m.keysFile()).isEqualTo("m1.keys");
+      assertThat(m.pollSeconds()).isZero();
+    });
+  }
+
   @Test
   void alarmRulesDefaultAndRefuseNonsense() throws Exception {
     assertThat(HeadendConfig.empty().alarmRules()).isEqualTo(org.s3mp.headend.alarms.AlarmRules.DEFAULTS);

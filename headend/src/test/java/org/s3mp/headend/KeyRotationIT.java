@@ -27,7 +27,6 @@ import org.s3mp.dlms.client.ClientSecurity;
 import org.s3mp.dlms.client.MeterClient;
 import org.s3mp.dlms.client.MeterException;
 import org.s3mp.dlms.security.KeysFile;
-import org.s3mp.headend.auth.TokenStore;
 import org.s3mp.headend.fleet.MeterSpec;
 import org.s3mp.headend.keys.MasterKey;
 import org.s3mp.headend.keys.MeterKeyStore;
@@ -186,36 +185,8 @@ class KeyRotationIT {
   }
 
   private Path config(String url) throws IOException {
-    Path config = dir.resolve("headend.yaml");
-    Files.writeString(config, """
-        http:
-          bind: 127.0.0.1:0
-        keysDirectory: keys
-        database:
-          url: db/headend
-        polling:
-          retries: 1
-          timeoutMillis: 3000
-        clock:
-          checkIntervalSeconds: 86400
-        tokens:
-          - name: olga
-            role: operator
-            sha256: %s
-          - name: vera
-            role: viewer
-            sha256: %s
-        meters:
-          - id: m1
-            url: %s
-            keysFile: m1.keys
-            pollSeconds: 0
-          - id: m2
-            url: tcp://127.0.0.1:9
-            keysFile: m2.keys
-            pollSeconds: 0
-        """.formatted(TokenStore.sha256(OPERATOR), TokenStore.sha256(VIEWER), url));
-    return config;
+    return new HeadendProcessConfig().polling(1, 3000).token("olga", "operator", OPERATOR)
+        .token("vera", "viewer", VIEWER).meter("m1", url).meter("m2", "tcp://127.0.0.1:9").writeTo(dir);
   }
 
   private ChildProcess startHeadend(Path config, String name, Map<String, String> env) throws Exception {

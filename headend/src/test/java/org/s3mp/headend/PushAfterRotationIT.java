@@ -12,7 +12,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.s3mp.headend.auth.TokenStore;
 import org.s3mp.headend.keys.MasterKey;
 
 /**
@@ -34,24 +33,8 @@ class PushAfterRotationIT {
     Files.copy(meterKeys, dir.resolve("keys/m1.keys")); // the head-end's own copy
     Path oldKeys = Files.createDirectories(dir.resolve("old")).resolve("m1.keys");
     Files.copy(meterKeys, oldKeys);
-    Path config = dir.resolve("headend.yaml");
-    Files.writeString(config, """
-        http:
-          bind: 127.0.0.1:0
-        keysDirectory: keys
-        database:
-          url: db/headend
-        polling:
-          timeoutMillis: 3000
-        clock:
-          checkIntervalSeconds: 86400
-        push:
-          listen: tcp://127.0.0.1:0
-        tokens:
-          - name: olga
-            role: operator
-            sha256: %s
-        """.formatted(TokenStore.sha256(TOKEN)));
+    Path config = new HeadendProcessConfig().polling(null, 3000).pushListener().token("olga", "operator", TOKEN)
+        .writeTo(dir);
     ChildProcess headend = HeadendProcessMain.start(dir, config, "headend", Map.of(MasterKey.ENV,
         KeyRotationIT.MASTER));
     running.add(headend);

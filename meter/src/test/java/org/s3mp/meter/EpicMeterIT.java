@@ -3,10 +3,8 @@ package org.s3mp.meter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,8 +16,6 @@ import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.LinkPath;
 import org.s3mp.dlms.transport.MeterUrl;
-import org.s3mp.meter.drivers.LoggingDisplay;
-import org.s3mp.meter.drivers.LoggingRelay;
 import org.s3mp.testbed.Testbed;
 
 /**
@@ -37,10 +33,7 @@ class EpicMeterIT {
   @BeforeAll
   static void start() throws IOException {
     tb = Testbed.shared();
-    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
-    agent = MeterAgent.start(new AgentConfig(dir, List.of(MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip
-        + "]:0")), KEYS, Sources.simulated(3), 900, new LoggingRelay(), new LoggingDisplay(), "IT-EPIC-1",
-        LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator()))));
+    agent = ConcentratorMeter.start(tb, dir, KEYS, 3, "IT-EPIC-1");
     scion = agent.endpoints().get(0);
   }
 
@@ -51,13 +44,8 @@ class EpicMeterIT {
     }
   }
 
-  static String daemon(String ia) {
-    InetSocketAddress a = tb.daemonAddress(ia);
-    return a.getAddress().getHostAddress() + ":" + a.getPort();
-  }
-
   static MeterClient open(LinkOptions extra) throws IOException {
-    LinkOptions o = LinkOptions.of(Duration.ofSeconds(3)).with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd()));
+    LinkOptions o = ConcentratorMeter.fromHeadEnd(tb, Duration.ofSeconds(3));
     for (var e : extra.parameters().entrySet()) {
       o = o.with(e.getKey(), e.getValue());
     }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,11 +60,9 @@ class ScionMeterIT {
         store.append(t, row);
       }
     }
-    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
     agent = MeterAgent.start(new AgentConfig(dir, List.of(MeterUrl.parse("tcp://127.0.0.1:0"),
-        MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:0")), KEYS, Sources.simulated(7), 900, RELAY,
-        new LoggingDisplay(), "IT-SCION-1",
-        LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator()))));
+        ConcentratorMeter.scionUrl(tb)), KEYS, Sources.simulated(7), 900, RELAY, new LoggingDisplay(), "IT-SCION-1",
+        ConcentratorMeter.meterOptions(tb)));
     tcp = agent.endpoints().get(0);
     scion = agent.endpoints().get(1);
   }
@@ -77,14 +74,9 @@ class ScionMeterIT {
     }
   }
 
-  static String daemon(String ia) {
-    InetSocketAddress a = tb.daemonAddress(ia);
-    return a.getAddress().getHostAddress() + ":" + a.getPort();
-  }
-
   static MeterClient overScion(String policy, Duration timeout) throws IOException {
-    return MeterClient.open(scion, ClientSecurity.management(KEYS), LinkOptions.of(timeout)
-        .with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd())).with(LinkOptions.PATH_POLICY, policy));
+    return MeterClient.open(scion, ClientSecurity.management(KEYS), ConcentratorMeter.fromHeadEnd(tb, timeout)
+        .with(LinkOptions.PATH_POLICY, policy));
   }
 
   static MeterClient overTcp() throws IOException {
@@ -207,23 +199,20 @@ class ScionMeterIT {
    */
   @Test
   void aMeterTrustingOnlyTheHeadEndDropsOtherSourcesBeforeDlms(@TempDir Path trustedDir) throws IOException {
-    String ip = tb.hostAddress(tb.concentrator()).getHostAddress();
     String headEnd = tb.headEnd() + "," + tb.hostAddress(tb.headEnd()).getHostAddress();
     String other = tb.topology().asWithRole(org.s3mp.testbed.TopologySpec.Role.CORE); // a host outside the trust list
-    try (MeterAgent trusting = MeterAgent.start(new AgentConfig(trustedDir,
-        List.of(MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:0")), KEYS, Sources.simulated(8), 900,
-        new LoggingRelay(), new LoggingDisplay(), "IT-SCION-TRUST",
-        LinkOptions.of(Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(tb.concentrator()))
-            .with(ScionTransport.TRUST, headEnd)))) {
+    try (MeterAgent trusting = MeterAgent.start(new AgentConfig(trustedDir, List.of(ConcentratorMeter.scionUrl(tb)),
+        KEYS, Sources.simulated(8), 900, new LoggingRelay(), new LoggingDisplay(), "IT-SCION-TRUST",
+        ConcentratorMeter.meterOptions(tb).with(ScionTransport.TRUST, headEnd)))) {
       MeterUrl url = trusting.endpoints().get(0);
-      try (MeterClient c = MeterClient.open(url, ClientSecurity.management(KEYS), LinkOptions.of(Duration.ofSeconds(3))
-          .with(LinkOptions.SCION_DAEMON, daemon(tb.headEnd())))) {
+      try (MeterClient c = MeterClient.open(url, ClientSecurity.management(KEYS),
+          ConcentratorMeter.fromHeadEnd(tb, Duration.ofSeconds(3)))) {
         assertThat(c.readSerialNumber()).isEqualTo("IT-SCION-TRUST");
       }
       assertThat(trusting.droppedUntrusted()).isZero();
       assertThatThrownBy(() -> {
         try (MeterClient c = MeterClient.open(url, ClientSecurity.publicClient(), LinkOptions.of(
-            Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, daemon(other)))) {
+            Duration.ofSeconds(1)).with(LinkOptions.SCION_DAEMON, tb.daemonHostPort(other)))) {
           c.readSerialNumber();
         }
       }).isInstanceOf(IOException.class);

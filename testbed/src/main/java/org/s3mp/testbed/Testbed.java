@@ -257,6 +257,11 @@ public final class Testbed implements AutoCloseable {
     return new InetSocketAddress(hostAddress(ia), ScionConfigWriter.DAEMON_PORT);
   }
 
+  /** The daemon of an AS as {@code IP:PORT}, the form daemon options and {@code --daemon} take. */
+  public String daemonHostPort(String ia) {
+    return hostAddress(ia).getHostAddress() + ":" + ScionConfigWriter.DAEMON_PORT;
+  }
+
   /** The config_dir (topology.json, certs) of one AS, e.g. for scionproto tools in standalone mode. */
   public Path configDir(String ia) {
     topo.as(ia);

@@ -87,45 +87,42 @@ final class AlarmStore {
     if (writes.isEmpty()) {
       return;
     }
-    try (Connection c = db.writeConnection()) {
-      c.setAutoCommit(false);
-      try (PreparedStatement insert = c.prepareStatement("INSERT INTO alarm (kind, subject, meter_id, raised_at,"
-              + " last_seen_at, occurrences, detail) VALUES (?, ?, ?, ?, ?, ?, ?)");
-          PreparedStatement again = c.prepareStatement("UPDATE alarm SET last_seen_at = ?, occurrences ="
-              + " occurrences + ?, detail = ?, cleared_at = NULL WHERE id = ?");
-          PreparedStatement clear = c.prepareStatement(
-              "UPDATE alarm SET cleared_at = ? WHERE id = ? AND cleared_at IS NULL")) {
-        for (Write w : writes) {
-          if (w instanceof Insert i) {
-            insert.setString(1, i.kind().apiName());
-            insert.setString(2, truncate(i.subject(), 128));
-            insert.setString(3, i.meterId());
-            insert.setObject(4, Database.toDb(i.at()));
-            insert.setObject(5, Database.toDb(i.at()));
-            insert.setLong(6, i.occurrences());
-            insert.setString(7, truncate(i.detail(), 1024));
-            insert.addBatch();
-          } else if (w instanceof Again a) {
-            again.setObject(1, Database.toDb(a.at()));
-            again.setLong(2, a.moreOccurrences());
-            again.setString(3, truncate(a.detail(), 1024));
-            again.setLong(4, a.id());
-            again.addBatch();
-          } else if (w instanceof Clear cl) {
-            clear.setObject(1, Database.toDb(cl.at()));
-            clear.setLong(2, cl.id());
-            clear.addBatch();
+    try {
+      db.inWriteTransaction(c -> {
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO alarm (kind, subject, meter_id, raised_at,"
+                + " last_seen_at, occurrences, detail) VALUES (?, ?, ?, ?, ?, ?, ?)");
+            PreparedStatement again = c.prepareStatement("UPDATE alarm SET last_seen_at = ?, occurrences ="
+                + " occurrences + ?, detail = ?, cleared_at = NULL WHERE id = ?");
+            PreparedStatement clear = c.prepareStatement(
+                "UPDATE alarm SET cleared_at = ? WHERE id = ? AND cleared_at IS NULL")) {
+          for (Write w : writes) {
+            if (w instanceof Insert i) {
+              insert.setString(1, i.kind().apiName());
+              insert.setString(2, truncate(i.subject(), 128));
+              insert.setString(3, i.meterId());
+              insert.setObject(4, Database.toDb(i.at()));
+              insert.setObject(5, Database.toDb(i.at()));
+              insert.setLong(6, i.occurrences());
+              insert.setString(7, truncate(i.detail(), 1024));
+              insert.addBatch();
+            } else if (w instanceof Again a) {
+              again.setObject(1, Database.toDb(a.at()));
+              again.setLong(2, a.moreOccurrences());
+              again.setString(3, truncate(a.detail(), 1024));
+              again.setLong(4, a.id());
+              again.addBatch();
+            } else if (w instanceof Clear cl) {
+              clear.setObject(1, Database.toDb(cl.at()));
+              clear.setLong(2, cl.id());
+              clear.addBatch();
+            }
           }
+          insert.executeBatch();
+          again.executeBatch();
+          clear.executeBatch();
         }
-        insert.executeBatch();
-        again.executeBatch();
-        clear.executeBatch();
-        c.commit();
-        db.makeDurable(c);
-      } catch (SQLException e) {
-        c.rollback();
-        throw e;
-      }
+        return null;
+      });
     } catch (SQLException e) {
       throw new IllegalStateException("storing alarms: " + e.getMessage(), e);
     }

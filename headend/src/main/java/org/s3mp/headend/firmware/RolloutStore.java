@@ -33,9 +33,8 @@ final class RolloutStore {
   long create(String imageId, String firmwareId, int concurrency, Instant activateAt, String actor,
       List<String> meters, long bytesTotal) {
     Instant now = Instant.now();
-    try (Connection c = db.writeConnection()) {
-      c.setAutoCommit(false);
-      try {
+    try {
+      return db.inWriteTransaction(c -> {
         long id;
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO firmware_rollout (image_id, firmware_id,"
             + " concurrency, activate_at, state, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -68,13 +67,8 @@ final class RolloutStore {
           }
           ps.executeBatch();
         }
-        c.commit();
-        db.makeDurable(c);
         return id;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
+      });
     } catch (SQLException e) {
       throw new IllegalStateException("storing the rollout: " + e.getMessage(), e);
     }
@@ -105,9 +99,8 @@ final class RolloutStore {
    * pending get that state too (cancel). Returns the new state.
    */
   RolloutState transition(long id, java.util.function.UnaryOperator<RolloutState> rule, MeterState alsoPending) {
-    try (Connection c = db.writeConnection()) {
-      c.setAutoCommit(false);
-      try {
+    try {
+      return db.inWriteTransaction(c -> {
         RolloutState now = rule.apply(lockedState(c, id));
         Instant at = Instant.now();
         try (PreparedStatement ps = c.prepareStatement(
@@ -127,13 +120,8 @@ final class RolloutStore {
             ps.executeUpdate();
           }
         }
-        c.commit();
-        db.makeDurable(c);
         return now;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
+      });
     } catch (SQLException e) {
       throw new IllegalStateException("updating the rollout: " + e.getMessage(), e);
     }
@@ -145,9 +133,9 @@ final class RolloutStore {
    * are all finished to done.
    */
   List<String> claim(long id, String instance, Predicate<String> heldHere) {
-    try (Connection c = db.writeConnection()) {
-      c.setAutoCommit(false);
-      try {
+    try {
+      // a claim that changed nothing need not be made durable
+      return db.inWriteTransaction(c -> {
         RolloutState state = lockedState(c, id);
         int concurrency;
         try (PreparedStatement ps = c.prepareStatement("SELECT concurrency FROM firmware_rollout WHERE id = ?")) {
@@ -191,19 +179,15 @@ final class RolloutStore {
             ps.executeUpdate();
           }
         }
-        c.commit();
-        if (!start.isEmpty() || settled != state) {
-          db.makeDurable(c);
-        }
-        return start;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
+        return new Claimed(start, !start.isEmpty() || settled != state);
+      }, Claimed::changed).start();
     } catch (SQLException e) {
       throw new IllegalStateException("claiming rollout meters: " + e.getMessage(), e);
     }
   }
+
+  /** What a claim started, and whether it wrote anything. */
+  private record Claimed(List<String> start, boolean changed) {}
 
   /**
    * Records a meter's progress: its state, bytes sent, the firmware id it reported, why it failed; the state

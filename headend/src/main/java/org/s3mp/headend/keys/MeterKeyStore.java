@@ -147,9 +147,8 @@ public final class MeterKeyStore {
   private void confirmStored(String meterId, KeysFile keys) {
     requireMaster();
     String sealed = encrypt(meterId, "current", keys);
-    try (Connection c = db.writeConnection()) {
-      c.setAutoCommit(false);
-      try {
+    try {
+      db.inWriteTransaction(c -> {
         int confirmed;
         try (PreparedStatement ps = c.prepareStatement("UPDATE meter_keys SET current_keys = ?, current_id = ?,"
             + " current_since = ?, pending_keys = NULL, pending_id = NULL, pending_since = NULL"
@@ -169,12 +168,8 @@ public final class MeterKeyStore {
             ps.executeUpdate();
           }
         }
-        c.commit();
-        db.makeDurable(c);
-      } catch (SQLException e) {
-        c.rollback();
-        throw e;
-      }
+        return null;
+      });
     } catch (SQLException e) {
       throw new IllegalStateException("storing the confirmed keys of meter " + meterId + ": " + e.getMessage(), e);
     }

@@ -157,6 +157,47 @@ public final class Database implements AutoCloseable {
         });
   }
 
+  /** A unit of work done on the connection of a write transaction. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one write transaction on a {@link #writeConnection()}: committed and then made durable
+   * ({@link #makeDurable}) when it returns, rolled back when it throws. Returns what the work returned.
+   */
+  public <T> T inWriteTransaction(Work<T> work) throws SQLException {
+    return inWriteTransaction(work, result -> true);
+  }
+
+  /**
+   * Like {@link #inWriteTransaction(Work)}, but the commit is made durable only where {@code durable} holds for
+   * the work's result: a transaction that wrote nothing acknowledged need not cost H2 a CHECKPOINT.
+   */
+  public <T> T inWriteTransaction(Work<T> work, java.util.function.Predicate<? super T> durable) throws SQLException {
+    try (Connection c = writeConnection()) {
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        if (durable.test(result)) {
+          makeDurable(c);
+        }
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.rollback();
+        } catch (SQLException rollback) {
+          // the work's failure is the one to report; a connection that cannot roll back is dropped by the pool
+          e.addSuppressed(rollback);
+        }
+        throw e;
+      }
+      // auto-commit needs no resetting: the pool resets what a borrower changed when the connection is closed
+    }
+  }
+
   /**
    * Whether several head-end instances may share this database (PostgreSQL); H2 is an embedded file one
    * process opens.

@@ -1,15 +1,11 @@
 package org.s3mp.headend.storage;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,28 +33,7 @@ public final class PathStore {
     if (cached != null) {
       return cached;
     }
-    long id;
-    try (Connection c = db.writeConnection()) {
-      c.setAutoCommit(false);
-      try {
-        Long existing = find(c, digest);
-        if (existing != null) {
-          id = existing;
-        } else {
-          id = insert(c, path, digest);
-        }
-        c.commit();
-        db.makeDurable(c);
-      } catch (SQLException e) {
-        c.rollback();
-        // another head-end on the same database may have stored it just now
-        Long again = find(c, digest);
-        if (again == null) {
-          throw e;
-        }
-        id = again;
-      }
-    }
+    long id = StoredOnce.idFor(db, digest, PathStore::find, c -> insert(c, path, digest));
     idByDigest.put(digest, id);
     byId.put(id, path);
     return id;
@@ -267,12 +242,7 @@ public final class PathStore {
           .append(h.country()).append('|').append(h.internalLatencyMs()).append('|').append(h.linkLatencyMs())
           .append('\n');
     }
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return StoredOnce.sha256(sb.toString());
   }
 
   private static void setLong(PreparedStatement ps, int i, Long v) throws SQLException {

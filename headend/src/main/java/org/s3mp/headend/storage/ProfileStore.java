@@ -30,27 +30,23 @@ public final class ProfileStore {
         + " ON t.meter_id = s.meter_id AND t.captured_at = s.captured_at AND t.obis = s.obis"
         + " WHEN NOT MATCHED THEN INSERT (meter_id, captured_at, obis, scaled_value, unit_symbol)"
         + " VALUES (s.meter_id, s.captured_at, s.obis, s.scaled_value, s.unit_symbol)";
-    try (Connection c = db.writeConnection()) {
-      c.setAutoCommit(false);
-      int added = 0;
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
-        for (ProfileEntry entry : entries) {
-          for (RegisterValue v : entry.values()) {
-            ps.setString(1, meterId);
-            ps.setObject(2, Database.toDb(entry.capturedAt()));
-            ps.setString(3, v.obis());
-            ps.setBigDecimal(4, v.value());
-            ps.setString(5, v.unit());
-            added += ps.executeUpdate();
+    try {
+      return db.inWriteTransaction(c -> {
+        int added = 0;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          for (ProfileEntry entry : entries) {
+            for (RegisterValue v : entry.values()) {
+              ps.setString(1, meterId);
+              ps.setObject(2, Database.toDb(entry.capturedAt()));
+              ps.setString(3, v.obis());
+              ps.setBigDecimal(4, v.value());
+              ps.setString(5, v.unit());
+              added += ps.executeUpdate();
+            }
           }
         }
-        c.commit();
-        db.makeDurable(c);
         return added;
-      } catch (SQLException e) {
-        c.rollback();
-        throw e;
-      }
+      });
     } catch (SQLException e) {
       throw new IllegalStateException("storing the profile of " + meterId + ": " + e.getMessage(), e);
     }

@@ -40,25 +40,22 @@ public final class PushStore implements PushReceiver.Counters {
 
   @Override
   public void accepted(String meterId, long counter) {
-    try (Connection c = db.writeConnection()) {
-      c.setAutoCommit(false);
-      try (PreparedStatement u = c.prepareStatement("UPDATE push_counter SET last_counter = ? WHERE meter_id = ?")) {
-        u.setLong(1, counter);
-        u.setString(2, meterId);
-        if (u.executeUpdate() == 0) {
-          try (PreparedStatement i = c.prepareStatement(
-              "INSERT INTO push_counter (meter_id, last_counter) VALUES (?, ?)")) {
-            i.setString(1, meterId);
-            i.setLong(2, counter);
-            i.executeUpdate();
+    try {
+      db.inWriteTransaction(c -> {
+        try (PreparedStatement u = c.prepareStatement("UPDATE push_counter SET last_counter = ? WHERE meter_id = ?")) {
+          u.setLong(1, counter);
+          u.setString(2, meterId);
+          if (u.executeUpdate() == 0) {
+            try (PreparedStatement i = c.prepareStatement(
+                "INSERT INTO push_counter (meter_id, last_counter) VALUES (?, ?)")) {
+              i.setString(1, meterId);
+              i.setLong(2, counter);
+              i.executeUpdate();
+            }
           }
         }
-        c.commit();
-        db.makeDurable(c);
-      } catch (SQLException e) {
-        c.rollback();
-        throw e;
-      }
+        return null;
+      });
     } catch (SQLException e) {
       throw new IllegalStateException("storing the push counter of " + meterId + ": " + e.getMessage(), e);
     }

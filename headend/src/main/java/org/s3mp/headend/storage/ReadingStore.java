@@ -232,23 +232,14 @@ public final class ReadingStore implements AutoCloseable {
     if (partitions != null) {
       partitions.ensureFor(readings.stream().map(Reading::readAt).toList());
     }
-    try (Connection c = db.writeConnection()) {
-      c.setAutoCommit(false);
-      try {
-        if (copy) {
-          ReadingCopy.copy(c, readings, pathIds, r -> compact.get(r).setId(), r -> compact.get(r).values());
-        } else {
-          insertBatch(c, readings, pathIds, compact);
-        }
-        c.commit();
-        db.makeDurable(c);
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
+    db.inWriteTransaction(c -> {
+      if (copy) {
+        ReadingCopy.copy(c, readings, pathIds, r -> compact.get(r).setId(), r -> compact.get(r).values());
+      } else {
+        insertBatch(c, readings, pathIds, compact);
       }
-    }
+      return null;
+    });
   }
 
   /** A reading's values as stored: its register set and the values in the set's order (null: no values). */

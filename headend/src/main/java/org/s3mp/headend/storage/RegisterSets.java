@@ -1,14 +1,10 @@
 package org.s3mp.headend.storage;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,25 +37,7 @@ final class RegisterSets {
     if (cached != null) {
       return cached;
     }
-    long id;
-    try (Connection c = db.writeConnection()) {
-      c.setAutoCommit(false);
-      try {
-        id = idFor(c, set, digest);
-        c.commit();
-        db.makeDurable(c);
-      } catch (SQLException e) {
-        c.rollback();
-        // another head-end on the same database may have stored it just now
-        Long again = find(c, digest);
-        if (again == null) {
-          throw e;
-        }
-        id = again;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    }
+    long id = StoredOnce.idFor(db, digest, RegisterSets::find, c -> insert(c, set, digest));
     idByDigest.put(digest, id);
     byId.put(id, List.copyOf(set));
     return id;
@@ -86,9 +64,10 @@ final class RegisterSets {
   /** Finds or inserts a set on {@code c}, in the caller's transaction. */
   static long idFor(Connection c, List<Register> set, String digest) throws SQLException {
     Long existing = find(c, digest);
-    if (existing != null) {
-      return existing;
-    }
+    return existing != null ? existing : insert(c, set, digest);
+  }
+
+  private static long insert(Connection c, List<Register> set, String digest) throws SQLException {
     long id;
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO register_set (digest) VALUES (?)",
         new String[] {"id"})) {
@@ -142,11 +121,6 @@ final class RegisterSets {
       // the unit may be null; "\0" cannot be part of a unit symbol
       sb.append(r.obis()).append('\t').append(r.unit() == null ? "\0" : r.unit()).append('\n');
     }
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return StoredOnce.sha256(sb.toString());
   }
 }

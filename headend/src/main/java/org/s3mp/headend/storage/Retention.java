@@ -123,32 +123,28 @@ public final class Retention implements AutoCloseable {
 
   /** One transaction: up to BATCH readings with their values and up to BATCH path changes; null if locked out. */
   private long[] deleteBatch(Instant readingCutoff, Instant cutoff) throws SQLException {
-    try (Connection c = db.writeConnection()) {
-      c.setAutoCommit(false);
-      try {
-        if (db.shared() && !advisoryLock(c)) {
-          c.rollback();
-          return null;
-        }
-        String oldest = "SELECT meter_id, read_at FROM reading WHERE read_at < ? ORDER BY read_at LIMIT " + BATCH;
-        long v = count(c, "SELECT COALESCE(SUM(CARDINALITY(register_values)), 0) FROM reading"
-            + " WHERE (meter_id, read_at) IN (" + oldest + ")", readingCutoff);
-        long r = update(c, "DELETE FROM reading WHERE (meter_id, read_at) IN (" + oldest + ")", readingCutoff);
-        long p = update(c, "DELETE FROM path_change WHERE (meter_id, changed_at) IN (SELECT meter_id, changed_at"
-            + " FROM path_change WHERE changed_at < ? ORDER BY changed_at LIMIT " + BATCH + ")", cutoff);
-        c.commit();
-        readings.increment(r);
-        values.increment(v);
-        pathChanges.increment(p);
-        return new long[] {r, v, p};
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
+    long[] deleted = db.inWriteTransaction(c -> {
+      if (db.shared() && !advisoryLock(c)) {
+        return null; // another instance holds the lock: this transaction did nothing
       }
+      String oldest = "SELECT meter_id, read_at FROM reading WHERE read_at < ? ORDER BY read_at LIMIT " + BATCH;
+      long v = count(c, "SELECT COALESCE(SUM(CARDINALITY(register_values)), 0) FROM reading"
+          + " WHERE (meter_id, read_at) IN (" + oldest + ")", readingCutoff);
+      long r = update(c, "DELETE FROM reading WHERE (meter_id, read_at) IN (" + oldest + ")", readingCutoff);
+      long p = update(c, "DELETE FROM path_change WHERE (meter_id, changed_at) IN (SELECT meter_id, changed_at"
+          + " FROM path_change WHERE changed_at < ? ORDER BY changed_at LIMIT " + BATCH + ")", cutoff);
+      return new long[] {r, v, p};
+    }, NOT_ACKNOWLEDGED);
+    if (deleted != null) {
+      readings.increment(deleted[0]);
+      values.increment(deleted[1]);
+      pathChanges.increment(deleted[2]);
     }
+    return deleted;
   }
+
+  /** A deletion is acknowledged to no one: one that returns after kill -9 is done again, no CHECKPOINT needed. */
+  private static final java.util.function.Predicate<Object> NOT_ACKNOWLEDGED = result -> false;
 
   /**
    * PostgreSQL: drops the day partitions of {@code reading} (see {@link ReadingPartitions}) that lie wholly before
@@ -170,31 +166,25 @@ public final class Retention implements AutoCloseable {
           || day.plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().isAfter(cutoff)) {
         continue;
       }
-      try (Connection c = db.writeConnection()) {
-        c.setAutoCommit(false);
-        try {
-          if (!advisoryLock(c)) {
-            c.rollback();
-            return new long[] {r, v, 1};
-          }
-          long rows = count(c, "SELECT COUNT(*) FROM " + name, null);
-          long values = count(c, "SELECT COALESCE(SUM(CARDINALITY(register_values)), 0) FROM " + name, null);
-          try (java.sql.Statement s = c.createStatement()) {
-            s.execute("DROP TABLE " + name);
-          }
-          c.commit();
-          readings.increment(rows);
-          this.values.increment(values);
-          r += rows;
-          v += values;
-          log.info("retention: dropped the partition {} ({} readings, all older than {})", name, rows, cutoff);
-        } catch (SQLException | RuntimeException e) {
-          c.rollback();
-          throw e;
-        } finally {
-          c.setAutoCommit(true);
+      long[] dropped = db.inWriteTransaction(c -> {
+        if (!advisoryLock(c)) {
+          return null; // another instance holds the lock: this transaction did nothing
         }
+        long rows = count(c, "SELECT COUNT(*) FROM " + name, null);
+        long values = count(c, "SELECT COALESCE(SUM(CARDINALITY(register_values)), 0) FROM " + name, null);
+        try (java.sql.Statement s = c.createStatement()) {
+          s.execute("DROP TABLE " + name);
+        }
+        return new long[] {rows, values};
+      }, NOT_ACKNOWLEDGED);
+      if (dropped == null) {
+        return new long[] {r, v, 1};
       }
+      readings.increment(dropped[0]);
+      this.values.increment(dropped[1]);
+      r += dropped[0];
+      v += dropped[1];
+      log.info("retention: dropped the partition {} ({} readings, all older than {})", name, dropped[0], cutoff);
     }
     return new long[] {r, v, 0};
   }

@@ -319,6 +319,12 @@ async function loadRegisters() {
   }
 }
 
+// the unit symbol GET /api/obis gives for a register ('' before it is loaded)
+function unitOf(obis) {
+  const reg = state.registers.find((r) => r.obis === obis);
+  return reg && reg.unit ? reg.unit : '';
+}
+
 function value(reading, obis) {
   const v = reading.values.find((x) => x.obis === obis);
   return v ? Number(v.value) : null;
@@ -348,7 +354,7 @@ function addPoint(r) {
 function drawLive() {
   const el = $('live-chart');
   if (!state.chart) {
-    state.chart = new uPlot({ width: 640, height: 260, series: [{}, { label: 'W', stroke: '#1565c0', width: 2 }],
+    state.chart = new uPlot({ width: 640, height: 260, series: [{}, { label: unitOf(POWER_OBIS), stroke: '#1565c0', width: 2 }],
       scales: { x: { time: true } } }, [state.xs, state.ys], el);
   } else {
     state.chart.setData([state.xs, state.ys]);
@@ -454,7 +460,7 @@ async function loadProfile(id) {
   const el = $('profile-chart');
   if (state.profileChart) state.profileChart.destroy();
   state.profileChart = new uPlot({ width: 900, height: 220,
-    series: [{}, { label: 'Wh per interval', stroke: '#6a1b9a', fill: 'rgba(106,27,154,0.1)', width: 1 }],
+    series: [{}, { label: unitOf(ENERGY_OBIS) + ' per interval', stroke: '#6a1b9a', fill: 'rgba(106,27,154,0.1)', width: 1 }],
     scales: { x: { time: true } } }, [xs, ys], el);
   el.dataset.points = String(xs.length);
 }
