@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * events are kept. On PostgreSQL a day partition of the readings that is wholly older than the retention is
  * dropped as a whole (no row-by-row delete, no dead rows to vacuum); what the partitions do not take (the default
  * partition) goes row by row, up to the start of the cutoff's day: the readings of the cutoff day go with their
- * partition a day later (kept up to a day longer), rather than as row deletes in a partition being written to.
+ * partition a day later (kept up to a day longer), rather than each round (every 10 minutes) deleting the next
+ * 10 minutes of readings row by row from a partition that is dropped whole the day after anyway.
  *
  * <p>Why small batches, each its own transaction: a large delete would hold H2's single writer (see
  * {@link Database#writeConnection()}) or PostgreSQL row locks for long and stall the reading writer. Why a

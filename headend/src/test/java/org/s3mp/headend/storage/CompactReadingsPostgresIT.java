@@ -74,7 +74,7 @@ class CompactReadingsPostgresIT {
   }
 
   @Test
-  void retentionDropsTheDaysWhollyOlderAndDeletesTheRestRowByRow() throws Exception {
+  void retentionDropsTheDaysWhollyOlderAndKeepsTheCutoffsDayForItsDropTheDayAfter() throws Exception {
     try (LocalPostgres pg = LocalPostgres.start();
         Database db = Database.open(pg.url(), null, null)) {
       // partitions for the fixture's days: its old readings lie 31 to 33 days back, wholly before the cutoff's day
@@ -85,7 +85,8 @@ class CompactReadingsPostgresIT {
         }
       }
       RetentionFixture.insert(db);
-      // on the cutoff's own day: one reading an hour before the cutoff (deleted), one an hour after (kept)
+      // on the cutoff's own day: one reading an hour before the cutoff and one an hour after, both kept: their
+      // partition is dropped whole the day after, not emptied row by row meanwhile
       Instant cutoff = RetentionFixture.NOW.minus(Duration.ofDays(RetentionFixture.DAYS));
       try (Connection c = db.connection();
           PreparedStatement ps = c.prepareStatement("INSERT INTO reading (meter_id, read_at, kind, latency_ms)"
@@ -103,7 +104,7 @@ class CompactReadingsPostgresIT {
       SimpleMeterRegistry metrics = new SimpleMeterRegistry();
       try (Retention retention = RetentionFixture.retention(db, metrics)) {
         assertThat(retention.runOnce()).isEqualTo(
-            new Retention.Deleted(RetentionFixture.OLD + 1, 2L * RetentionFixture.OLD, 1, false));
+            new Retention.Deleted(RetentionFixture.OLD, 2L * RetentionFixture.OLD, 1, false));
       }
       List<String> after;
       try (Connection c = db.connection()) {
@@ -118,11 +119,11 @@ class CompactReadingsPostgresIT {
       });
       assertThat(after).contains(cutoffDay, ReadingPartitions.DEFAULT);
       assertThat(before.size() - after.size()).isEqualTo(ReadingPartitions.day(cutoff).toEpochDay() - first.toEpochDay());
-      assertThat(RetentionFixture.count(db, "SELECT COUNT(*) FROM " + cutoffDay)).isEqualTo(1);
-      assertThat(RetentionFixture.count(db, "SELECT COUNT(*) FROM reading WHERE meter_id = 'm9'")).isEqualTo(1);
-      assertThat(RetentionFixture.count(db, "SELECT COUNT(*) FROM reading")).isEqualTo(RetentionFixture.NEW + 1);
+      assertThat(RetentionFixture.count(db, "SELECT COUNT(*) FROM " + cutoffDay)).isEqualTo(2);
+      assertThat(RetentionFixture.count(db, "SELECT COUNT(*) FROM reading WHERE meter_id = 'm9'")).isEqualTo(2);
+      assertThat(RetentionFixture.count(db, "SELECT COUNT(*) FROM reading")).isEqualTo(RetentionFixture.NEW + 2);
       assertThat(metrics.get("headend.retention.deleted").tag("table", "reading").counter().count())
-          .isEqualTo(RetentionFixture.OLD + 1);
+          .isEqualTo(RetentionFixture.OLD);
     }
   }
 }
