@@ -89,6 +89,7 @@ public final class PushListener implements AutoCloseable {
     this.registry = registry;
     this.readings = readings;
     this.store = store;
+    readings.writeAlso(store); // the counter of a pushed reading is durable with the reading
     this.receiver = new PushReceiver(this::sender, store, new Listener());
     this.registersReceived = Counter.builder("headend.push.received").tag("setup", "registers")
         .description("push notifications accepted").register(metrics);

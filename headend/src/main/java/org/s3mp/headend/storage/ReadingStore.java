@@ -54,6 +54,7 @@ public final class ReadingStore implements AutoCloseable {
   private final int capacity;
   private final BlockingQueue<Pending> queue;
   private final List<Consumer<Reading>> committedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<AlsoWritten> alsoWritten = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Thread writer;
   private final Counter stored;
   private final Counter backpressure;
@@ -99,6 +100,20 @@ public final class ReadingStore implements AutoCloseable {
   /** The network paths the stored readings took. */
   public PathStore paths() {
     return paths;
+  }
+
+  /** State that must be durable no later than the readings (the push counters): written in their transactions. */
+  public interface AlsoWritten {
+    /** Writes into the readings' transaction; returns what it wrote (for {@link #committed}), or null. */
+    Object write(Connection c) throws SQLException;
+
+    /** The transaction with {@code written} committed. */
+    void committed(Object written);
+  }
+
+  /** Writes {@code part} in every transaction that stores readings, from now on. */
+  public void writeAlso(AlsoWritten part) {
+    alsoWritten.add(part);
   }
 
   /** Called on the writer thread after each committed reading; keep it quick. */
@@ -232,14 +247,21 @@ public final class ReadingStore implements AutoCloseable {
     if (partitions != null) {
       partitions.ensureFor(readings.stream().map(Reading::readAt).toList());
     }
-    db.inWriteTransaction(c -> {
+    List<Object> written = db.inWriteTransaction(c -> {
       if (copy) {
         ReadingCopy.copy(c, readings, pathIds, r -> compact.get(r).setId(), r -> compact.get(r).values());
       } else {
         insertBatch(c, readings, pathIds, compact);
       }
-      return null;
+      List<Object> also = new ArrayList<>(alsoWritten.size());
+      for (AlsoWritten part : alsoWritten) {
+        also.add(part.write(c));
+      }
+      return also;
     });
+    for (int i = 0; i < written.size(); i++) {
+      alsoWritten.get(i).committed(written.get(i));
+    }
   }
 
   /** A reading's values as stored: its register set and the values in the set's order (null: no values). */
