@@ -148,6 +148,44 @@ class FleetPollerTest {
   }
 
   @Test
+  void fiveHundredMetersTakeNoThreadEachEvenWhenAllHang() throws Exception {
+    poller.close();
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    poller = new FleetPoller(meters, readings, profiles, registry, PollingSettings.defaults(), ClockSettings.defaults(),
+        new AuditLog(db), metrics);
+    long before = meterThreads(); // of pollers other tests left open
+    int n = 500;
+    for (int i = 0; i < n; i++) {
+      add("m" + i, false);
+    }
+    assertThat(meterThreads() - before).as("idle sessions: the timer only").isLessThanOrEqualTo(1);
+
+    CountDownLatch release = new CountDownLatch(1);
+    List<CompletableFuture<Reading>> reads = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      meters.meter("m" + i).blockReads = release;
+      reads.add(poller.readOnce("m" + i));
+    }
+    try {
+      org.s3mp.headend.Conditions.await("every worker busy, the other meters waiting", Duration.ofSeconds(30),
+          () -> metrics.get("headend.polling.workers.busy").gauge().value() == FleetPoller.WORKERS
+              && metrics.get("headend.polling.workers.waiting").gauge().value() == n - FleetPoller.WORKERS);
+      assertThat(meterThreads() - before).as("the workers and the timer")
+          .isLessThanOrEqualTo(FleetPoller.WORKERS + 1);
+      assertThat(metrics.get("headend.polling.workers.threads").gauge().value()).isEqualTo(FleetPoller.WORKERS);
+    } finally {
+      release.countDown();
+    }
+    CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    assertThat(reads).allSatisfy(r -> assertThat(r.join().values()).isNotEmpty());
+  }
+
+  private static long meterThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("meter-")).count();
+  }
+
+  @Test
   void profileCollectionBackfillsGapsWithoutDuplicates() throws Exception {
     add("m1", true);
     Instant t0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(10));
