@@ -34,7 +34,7 @@ public final class FleetPoller implements AutoCloseable {
   private final MeterRegistry metrics;
   private final Map<String, MeterSession> sessions = new ConcurrentHashMap<>();
   /** Association set-ups in progress at once (each is a few DLMS exchanges with key derivation on both ends). */
-  private final java.util.concurrent.Semaphore associationSlots = new java.util.concurrent.Semaphore(16);
+  private final AssociationSlots associationSlots = new AssociationSlots(16);
   /**
    * Meters in a DLMS exchange at once: this many silent meters waiting for their timeouts hold up the others
    * (a read of a meter that answers takes milliseconds).
@@ -92,6 +92,8 @@ public final class FleetPoller implements AutoCloseable {
         .description("worker threads alive (at work or idle for less than 30 s)").register(metrics);
     Gauge.builder("headend.polling.workers.waiting", workers, MeterWorkers::waiting)
         .description("meter operations due but waiting for a worker (all busy)").register(metrics);
+    Gauge.builder("headend.polling.associations.waiting", associationSlots, AssociationSlots::waiting)
+        .description("meters waiting to open an association (at most 16 are opened at once)").register(metrics);
   }
 
   /** Who hears of failed associations and refused commands (the alarms); set before {@link #start()}. */
@@ -406,7 +408,7 @@ public final class FleetPoller implements AutoCloseable {
       return; // a lease taken while the head-end stops
     }
     MeterSession s = new MeterSession(spec, connector, readings, profiles, settings, clockSettings, audit, metrics,
-        associationSlots, dispatch, new SessionExecutor(timer, workers));
+        associationSlots, dispatch, timer, workers);
     MeterSession old = sessions.put(spec.id(), s);
     if (old != null) {
       old.close();

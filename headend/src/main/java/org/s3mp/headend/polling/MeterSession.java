@@ -47,10 +47,12 @@ final class MeterSession {
   private final SessionExecutor tasks;
   private final Timer readTimer;
   private final Counter readFailures;
-  private final java.util.concurrent.Semaphore associationSlots;
+  private final AssociationSlots associationSlots;
+  /** A slot to open an association, taken before the task that needs it got a worker (see {@link #gate}). */
+  private volatile boolean holdsSlot;
   private final SessionEvents events;
 
-  private MeterConnection connection; // only touched in `tasks`
+  private volatile MeterConnection connection; // only changed in `tasks` (and by close)
   private SessionExecutor.Periodic continuousTask; // guarded by this
   private volatile boolean connected;
   private volatile String relay;
@@ -62,7 +64,8 @@ final class MeterSession {
 
   MeterSession(MeterSpec spec, MeterConnector connector, ReadingStore readings, ProfileStore profiles,
       PollingSettings settings, ClockSettings clockSettings, AuditLog audit, MeterRegistry metrics,
-      java.util.concurrent.Semaphore associationSlots, SessionEvents events, SessionExecutor executor) {
+      AssociationSlots associationSlots, SessionEvents events, java.util.concurrent.ScheduledExecutorService timer,
+      java.util.concurrent.Executor workers) {
     this.spec = spec;
     this.events = events;
     this.clockSettings = clockSettings;
@@ -73,7 +76,28 @@ final class MeterSession {
     this.readings = readings;
     this.profiles = profiles;
     this.settings = settings;
-    this.tasks = executor;
+    this.tasks = new SessionExecutor(timer, workers, new SessionExecutor.Gate() {
+      @Override
+      public void beforeNext(Runnable proceed) {
+        if (connection != null) {
+          proceed.run();
+        } else {
+          // in line for a slot without a worker: meters already associated are read meanwhile
+          associationSlots.acquireLater(() -> {
+            holdsSlot = true;
+            proceed.run();
+          });
+        }
+      }
+
+      @Override
+      public void afterTurn() {
+        if (holdsSlot) { // the task did not open an association after all
+          holdsSlot = false;
+          associationSlots.release();
+        }
+      }
+    });
     this.readTimer = Timer.builder("headend.read.latency")
         .description("time of one meter read (registers and relay state)")
         .publishPercentiles(0.5, 0.99)
@@ -327,8 +351,13 @@ final class MeterSession {
       try {
         if (connection == null) {
           // few associations are set up at once: 1,000 meters opening together (start, restart) made every
-          // handshake time out and retry, and the head-end never got all of them up
-          associationSlots.acquire();
+          // handshake time out and retry, and the head-end never got all of them up. The slot was usually taken
+          // before this task got its worker; a second open within the task (after a failure) waits here.
+          if (holdsSlot) {
+            holdsSlot = false;
+          } else {
+            associationSlots.acquire();
+          }
           try {
             connection = connector.open(spec);
           } catch (Exception e) {

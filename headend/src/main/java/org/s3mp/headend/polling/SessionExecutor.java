@@ -28,8 +28,31 @@ final class SessionExecutor implements Executor {
     void cancel();
   }
 
+  /**
+   * What the session's next task waits for before it takes a worker (a meter without an association: a slot to
+   * open one), without a thread waiting.
+   */
+  interface Gate {
+    /** Runs {@code proceed} once the next task may take a worker: now, or later on another thread. */
+    void beforeNext(Runnable proceed);
+
+    /** After each turn on a worker (whether a task ran or not): gives back what {@link #beforeNext} took. */
+    void afterTurn();
+
+    Gate NONE = new Gate() {
+      @Override
+      public void beforeNext(Runnable proceed) {
+        proceed.run();
+      }
+
+      @Override
+      public void afterTurn() {}
+    };
+  }
+
   private final ScheduledExecutorService timer;
   private final Executor workers;
+  private final Gate gate;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition stopped = lock.newCondition();
   private final ArrayDeque<Runnable> queue = new ArrayDeque<>(); // guarded by lock
@@ -39,8 +62,13 @@ final class SessionExecutor implements Executor {
   private boolean shutdown; // guarded by lock
 
   SessionExecutor(ScheduledExecutorService timer, Executor workers) {
+    this(timer, workers, Gate.NONE);
+  }
+
+  SessionExecutor(ScheduledExecutorService timer, Executor workers, Gate gate) {
     this.timer = timer;
     this.workers = workers;
+    this.gate = gate;
   }
 
   /** @throws RejectedExecutionException after {@link #shutdown()} */
@@ -137,6 +165,10 @@ final class SessionExecutor implements Executor {
   }
 
   private void submit() {
+    gate.beforeNext(this::dispatch);
+  }
+
+  private void dispatch() {
     try {
       workers.execute(this::runNext);
     } catch (RejectedExecutionException e) {
@@ -149,7 +181,8 @@ final class SessionExecutor implements Executor {
       } finally {
         lock.unlock();
       }
-      throw e;
+      gate.afterTurn();
+      log.debug("meter task dropped: the workers are closed");
     }
   }
 
@@ -159,20 +192,25 @@ final class SessionExecutor implements Executor {
     lock.lock();
     try {
       task = queue.poll();
-      if (task == null) {
+      if (task == null) { // dropped by shutdownNow meanwhile
         submitted = false;
         stopped.signalAll();
-        return;
+      } else {
+        runner = Thread.currentThread();
       }
-      runner = Thread.currentThread();
     } finally {
       lock.unlock();
+    }
+    if (task == null) {
+      gate.afterTurn();
+      return;
     }
     try {
       task.run();
     } catch (RuntimeException e) {
       log.warn("a meter task failed: {}", e.toString());
     } finally {
+      gate.afterTurn();
       boolean more;
       lock.lock();
       try {
@@ -187,11 +225,7 @@ final class SessionExecutor implements Executor {
         lock.unlock();
       }
       if (more) {
-        try {
-          submit();
-        } catch (RejectedExecutionException e) {
-          log.debug("meter task dropped: the workers are closed");
-        }
+        submit();
       }
     }
   }
