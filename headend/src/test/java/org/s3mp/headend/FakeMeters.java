@@ -27,6 +27,7 @@ public final class FakeMeters implements MeterConnector {
     /** A relay welded shut and a display that keeps its text: commands run but the meter reads back the old state. */
     public volatile boolean stuck;
     public volatile CountDownLatch blockReads; // non-null: reads wait on it
+    public volatile CountDownLatch blockOpens; // non-null: association set-ups wait on it
     /** The network path its reads report (null: not path-aware). */
     public volatile org.s3mp.headend.fleet.NetworkPath path;
     /** Why the path changed, as a transport reports it: handed out with the next read only. */
@@ -61,6 +62,15 @@ public final class FakeMeters implements MeterConnector {
   @Override
   public MeterConnection open(MeterSpec spec) throws IOException {
     Fake f = meter(spec.id());
+    CountDownLatch block = f.blockOpens;
+    if (block != null) {
+      try {
+        block.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted");
+      }
+    }
     if (!f.reachable) {
       throw new IOException("connection refused (fake meter " + spec.id() + " is down)");
     }

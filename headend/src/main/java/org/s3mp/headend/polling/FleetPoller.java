@@ -9,6 +9,7 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.s3mp.headend.commands.AuditLog;
 import org.s3mp.headend.fleet.FleetRegistry;
 import org.s3mp.headend.fleet.MeterSpec;
@@ -16,7 +17,11 @@ import org.s3mp.headend.fleet.Reading;
 import org.s3mp.headend.storage.ProfileStore;
 import org.s3mp.headend.storage.ReadingStore;
 
-/** Runs one {@link MeterSession} per registered meter and routes reads and commands to it. */
+/**
+ * Runs one {@link MeterSession} per registered meter and routes reads and commands to it. The sessions have no
+ * threads of their own: one timer thread times every meter's polls, and a bounded pool of workers that exist only
+ * while there is work runs their DLMS exchanges, each meter's one at a time.
+ */
 public final class FleetPoller implements AutoCloseable {
 
   private final MeterConnector connector;
@@ -29,7 +34,16 @@ public final class FleetPoller implements AutoCloseable {
   private final MeterRegistry metrics;
   private final Map<String, MeterSession> sessions = new ConcurrentHashMap<>();
   /** Association set-ups in progress at once (each is a few DLMS exchanges with key derivation on both ends). */
-  private final java.util.concurrent.Semaphore associationSlots = new java.util.concurrent.Semaphore(16);
+  private final AssociationSlots associationSlots = new AssociationSlots(16);
+  /**
+   * Meters in a DLMS exchange at once: this many silent meters waiting for their timeouts hold up the others
+   * (a read of a meter that answers takes milliseconds).
+   */
+  static final int WORKERS = 256;
+  /** Times every session's periodic tasks; a tick only queues the task with its session. */
+  private final java.util.concurrent.ScheduledThreadPoolExecutor timer;
+  private final MeterWorkers workers = new MeterWorkers("meter-io-", WORKERS, 30, TimeUnit.SECONDS);
+  private volatile boolean closed;
   private volatile SessionEvents events = SessionEvents.NONE;
   /** Hands every event to the current {@link #events} (sessions keep this one). */
   private final SessionEvents dispatch = new SessionEvents() {
@@ -65,6 +79,21 @@ public final class FleetPoller implements AutoCloseable {
     Gauge.builder("headend.meters.connected", sessions,
             s -> s.values().stream().filter(m -> m.status().connected()).count())
         .description("meters with an open association").register(metrics);
+    timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "meter-timer");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.setRemoveOnCancelPolicy(true); // a removed meter's periodic tasks leave the timer's queue at once
+    Gauge.builder("headend.polling.workers.busy", workers, MeterWorkers::busy)
+        .description("meter operations running now, each on a worker thread (at most " + WORKERS + ")")
+        .register(metrics);
+    Gauge.builder("headend.polling.workers.threads", workers, MeterWorkers::threads)
+        .description("worker threads alive (at work or idle for less than 30 s)").register(metrics);
+    Gauge.builder("headend.polling.workers.waiting", workers, MeterWorkers::waiting)
+        .description("meter operations due but waiting for a worker (all busy)").register(metrics);
+    Gauge.builder("headend.polling.associations.waiting", associationSlots, AssociationSlots::waiting)
+        .description("meters waiting to open an association (at most 16 are opened at once)").register(metrics);
   }
 
   /** Who hears of failed associations and refused commands (the alarms); set before {@link #start()}. */
@@ -325,11 +354,39 @@ public final class FleetPoller implements AutoCloseable {
    */
   @Override
   public void close() {
+    closed = true;
     List<MeterSession> all = new ArrayList<>(sessions.values());
     sessions.clear();
     all.forEach(MeterSession::stopPolling);
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-    all.parallelStream().forEach(s -> s.awaitStopped(deadline));
+    // one deadline for all, then one more for the interrupted ones: sessions waiting in turn must not add up
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    List<MeterSession> late = new ArrayList<>();
+    try {
+      for (MeterSession s : all) {
+        if (!s.awaitIdle(deadline)) {
+          late.add(s);
+        }
+      }
+      late.forEach(MeterSession::interrupt);
+      long interrupted = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      for (MeterSession s : late) {
+        if (!s.awaitIdle(interrupted)) {
+          org.slf4j.LoggerFactory.getLogger(FleetPoller.class)
+              .warn("meter {}: its operation did not stop within 5 s", s.spec().id());
+        }
+      }
+    } catch (InterruptedException e) {
+      all.forEach(MeterSession::interrupt);
+      Thread.currentThread().interrupt();
+    }
+    all.forEach(MeterSession::closeConnection);
+    timer.shutdownNow();
+    workers.close();
+    try {
+      timer.awaitTermination(5, TimeUnit.SECONDS); // a tick in progress only queues a task
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Tells {@link #events} of a command that failed or whose read-back does not confirm it. */
@@ -347,8 +404,11 @@ public final class FleetPoller implements AutoCloseable {
   }
 
   private void startSession(MeterSpec spec, boolean continuous) {
+    if (closed) {
+      return; // a lease taken while the head-end stops
+    }
     MeterSession s = new MeterSession(spec, connector, readings, profiles, settings, clockSettings, audit, metrics,
-        associationSlots, dispatch);
+        associationSlots, dispatch, timer, workers);
     MeterSession old = sessions.put(spec.id(), s);
     if (old != null) {
       old.close();

@@ -7,8 +7,6 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.s3mp.headend.commands.AuditLog;
@@ -22,9 +20,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything the head-end does with one meter, on that meter's own thread: one association kept open and
- * re-opened after failures, periodic polls, 1 s continuous reading, load-profile collection and commands. A
- * slow or dead meter only ever blocks its own thread.
+ * Everything the head-end does with one meter, one task at a time and in order on its {@link SessionExecutor}
+ * (the poller's shared workers, no thread of its own): one association kept open and re-opened after failures,
+ * periodic polls, 1 s continuous reading, load-profile collection and commands. A slow or dead meter only ever
+ * holds up its own tasks (and one worker).
  */
 final class MeterSession {
 
@@ -44,25 +43,29 @@ final class MeterSession {
   private final MeterClock clock;
   private final MeterRegistry metrics;
   private Gauge driftGauge;
-  private final ScheduledThreadPoolExecutor thread;
+  /** Runs this meter's tasks one after the other, as a thread of its own would. */
+  private final SessionExecutor tasks;
   private final Timer readTimer;
   private final Counter readFailures;
-  private final java.util.concurrent.Semaphore associationSlots;
+  private final AssociationSlots associationSlots;
+  /** A slot to open an association, taken before the task that needs it got a worker (see {@link #gate}). */
+  private volatile boolean holdsSlot;
   private final SessionEvents events;
 
-  private MeterConnection connection; // only touched on `thread`
-  private ScheduledFuture<?> continuousTask; // guarded by this
+  private volatile MeterConnection connection; // only changed in `tasks` (and by close)
+  private SessionExecutor.Periodic continuousTask; // guarded by this
   private volatile boolean connected;
   private volatile String relay;
   private volatile Instant lastReadingAt;
   private volatile String lastError;
   private volatile NetworkPath path;
-  /** Why the association was re-opened since the last reading (only touched on `thread`), for its path change. */
+  /** Why the association was re-opened since the last reading (only touched in `tasks`), for its path change. */
   private String reopenedAfter;
 
   MeterSession(MeterSpec spec, MeterConnector connector, ReadingStore readings, ProfileStore profiles,
       PollingSettings settings, ClockSettings clockSettings, AuditLog audit, MeterRegistry metrics,
-      java.util.concurrent.Semaphore associationSlots, SessionEvents events) {
+      AssociationSlots associationSlots, SessionEvents events, java.util.concurrent.ScheduledExecutorService timer,
+      java.util.concurrent.Executor workers) {
     this.spec = spec;
     this.events = events;
     this.clockSettings = clockSettings;
@@ -73,13 +76,28 @@ final class MeterSession {
     this.readings = readings;
     this.profiles = profiles;
     this.settings = settings;
-    this.thread = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "meter-" + spec.id());
-      t.setDaemon(true);
-      return t;
+    this.tasks = new SessionExecutor(timer, workers, new SessionExecutor.Gate() {
+      @Override
+      public void beforeNext(Runnable proceed) {
+        if (connection != null) {
+          proceed.run();
+        } else {
+          // in line for a slot without a worker: meters already associated are read meanwhile
+          associationSlots.acquireLater(() -> {
+            holdsSlot = true;
+            proceed.run();
+          });
+        }
+      }
+
+      @Override
+      public void afterTurn() {
+        if (holdsSlot) { // the task did not open an association after all
+          holdsSlot = false;
+          associationSlots.release();
+        }
+      }
     });
-    thread.setRemoveOnCancelPolicy(true);
-    thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.readTimer = Timer.builder("headend.read.latency")
         .description("time of one meter read (registers and relay state)")
         .publishPercentiles(0.5, 0.99)
@@ -97,15 +115,15 @@ final class MeterSession {
     // every period made the p50 latency 0.8 s instead of milliseconds)
     if (spec.pollSeconds() > 0) {
       long period = spec.pollSeconds() * 1000L;
-      thread.scheduleAtFixedRate(() -> background("poll"), jitter(period), period, TimeUnit.MILLISECONDS);
+      tasks.scheduleAtFixedRate(() -> background("poll"), jitter(period), period, TimeUnit.MILLISECONDS);
     }
     if (spec.profile()) {
       long period = settings.profileInterval().toMillis();
-      thread.scheduleWithFixedDelay(this::collectProfileQuietly, jitter(Math.min(period, 5000)), period,
+      tasks.scheduleWithFixedDelay(this::collectProfileQuietly, jitter(Math.min(period, 5000)), period,
           TimeUnit.MILLISECONDS);
     }
     long clockPeriod = clockSettings.checkInterval().toMillis();
-    thread.scheduleWithFixedDelay(this::checkClockQuietly, jitter(clockPeriod), clockPeriod, TimeUnit.MILLISECONDS);
+    tasks.scheduleWithFixedDelay(this::checkClockQuietly, jitter(clockPeriod), clockPeriod, TimeUnit.MILLISECONDS);
     // registered here, not in the constructor: a replaced session's gauge is removed before (same name and tags)
     driftGauge = Gauge.builder("headend.meter.clock.drift", clock, c -> {
           Double d = c.driftSeconds();
@@ -122,10 +140,10 @@ final class MeterSession {
 
   synchronized void setContinuous(boolean enabled) {
     if (enabled && continuousTask == null) {
-      continuousTask = thread.scheduleAtFixedRate(() -> background("continuous"), jitter(1000), 1000,
+      continuousTask = tasks.scheduleAtFixedRate(() -> background("continuous"), jitter(1000), 1000,
           TimeUnit.MILLISECONDS);
     } else if (!enabled && continuousTask != null) {
-      continuousTask.cancel(false);
+      continuousTask.cancel();
       continuousTask = null;
     }
   }
@@ -136,11 +154,11 @@ final class MeterSession {
 
   /** Reads now; completes once the reading is stored. */
   CompletableFuture<Reading> readOnce() {
-    return CompletableFuture.supplyAsync(() -> readAndStore("once"), thread).thenCompose(r -> r);
+    return CompletableFuture.supplyAsync(() -> readAndStore("once"), tasks).thenCompose(r -> r);
   }
 
   /**
-   * Runs a command on the meter's thread, then reads the meter's new state; completes once that reading is stored
+   * Runs a command in the meter's session, then reads the meter's new state; completes once that reading is stored
    * (so that the readings an API client asks for next include it).
    */
   <T> CompletableFuture<T> command(Operation<T> op) {
@@ -152,12 +170,12 @@ final class MeterSession {
         log.debug("meter {}: read after command failed: {}", spec.id(), e.toString());
       }
       return result;
-    }, thread);
+    }, tasks);
   }
 
-  /** Runs an operation on the meter's thread (no reading afterwards). */
+  /** Runs an operation in the meter's session (no reading afterwards). */
   <T> CompletableFuture<T> call(Operation<T> op) {
-    return CompletableFuture.supplyAsync(() -> withConnection(op), thread);
+    return CompletableFuture.supplyAsync(() -> withConnection(op), tasks);
   }
 
   MeterStatus status() {
@@ -173,12 +191,12 @@ final class MeterSession {
 
   /** Reads the meter's clock now (and records the drift; never sets it). */
   CompletableFuture<ClockReading> readClock() {
-    return CompletableFuture.supplyAsync(() -> withConnection(clock::read), thread);
+    return CompletableFuture.supplyAsync(() -> withConnection(clock::read), tasks);
   }
 
   /** Sets the meter's clock to the head-end's time, then reads it back. */
   CompletableFuture<ClockSet> setClock() {
-    return CompletableFuture.supplyAsync(() -> withConnection(clock::set), thread);
+    return CompletableFuture.supplyAsync(() -> withConnection(clock::set), tasks);
   }
 
   void close() {
@@ -191,7 +209,17 @@ final class MeterSession {
 
   /** Schedules nothing more; the operation in progress goes on, so that a reading taken is still stored. */
   void stopPolling() {
-    thread.shutdown();
+    tasks.shutdown();
+  }
+
+  /** Whether the operation in progress (and those given before {@link #stopPolling()}) finished in time. */
+  boolean awaitIdle(long deadlineNanos) throws InterruptedException {
+    return tasks.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  /** Drops the operations not started and interrupts the one in progress. */
+  void interrupt() {
+    tasks.shutdownNow();
   }
 
   /**
@@ -200,20 +228,20 @@ final class MeterSession {
    */
   void awaitStopped(long deadlineNanos) {
     try {
-      if (!thread.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        thread.shutdownNow();
-        if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
-          log.warn("meter {}: its thread did not stop within 5 s", spec.id());
+      if (!awaitIdle(deadlineNanos)) {
+        tasks.shutdownNow();
+        if (!tasks.awaitTermination(5, TimeUnit.SECONDS)) {
+          log.warn("meter {}: its operation did not stop within 5 s", spec.id());
         }
       }
     } catch (InterruptedException e) {
-      thread.shutdownNow();
+      tasks.shutdownNow();
       Thread.currentThread().interrupt();
     }
     closeConnection();
   }
 
-  // --- on the meter's thread ---
+  // --- run in `tasks` ---
 
   private void background(String kind) {
     if ("poll".equals(kind) && continuous()) {
@@ -270,7 +298,7 @@ final class MeterSession {
   }
 
   CompletableFuture<Integer> collectProfileNow() {
-    return CompletableFuture.supplyAsync(this::collectProfile, thread);
+    return CompletableFuture.supplyAsync(this::collectProfile, tasks);
   }
 
   /** Fetches every interval after the newest stored one: after any outage this backfills the gap. */
@@ -323,8 +351,13 @@ final class MeterSession {
       try {
         if (connection == null) {
           // few associations are set up at once: 1,000 meters opening together (start, restart) made every
-          // handshake time out and retry, and the head-end never got all of them up
-          associationSlots.acquire();
+          // handshake time out and retry, and the head-end never got all of them up. The slot was usually taken
+          // before this task got its worker; a second open within the task (after a failure) waits here.
+          if (holdsSlot) {
+            holdsSlot = false;
+          } else {
+            associationSlots.acquire();
+          }
           try {
             connection = connector.open(spec);
           } catch (Exception e) {
@@ -358,7 +391,7 @@ final class MeterSession {
     throw new MeterUnavailableException("meter " + spec.id() + " (" + spec.url() + "): " + lastError, last);
   }
 
-  private void closeConnection() {
+  void closeConnection() {
     connected = false;
     MeterConnection c = connection;
     connection = null;

@@ -148,6 +148,82 @@ class FleetPollerTest {
   }
 
   @Test
+  void fiveHundredMetersTakeNoThreadEachEvenWhenAllHang() throws Exception {
+    poller.close();
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    // no periodic clock check within the test (one of 500 in 15 min falls within a second about every other run)
+    poller = new FleetPoller(meters, readings, profiles, registry, PollingSettings.defaults(),
+        new ClockSettings(Duration.ofDays(3650), Duration.ofSeconds(10), true), new AuditLog(db), metrics);
+    long before = meterThreads(); // of pollers other tests left open
+    int n = 500;
+    for (int i = 0; i < n; i++) {
+      add("m" + i, false);
+    }
+    assertThat(meterThreads() - before).as("idle sessions: the timer only; %s", meterThreadNames())
+        .isLessThanOrEqualTo(1);
+
+    CountDownLatch release = new CountDownLatch(1);
+    List<CompletableFuture<Reading>> reads = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      meters.meter("m" + i).blockReads = release;
+      reads.add(poller.readOnce("m" + i));
+    }
+    try {
+      // the others wait for a worker (those that hold an association slot already) or for a slot
+      org.s3mp.headend.Conditions.await("every worker busy, the other meters waiting", Duration.ofSeconds(30),
+          () -> metrics.get("headend.polling.workers.busy").gauge().value() == FleetPoller.WORKERS
+              && metrics.get("headend.polling.workers.waiting").gauge().value()
+                  + metrics.get("headend.polling.associations.waiting").gauge().value() == n - FleetPoller.WORKERS);
+      assertThat(meterThreads() - before).as("the workers and the timer")
+          .isLessThanOrEqualTo(FleetPoller.WORKERS + 1);
+      assertThat(metrics.get("headend.polling.workers.threads").gauge().value()).isEqualTo(FleetPoller.WORKERS);
+    } finally {
+      release.countDown();
+    }
+    CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    assertThat(reads).allSatisfy(r -> assertThat(r.join().values()).isNotEmpty());
+  }
+
+  @Test
+  void metersWaitingToAssociateHoldNoWorkerSoAnAssociatedMeterIsReadMeanwhile() throws Exception {
+    poller.close();
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    poller = new FleetPoller(meters, readings, profiles, registry, PollingSettings.defaults(), ClockSettings.defaults(),
+        new AuditLog(db), metrics);
+    add("up", false);
+    poller.readOnce("up").get(10, TimeUnit.SECONDS);
+    int n = FleetPoller.WORKERS + 50; // more than the workers: if waiting held one, none would be left for "up"
+    CountDownLatch answer = new CountDownLatch(1);
+    List<CompletableFuture<Reading>> reads = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        add("new" + i, false);
+        meters.meter("new" + i).blockOpens = answer;
+        reads.add(poller.readOnce("new" + i));
+      }
+      org.s3mp.headend.Conditions.await("16 opening, the others in line for a slot", Duration.ofSeconds(30),
+          () -> metrics.get("headend.polling.associations.waiting").gauge().value() == n - 16);
+      assertThat(metrics.get("headend.polling.workers.busy").gauge().value())
+          .as("the 16 opening (and at most a clock check of 'up')").isBetween(16.0, 17.0);
+      assertThat(poller.readOnce("up").get(10, TimeUnit.SECONDS).meterId()).isEqualTo("up");
+    } finally {
+      answer.countDown();
+    }
+    CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    assertThat(metrics.get("headend.polling.associations.waiting").gauge().value()).isZero();
+  }
+
+  private static List<String> meterThreadNames() {
+    return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).filter(n -> n.startsWith("meter-"))
+        .sorted().toList();
+  }
+
+  private static long meterThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("meter-")).count();
+  }
+
+  @Test
   void profileCollectionBackfillsGapsWithoutDuplicates() throws Exception {
     add("m1", true);
     Instant t0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(10));
