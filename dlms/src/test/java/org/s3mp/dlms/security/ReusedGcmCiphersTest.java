@@ -158,4 +158,31 @@ class ReusedGcmCiphersTest {
     c.doFinal(GET);
     assertThatThrownBy(() -> c.doFinal(GET)).isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void otherUsersOfTheTransformationGetJceBehaviourToo() throws Exception {
+    // e.g. the head-end's master key (16-byte tag, array offsets) and TLS (byte buffers, short output buffers)
+    SecretKeySpec key = new SecretKeySpec(EK, "AES");
+    byte[] nonce = ByteBuffer.allocate(12).putInt(42).array();
+    Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+    c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
+    c.updateAAD(ByteBuffer.wrap(AK));
+    ByteBuffer out = ByteBuffer.allocate(c.getOutputSize(GET.length));
+    assertThatThrownBy(() -> c.doFinal(ByteBuffer.wrap(GET), ByteBuffer.allocate(4)))
+        .isInstanceOf(javax.crypto.ShortBufferException.class);
+    c.doFinal(ByteBuffer.wrap(GET), out); // the same operation again, with room this time
+
+    Cipher reference = Cipher.getInstance("AES/GCM/NoPadding", "SunJCE");
+    reference.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
+    reference.updateAAD(AK);
+    assertThat(out.array()).isEqualTo(reference.doFinal(GET));
+
+    byte[] sealed = new byte[3 + out.capacity()];
+    System.arraycopy(out.array(), 0, sealed, 3, out.capacity());
+    Cipher d = Cipher.getInstance("AES/GCM/NoPadding");
+    d.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, nonce));
+    d.updateAAD(AK);
+    assertThat(d.doFinal(sealed, 3, sealed.length - 3)).isEqualTo(GET);
+    assertThat(d.getIV()).isEqualTo(nonce);
+  }
 }
