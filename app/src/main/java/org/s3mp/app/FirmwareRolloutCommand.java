@@ -26,7 +26,10 @@ import picocli.CommandLine.Spec;
         FirmwareRolloutCommand.Status.class, FirmwareRolloutCommand.ListRollouts.class,
         FirmwareRolloutCommand.Pause.class, FirmwareRolloutCommand.Resume.class, FirmwareRolloutCommand.Cancel.class})
 final class FirmwareRolloutCommand {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Made on first use: picocli creates this command object for every command, ./s3mp meter too. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
 
   static JsonNode upload(HeadendApi api, Path file) throws IOException, InterruptedException {
     byte[] image;
@@ -35,7 +38,7 @@ final class FirmwareRolloutCommand {
     } catch (IOException e) {
       throw new S3mp.UsageError("--image: cannot read " + file + " (" + e.getMessage() + ")");
     }
-    ObjectNode body = JSON.createObjectNode().put("image", Base64.getEncoder().encodeToString(image));
+    ObjectNode body = Json.MAPPER.createObjectNode().put("image", Base64.getEncoder().encodeToString(image));
     return api.call("POST", "/api/firmware/images", body.toString());
   }
 
@@ -106,7 +109,7 @@ final class FirmwareRolloutCommand {
       }
       PrintWriter out = spec.commandLine().getOut();
       String id = imageId != null ? imageId : upload(api, image).get("id").asText();
-      ObjectNode body = JSON.createObjectNode().put("imageId", id).put("concurrency", concurrency);
+      ObjectNode body = Json.MAPPER.createObjectNode().put("imageId", id).put("concurrency", concurrency);
       if (meters != null) {
         meters.forEach(body.putArray("meters")::add);
       } else {

@@ -12,7 +12,10 @@ import picocli.CommandLine.Option;
 
 /** Where the head-end is and who asks: the options and the one HTTP call of the commands that use its API. */
 class HeadendApi {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Made on the first call: picocli creates this mixin for every command, and Jackson costs a meter 5 MB. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
 
   @Option(names = "--headend", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
       description = "The head-end's base URL (default ${DEFAULT-VALUE}).")
@@ -54,7 +57,7 @@ class HeadendApi {
     }
     JsonNode json;
     try {
-      json = JSON.readTree(response.body());
+      json = Json.MAPPER.readTree(response.body());
     } catch (IOException e) {
       throw new IOException("head-end answered HTTP " + response.statusCode() + " without JSON");
     }

@@ -172,6 +172,12 @@ final class MeterCommand implements Callable<Integer> {
           + " allowed to manage. Without --trust the meter accepts any source.")
   List<String> trust = new ArrayList<>();
 
+  @Option(names = "--scion-topology", paramLabel = "FILE",
+      description = "The topology.json of this meter's SCION AS (from scionproto's config_dir): scion:// listeners"
+          + " take the AS's MTU and dispatched ports from it instead of asking the --daemon, so a meter with static"
+          + " keys needs no daemon connection (and loads no gRPC). --drkey and pushes over SCION still use the daemon.")
+  Path scionTopology;
+
   @Option(names = "--open", description = "Accept datagrams from any SCION source even with --trust (which then"
       + " only names the --drkey management head-ends).")
   boolean open;
@@ -286,6 +292,12 @@ final class MeterCommand implements Callable<Integer> {
     }
     if (!trustedSources.isOpen()) {
       transport = transport.with(ScionTransport.TRUST, trustedSources.format());
+    }
+    if (scionTopology != null) {
+      if (!Files.isReadable(scionTopology)) {
+        throw new S3mp.UsageError("--scion-topology: cannot read " + scionTopology);
+      }
+      transport = transport.with(ScionTransport.TOPOLOGY, scionTopology.toString());
     }
     return transport;
   }

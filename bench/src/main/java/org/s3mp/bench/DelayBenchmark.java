@@ -259,7 +259,9 @@ public final class DelayBenchmark {
       }
       MeterUrl url = MeterUrl.parse("scion://" + tb.concentrator() + ",[" + ip + "]:" + port);
       List<String> args = new ArrayList<>(common);
-      args.addAll(List.of("--listen", url.toString(), "--daemon", hostPort(tb.daemonAddress(tb.concentrator()))));
+      // static keys: the meter needs nothing of the daemon that its AS's topology file does not say
+      args.addAll(List.of("--listen", url.toString(), "--scion-topology",
+          tb.configDir(tb.concentrator()).resolve("topology.json").toString()));
       LinkOptions o = LinkOptions.of(timeout).with(LinkOptions.SCION_DAEMON, hostPort(tb.daemonAddress(tb.headEnd())));
       return new ModeRun(mode, MeterProcess.start(s.meterCommand(), args, s.out().resolve("meter-native.log")),
           url, o, tb, null);

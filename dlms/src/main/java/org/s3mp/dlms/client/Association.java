@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import org.s3mp.dlms.MeterObjects;
 import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.security.ReusedGcmCiphers;
 import org.s3mp.dlms.transport.ClientLink;
 import org.s3mp.dlms.transport.NetworkKeys;
 
@@ -29,6 +30,10 @@ import org.s3mp.dlms.transport.NetworkKeys;
  * {@link #MAX_COUNTER_RACES} times. No request is ever repeated above the link. Not thread-safe.
  */
 final class Association {
+  static {
+    ReusedGcmCiphers.install(); // Gurux makes a cipher per message otherwise
+  }
+
   /** Associations refused because another client took the invocation counter first, before giving up. */
   static final int MAX_COUNTER_RACES = 3;
 

@@ -26,6 +26,7 @@ import org.s3mp.dlms.ObisCode;
 import org.s3mp.dlms.client.RegisterReading;
 import org.s3mp.dlms.cosem.PushObjects;
 import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.security.ReusedGcmCiphers;
 import org.s3mp.dlms.transport.LinkOptions;
 import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.PduHandler;
@@ -41,6 +42,10 @@ import org.s3mp.dlms.transport.WrapperPdu;
  * Everything else is refused and counted by reason; nothing is ever answered (pushes are unconfirmed).
  */
 public final class PushReceiver implements PduHandler {
+  static {
+    ReusedGcmCiphers.install(); // Gurux makes a cipher per message otherwise
+  }
+
   /** Gurux logs every failed decryption through java.util.logging at SEVERE; refusals are reported here. */
   private static final java.util.logging.Logger GURUX_LOG = java.util.logging.Logger.getLogger("gurux");
 

@@ -48,6 +48,7 @@ import org.s3mp.dlms.ObisCode;
 import org.s3mp.dlms.cosem.CosemObjects;
 import org.s3mp.dlms.cosem.PushObjects;
 import org.s3mp.dlms.security.KeysFile;
+import org.s3mp.dlms.security.ReusedGcmCiphers;
 import org.s3mp.dlms.server.MeterBackend.EventRow;
 import org.s3mp.dlms.server.MeterBackend.ProfileRow;
 import org.slf4j.Logger;
@@ -58,6 +59,10 @@ import org.slf4j.LoggerFactory;
  * objects are views: every read fetches the value from the {@link MeterBackend}, every action/write goes to it.
  */
 final class AssociationServer extends GXDLMSSecureServer2 {
+  static {
+    ReusedGcmCiphers.install(); // Gurux makes a cipher per message otherwise
+  }
+
   private static final Logger log = LoggerFactory.getLogger(AssociationServer.class);
   private static final String CURRENT_ASSOCIATION = "0.0.40.0.0.255";
 

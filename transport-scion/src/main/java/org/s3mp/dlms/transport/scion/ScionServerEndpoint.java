@@ -8,6 +8,7 @@ import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.PduHandler;
 import org.s3mp.dlms.transport.Peer;
 import org.s3mp.dlms.transport.ServerEndpoint;
+import org.s3mp.scion.AsTopology;
 import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.daemon.DaemonClient;
 import org.s3mp.scion.daemon.DaemonException;
@@ -48,6 +49,18 @@ final class ScionServerEndpoint implements ServerEndpoint {
     this.trusted = trusted;
   }
 
+  /** Listens in the AS that a topology file describes: no daemon connection (so no gRPC in this JVM). */
+  static ScionServerEndpoint start(ScionAddress address, PduHandler handler, AsTopology topology,
+      TrustedSources trusted) throws IOException {
+    if (!topology.isdAs().equals(address.isdAs())) {
+      throw new IOException("cannot listen on " + address + ": the SCION topology file describes AS "
+          + topology.isdAs());
+    }
+    return start(ScionDatagramSocket.open(topology.isdAs(), address.host(), address.port(),
+        topology.dispatchedPorts(), topology.mtu()), handler, trusted);
+  }
+
+  /** Listens in the AS of the daemon at daemonAddress, which also says the MTU and the dispatched ports. */
   static ScionServerEndpoint start(ScionAddress address, PduHandler handler, String daemonAddress,
       TrustedSources trusted) throws IOException {
     ScionDatagramSocket socket;

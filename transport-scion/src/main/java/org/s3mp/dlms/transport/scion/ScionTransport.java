@@ -15,6 +15,7 @@ import org.s3mp.dlms.transport.PduHandler;
 import org.s3mp.dlms.transport.ServerEndpoint;
 import org.s3mp.dlms.transport.TransportProvider;
 import org.s3mp.dlms.drkey.DrkeyKeySource;
+import org.s3mp.scion.AsTopology;
 import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.daemon.DaemonClient;
 import org.s3mp.scion.policy.PathPolicy;
@@ -32,6 +33,11 @@ public final class ScionTransport implements TransportProvider {
    * separated by spaces ({@link TrustedSources#format()}); absent or blank: any source.
    */
   public static final String TRUST = "scion.trust";
+  /**
+   * Listener parameter: the AS's scionproto topology file (topology.json); the listener takes the AS, MTU and
+   * dispatched ports from it instead of from the daemon (a meter with static keys then needs no daemon).
+   */
+  public static final String TOPOLOGY = "scion.topology";
 
   @Override
   public String scheme() {
@@ -80,8 +86,11 @@ public final class ScionTransport implements TransportProvider {
 
   @Override
   public ServerEndpoint listen(MeterUrl url, PduHandler handler, LinkOptions options) throws IOException {
-    return ScionServerEndpoint.start(address(url), handler, daemonAddress(options),
-        TrustedSources.parseList(options.parameter(TRUST)));
+    TrustedSources trusted = TrustedSources.parseList(options.parameter(TRUST));
+    String topology = options.parameter(TOPOLOGY);
+    return topology != null
+        ? ScionServerEndpoint.start(address(url), handler, AsTopology.read(Path.of(topology)), trusted)
+        : ScionServerEndpoint.start(address(url), handler, daemonAddress(options), trusted);
   }
 
   static ScionAddress address(MeterUrl url) {
