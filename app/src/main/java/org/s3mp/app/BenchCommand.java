@@ -21,6 +21,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.s3mp.testbed.S3mpHome;
 import org.s3mp.testbed.Testbed;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code s3mp bench ...}: the paper's evaluation. */
@@ -29,6 +30,17 @@ import picocli.CommandLine.Option;
         BenchCommand.Takeover.class, BenchCommand.Firmware.class,
         BenchCommand.Jmh.class})
 final class BenchCommand {
+
+  /** The simulated meters of the fleet and takeover benches and how often each is read. */
+  static final class SimulatedFleet {
+    @Option(names = "--meters", defaultValue = "100", paramLabel = "N",
+        description = "Simulated meters (default: ${DEFAULT-VALUE}).")
+    int meters;
+
+    @Option(names = "--interval", defaultValue = "1", paramLabel = "S",
+        description = "Seconds between two readings of a meter (default: ${DEFAULT-VALUE}).")
+    int intervalSeconds;
+  }
 
   /** Where the benches that need a testbed write their results, and which testbed they use. */
   static final class Output {
@@ -183,13 +195,8 @@ final class BenchCommand {
           + " head-end reads them from the head-end AS through the testbed's routers (the testbed running in"
           + " --testbed-dir, or one started there for the run).")
   static final class Fleet implements Callable<Integer> {
-    @Option(names = "--meters", defaultValue = "100", paramLabel = "N",
-        description = "Simulated meters (default: ${DEFAULT-VALUE}).")
-    int meters;
-
-    @Option(names = "--interval", defaultValue = "1", paramLabel = "S",
-        description = "Seconds between two readings of a meter (default: ${DEFAULT-VALUE}).")
-    int intervalSeconds;
+    @Mixin
+    SimulatedFleet fleet;
 
     @Option(names = "--duration", defaultValue = "60", paramLabel = "S",
         description = "Seconds measured once all associations are up (default: ${DEFAULT-VALUE}).")
@@ -221,10 +228,10 @@ final class BenchCommand {
       if (push && !transport.equals("tcp")) {
         throw new S3mp.UsageError("--push: over --transport tcp only for now");
       }
-      if (meters < 1 || meters > MeterCommand.MAX_COUNT) {
-        throw new S3mp.UsageError("--meters must be 1.." + MeterCommand.MAX_COUNT + ", got " + meters);
+      if (fleet.meters < 1 || fleet.meters > MeterCommand.MAX_COUNT) {
+        throw new S3mp.UsageError("--meters must be 1.." + MeterCommand.MAX_COUNT + ", got " + fleet.meters);
       }
-      if (intervalSeconds < 1 || durationSeconds < 1) {
+      if (fleet.intervalSeconds < 1 || durationSeconds < 1) {
         throw new S3mp.UsageError("--interval and --duration must be at least 1 s");
       }
       if (!FleetBenchmark.TRANSPORTS.contains(transport)) {
@@ -236,8 +243,8 @@ final class BenchCommand {
       if (!db.equals("h2") && !db.equals("postgres") && !db.startsWith("jdbc:")) {
         throw new S3mp.UsageError("--db must be h2, postgres or a JDBC URL (jdbc:postgresql://...), not " + db);
       }
-      FleetBenchmark.Result r = FleetBenchmark.run(new FleetBenchmark.Settings(meters, intervalSeconds,
-          durationSeconds, transport, db, out, meterCommand(meters),
+      FleetBenchmark.Result r = FleetBenchmark.run(new FleetBenchmark.Settings(fleet.meters, fleet.intervalSeconds,
+          durationSeconds, transport, db, out, meterCommand(fleet.meters),
           transport.equals("scion") ? (testbedDir != null ? testbedDir : Testbed.defaultRunDir()) : null, push),
           line -> System.out.println("bench: " + line));
       if (r.push() != null) {
@@ -267,13 +274,8 @@ final class BenchCommand {
           + " and lost (takeover.json, report.md). Exit code 1 unless every meter was read again within 15 s with"
           + " none duplicated or lost.")
   static final class Takeover implements Callable<Integer> {
-    @Option(names = "--meters", defaultValue = "100", paramLabel = "N",
-        description = "Simulated meters (default: ${DEFAULT-VALUE}).")
-    int meters;
-
-    @Option(names = "--interval", defaultValue = "1", paramLabel = "S",
-        description = "Seconds between two readings of a meter (default: ${DEFAULT-VALUE}).")
-    int intervalSeconds;
+    @Mixin
+    SimulatedFleet fleet;
 
     @Option(names = "--before", defaultValue = "20", paramLabel = "S",
         description = "Seconds of reading after the split, before the kill (default: ${DEFAULT-VALUE}).")
@@ -288,15 +290,15 @@ final class BenchCommand {
 
     @Override
     public Integer call() throws Exception {
-      if (meters < 2 || meters > MeterCommand.MAX_COUNT) {
-        throw new S3mp.UsageError("--meters must be 2.." + MeterCommand.MAX_COUNT + ", got " + meters);
+      if (fleet.meters < 2 || fleet.meters > MeterCommand.MAX_COUNT) {
+        throw new S3mp.UsageError("--meters must be 2.." + MeterCommand.MAX_COUNT + ", got " + fleet.meters);
       }
-      if (intervalSeconds < 1 || beforeSeconds < 1 || afterSeconds < TakeoverBenchmark.BOUND.toSeconds()) {
+      if (fleet.intervalSeconds < 1 || beforeSeconds < 1 || afterSeconds < TakeoverBenchmark.BOUND.toSeconds()) {
         throw new S3mp.UsageError("--interval and --before must be at least 1 s, --after at least "
             + TakeoverBenchmark.BOUND.toSeconds() + " s");
       }
-      TakeoverBenchmark.Result r = TakeoverBenchmark.run(new TakeoverBenchmark.Settings(meters, intervalSeconds,
-          beforeSeconds, afterSeconds, out, meterCommand(meters), headendCommand()),
+      TakeoverBenchmark.Result r = TakeoverBenchmark.run(new TakeoverBenchmark.Settings(fleet.meters,
+          fleet.intervalSeconds, beforeSeconds, afterSeconds, out, meterCommand(fleet.meters), headendCommand()),
           line -> System.out.println("bench: " + line));
       System.out.printf(java.util.Locale.ROOT, "takeover, %d meters x %d s: instance %s (%d meters) killed, read again"
               + " after %.1f s max / %.1f s median, %d not read again within %d s, %d duplicated, survivor %d taken /"

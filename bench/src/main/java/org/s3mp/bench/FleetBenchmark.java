@@ -97,10 +97,18 @@ public final class FleetBenchmark {
 
   /** The meter process's last line {@code pushes sent N failed M} (printed as it stops); null when missing. */
   static long[] pushTotals(String meterLog) {
-    Matcher m = Pattern.compile("pushes sent (\\d+) failed (\\d+)").matcher(meterLog);
+    return lastCounts(meterLog, "pushes sent (\\d+) failed (\\d+)");
+  }
+
+  /** The numbers of {@code regex}'s groups in its last match in a process's log (what it said as it stopped). */
+  static long[] lastCounts(String log, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(log);
     long[] last = null;
     while (m.find()) {
-      last = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+      last = new long[m.groupCount()];
+      for (int i = 0; i < last.length; i++) {
+        last[i] = Long.parseLong(m.group(i + 1));
+      }
     }
     return last;
   }

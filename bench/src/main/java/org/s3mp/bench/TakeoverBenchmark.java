@@ -23,8 +23,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.s3mp.headend.HeadendConfig;
 import org.s3mp.headend.fleet.MeterInput;
 import org.s3mp.headend.storage.LocalPostgres;
@@ -191,12 +189,7 @@ public final class TakeoverBenchmark {
 
   /** What the head-end logs as it stops: {readings taken since start, stored}; null when missing. */
   static long[] stopCounts(String log) {
-    Matcher m = Pattern.compile("head-end stopped: (\\d+) readings taken since start, (\\d+) stored").matcher(log);
-    long[] last = null;
-    while (m.find()) {
-      last = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
-    }
-    return last;
+    return FleetBenchmark.lastCounts(log, "head-end stopped: (\\d+) readings taken since start, (\\d+) stored");
   }
 
   /** Live leases per instance; empty while the instances have not created the tables yet. */
