@@ -59,18 +59,23 @@ public final class FakeMeters implements MeterConnector {
     return meters.computeIfAbsent(id, k -> new Fake());
   }
 
+  /** Blocks until {@code block} (if set) is released: a meter that hangs until the test lets it go. */
+  private static void passWhenReleased(CountDownLatch block) throws IOException {
+    if (block == null) {
+      return;
+    }
+    try {
+      block.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
+  }
+
   @Override
   public MeterConnection open(MeterSpec spec) throws IOException {
     Fake f = meter(spec.id());
-    CountDownLatch block = f.blockOpens;
-    if (block != null) {
-      try {
-        block.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted");
-      }
-    }
+    passWhenReleased(f.blockOpens);
     if (!f.reachable) {
       throw new IOException("connection refused (fake meter " + spec.id() + " is down)");
     }
@@ -78,15 +83,7 @@ public final class FakeMeters implements MeterConnector {
     return new MeterConnection() {
       @Override
       public MeterSnapshot read() throws IOException {
-        CountDownLatch block = f.blockReads;
-        if (block != null) {
-          try {
-            block.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
-          }
-        }
+        passWhenReleased(f.blockReads);
         check();
         f.reads.incrementAndGet();
         return new MeterSnapshot(f.registers(), f.relayConnected ? "connected" : "disconnected", f.path,
