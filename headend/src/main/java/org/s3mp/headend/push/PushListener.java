@@ -84,7 +84,10 @@ public final class PushListener implements AutoCloseable {
     this.keyStore = keyStore;
     if (keyStore != null) {
       // a rotation's new keys are known before the rotation returns: the meter pushes with them at once
-      keyStore.onChange(meterId -> keysChanged());
+      keyStore.onChange(meterId -> {
+        store.keysChanged(meterId); // new keys restart the meter's invocation counter
+        keysChanged();
+      });
     }
     this.registry = registry;
     this.readings = readings;

@@ -51,6 +51,17 @@ public final class PushStore implements PushReceiver.Counters, ReadingStore.Also
     }
   }
 
+  /**
+   * The meter's keys changed: its counter is read from the database again. When the key store reset it (new keys
+   * confirmed: counters are per key), counters accepted under the old keys are not written any more either.
+   */
+  public void keysChanged(String meterId) {
+    last.remove(meterId);
+    if (stored(meterId) == -1) {
+      unwritten.remove(meterId);
+    }
+  }
+
   /** Called before what the notification brought is handed on (to be stored): see the class comment. */
   @Override
   public void accepted(String meterId, long counter) {

@@ -43,4 +43,24 @@ class PushStoreTest {
       assertThat(restarted.lastAccepted("m2")).isEqualTo(7);
     }
   }
+
+  @Test
+  void newKeysRestartTheCounterAndTheOldKeysCounterIsNotWrittenBack() throws Exception {
+    try (Database db = Database.open(dir.resolve("db").toString(), null, null)) {
+      PushStore pushes = new PushStore(db);
+      pushes.accepted("m1", 9);
+      pushes.addEvent(new PushStore.PushedEvent("m1", Instant.now(), Instant.now(), "DISCONNECT", false, 9));
+      pushes.accepted("m1", 10); // under the old keys, not written yet
+      // the key store confirms new keys and resets the counter in its transaction
+      try (java.sql.Connection c = db.connection(); java.sql.Statement st = c.createStatement()) {
+        st.execute("DELETE FROM push_counter WHERE meter_id = 'm1'");
+      }
+      pushes.keysChanged("m1");
+      assertThat(pushes.lastAccepted("m1")).as("counted afresh under the new keys").isEqualTo(-1);
+      pushes.accepted("m2", 3);
+      pushes.addEvent(new PushStore.PushedEvent("m2", Instant.now(), Instant.now(), "DISCONNECT", false, 3));
+      assertThat(new PushStore(db).lastAccepted("m1")).as("the old keys' 10 not written back").isEqualTo(-1);
+      assertThat(new PushStore(db).lastAccepted("m2")).isEqualTo(3);
+    }
+  }
 }
