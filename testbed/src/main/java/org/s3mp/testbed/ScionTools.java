@@ -14,18 +14,20 @@ final class ScionTools {
 
   private final ScionBinaries bin;
   private final TopologySpec topo;
+  private final ScionConfigWriter config;
   private final Path runDir;
 
-  ScionTools(ScionBinaries bin, TopologySpec topo, Path runDir) {
+  ScionTools(ScionBinaries bin, TopologySpec topo, ScionConfigWriter config, Path runDir) {
     this.bin = bin;
     this.topo = topo;
+    this.config = config;
     this.runDir = runDir;
   }
 
   /** See {@link Testbed#showpaths}. */
   List<Testbed.ScionPath> showpaths(String srcIa, String dstIa, boolean probe) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(bin.path(ScionBinaries.Tool.SCION).toString(), "showpaths", dstIa,
-        "--sciond", topo.as(srcIa).ip() + ":" + ScionConfigWriter.DAEMON_PORT,
+        "--sciond", config.daemonAddress(srcIa),
         "--local", topo.as(srcIa).ip(), "--format", "json", "--maxpaths", "64", "--timeout", "2s"));
     if (!probe) {
       cmd.add("--no-probe");
@@ -53,7 +55,7 @@ final class ScionTools {
   /** See {@link Testbed#ping(String, String, int, String, boolean)}. */
   boolean ping(String srcIa, String dstAddress, int count, String sequence, boolean epic) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(bin.path(ScionBinaries.Tool.SCION).toString(), "ping", dstAddress,
-        "--sciond", topo.as(srcIa).ip() + ":" + ScionConfigWriter.DAEMON_PORT,
+        "--sciond", config.daemonAddress(srcIa),
         "--local", topo.as(srcIa).ip(), "-c", Integer.toString(count), "--interval", "100ms", "--timeout", "1s"));
     if (sequence != null) {
       cmd.addAll(List.of("--sequence", sequence));

@@ -121,7 +121,7 @@ public final class Testbed implements AutoCloseable {
     this.config = new ScionConfigWriter(topo, runDir.resolve("gen"), this.sig, hidden);
     this.routes = new LoopbackSourceRoutes(runDir.resolve("routes.txt"));
     this.faults = new LinkFaults(topo, supervisor, runDir);
-    this.tools = new ScionTools(bin, topo, runDir);
+    this.tools = new ScionTools(bin, topo, config, runDir);
   }
 
   /**
@@ -259,7 +259,7 @@ public final class Testbed implements AutoCloseable {
 
   /** The daemon of an AS as {@code IP:PORT}, the form daemon options and {@code --daemon} take. */
   public String daemonHostPort(String ia) {
-    return hostAddress(ia).getHostAddress() + ":" + ScionConfigWriter.DAEMON_PORT;
+    return config.daemonAddress(ia);
   }
 
   /** The config_dir (topology.json, certs) of one AS, e.g. for scionproto tools in standalone mode. */
