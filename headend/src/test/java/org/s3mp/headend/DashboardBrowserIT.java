@@ -208,8 +208,15 @@ class DashboardBrowserIT {
     wait.until(d -> d.findElement(By.cssSelector("#audit tbody")).getText().contains("alarm-ack"));
     new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("alarms-state"))).selectByValue("acknowledged");
     wait.until(d -> alarmRows("association_failures").contains(id));
-    assertThat(browser.findElement(By.cssSelector("#alarms tr[data-id='" + id + "']")).getText())
-        .contains("acknowledged by olga");
+    // the list is redrawn while we look: a row found a moment ago may be gone (stale), so look again until it says so
+    wait.until(d -> {
+      try {
+        return d.findElement(By.cssSelector("#alarms tr[data-id='" + id + "']")).getText()
+            .contains("acknowledged by olga");
+      } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException redrawn) {
+        return false;
+      }
+    });
     assertThat(browser.findElements(By.cssSelector("#alarms tr[data-id='" + id + "'] button.ack"))).isEmpty();
     // the head-end's own record of it
     assertThat(http.get("/api/alarms?state=acknowledged", VIEWER).json())
