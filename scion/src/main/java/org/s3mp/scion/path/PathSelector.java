@@ -75,7 +75,15 @@ public final class PathSelector implements Consumer<ScmpMessage> {
    * re-probe faulty paths after 10 s, and tell the daemon about links reported down (as scionproto does).
    */
   public static PathSelector create(DaemonClient daemon, IsdAs localIa, PathPolicy policy) {
-    return new PathSelector((dst, refresh) -> daemon.paths(localIa, dst, refresh), policy, Clock.systemUTC(),
+    return create(daemon, (dst, refresh) -> daemon.paths(localIa, dst, refresh), policy);
+  }
+
+  /**
+   * As {@link #create(DaemonClient, IsdAs, PathPolicy)}, with the paths from {@code paths} (e.g. a {@link
+   * CachedPathSource} that many selectors share).
+   */
+  public static PathSelector create(DaemonClient daemon, PathSource paths, PathPolicy policy) {
+    return new PathSelector(paths, policy, Clock.systemUTC(),
         Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofSeconds(10), down -> {
           try {
             daemon.notifyInterfaceDown(down.isdAs(), down.interfaceId());

@@ -59,7 +59,7 @@ final class ScionClientLink implements ClientLink {
       socket = ScionDatagramSocket.open(service.daemon(),
           ScionTransport.localHost(options, service.daemonAddress()), 0);
       socket.useEpic(policy.epic());
-      PathSelector selector = PathSelector.create(service.daemon(), local, policy);
+      PathSelector selector = PathSelector.create(service.daemon(), service.paths(local), policy);
       if (!local.equals(meter.isdAs())) {
         selector.select(meter.isdAs()); // fail closed now, with the policy's reason, if nothing complies
       }

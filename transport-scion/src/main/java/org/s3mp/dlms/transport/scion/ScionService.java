@@ -5,11 +5,15 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.s3mp.dlms.drkey.DrkeyKeySource;
+import org.s3mp.scion.IsdAs;
 import org.s3mp.scion.daemon.DaemonClient;
+import org.s3mp.scion.path.CachedPathSource;
+import org.s3mp.scion.path.PathSource;
 
 /**
  * What all SCION links of one process to one daemon share: the daemon connection (one gRPC channel, not one per
- * meter) and the DRKey key sources with their key caches. Counted by its users; the last link to close closes
+ * meter), the daemon's paths cached per destination AS (one lookup for all meters of an AS, not one per meter)
+ * and the DRKey key sources with their key caches. Counted by its users; the last link to close closes
  * it, so a later testbed on the same address never meets stale keys.
  */
 final class ScionService implements AutoCloseable {
@@ -18,6 +22,7 @@ final class ScionService implements AutoCloseable {
   private final String daemonAddress;
   private final DaemonClient daemon;
   private final Map<Integer, DrkeyKeySource> drkey = new ConcurrentHashMap<>();
+  private final Map<IsdAs, PathSource> paths = new ConcurrentHashMap<>();
   private int users; // guarded by SHARED
 
   private ScionService(String daemonAddress, DaemonClient daemon) {
@@ -40,6 +45,12 @@ final class ScionService implements AutoCloseable {
 
   DaemonClient daemon() {
     return daemon;
+  }
+
+  /** The daemon's paths from {@code local}, cached per destination AS for all links of this service. */
+  PathSource paths(IsdAs local) {
+    return paths.computeIfAbsent(local,
+        ia -> new CachedPathSource((dst, refresh) -> daemon.paths(ia, dst, refresh)));
   }
 
   /** The DRKey keys for DLMS under a protocol number (validated by {@link DrkeyKeySource}). */
