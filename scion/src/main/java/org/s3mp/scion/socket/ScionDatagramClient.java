@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.IntSupplier;
 import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.ScionPath;
 import org.s3mp.scion.packet.EmptyPath;
@@ -30,9 +31,15 @@ import org.s3mp.scion.path.PathSelector;
 public final class ScionDatagramClient implements AutoCloseable {
   private final ScionDatagramSocket socket;
   private final PathSelector selector;
+  /** Where this client's packets come from: the socket itself, or its share of a {@link SharedScionSocket}. */
+  private final PacketSource packets;
+  /** Whether SCMP packets still need {@link ScionDatagramSocket#handle} (not when a shared socket's receiver did). */
+  private final boolean handlesScmp;
+  /** Sequence numbers of probes; unique among the clients of a shared socket (the identifier is its port). */
+  private final IntSupplier probeSequences;
+  private final Runnable onClose;
   /** Outstanding probes of faulty paths by echo sequence number, oldest first. */
   private final Map<Integer, ScionPath> probes = new LinkedHashMap<>();
-  private int nextProbe;
   /** Why the last attempt of the request in progress failed (one request at a time). */
   private String lastFailure;
   private volatile long spuriousTimeouts;
@@ -58,9 +65,26 @@ public final class ScionDatagramClient implements AutoCloseable {
     }
   }
 
+  /** The next packet for this client, null after {@code timeout}. */
+  @FunctionalInterface
+  interface PacketSource {
+    ReceivedPacket next(Duration timeout) throws IOException;
+  }
+
+  /** A client that owns {@code socket}: it reads the socket itself and closes it with {@link #close}. */
   public ScionDatagramClient(ScionDatagramSocket socket, PathSelector selector) {
+    this(socket, selector, socket::receivePacket, true, new java.util.concurrent.atomic.AtomicInteger()::getAndIncrement,
+        socket::close);
+  }
+
+  ScionDatagramClient(ScionDatagramSocket socket, PathSelector selector, PacketSource packets, boolean handlesScmp,
+      IntSupplier probeSequences, Runnable onClose) {
     this.socket = Objects.requireNonNull(socket);
     this.selector = Objects.requireNonNull(selector);
+    this.packets = packets;
+    this.handlesScmp = handlesScmp;
+    this.probeSequences = probeSequences;
+    this.onClose = onClose;
     socket.addScmpErrorListener(selector);
   }
 
@@ -132,7 +156,7 @@ public final class ScionDatagramClient implements AutoCloseable {
     Transmission last = sent.get(sent.size() - 1);
     while (true) {
       long left = waitUntil - System.nanoTime();
-      ReceivedPacket rp = left > 0 ? socket.receivePacket(Duration.ofNanos(left)) : null;
+      ReceivedPacket rp = left > 0 ? packets.next(Duration.ofNanos(left)) : null;
       if (rp == null) {
         selector.reportTimeout(last.path);
         lastFailure = "timeout";
@@ -154,7 +178,9 @@ public final class ScionDatagramClient implements AutoCloseable {
         }
         continue;
       }
-      socket.handle(rp); // SCMP: errors reach the selector through the listener
+      if (handlesScmp) {
+        socket.handle(rp); // SCMP: errors reach the selector through the listener
+      }
       ScmpMessage scmp = (ScmpMessage) p.l4();
       if (scmp.isError() && selector.isFaulty(last.path)) {
         lastFailure = describe(scmp);
@@ -269,7 +295,7 @@ public final class ScionDatagramClient implements AutoCloseable {
   /** One SCMP echo over each faulty path that is due; the replies are matched in {@link #awaitAnswer}. */
   private void probeFaultyPaths(ScionAddress destination) throws IOException {
     for (ScionPath faulty : selector.dueForProbe(destination.isdAs())) {
-      int seq = nextProbe++ & 0xFFFF;
+      int seq = probeSequences.getAsInt() & 0xFFFF;
       probes.put(seq, faulty);
       if (probes.size() > 64) {
         probes.remove(probes.keySet().iterator().next());
@@ -281,6 +307,7 @@ public final class ScionDatagramClient implements AutoCloseable {
 
   @Override
   public void close() {
-    socket.close();
+    socket.removeScmpErrorListener(selector);
+    onClose.run();
   }
 }

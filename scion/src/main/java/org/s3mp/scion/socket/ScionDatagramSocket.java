@@ -171,6 +171,10 @@ public final class ScionDatagramSocket implements AutoCloseable {
     scmpListeners.add(listener);
   }
 
+  public void removeScmpErrorListener(Consumer<ScmpMessage> listener) {
+    scmpListeners.remove(listener);
+  }
+
   /** Sends one datagram to {@code dst} over {@code path}; refuses what does not fit the path MTU. */
   public void send(byte[] payload, ScionAddress dst, ScionPath path) throws IOException {
     sendL4(new UdpDatagram(local.port(), dst.port(), payload), dst, path);

@@ -1,6 +1,7 @@
 package org.s3mp.dlms.transport.scion;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,9 +26,10 @@ import org.s3mp.scion.socket.ScionDatagramClient;
 import org.s3mp.scion.socket.ScionDatagramSocket;
 
 /**
- * A client link over SCION/UDP. Each exchange retransmits within its timeout as {@link ScionDatagramClient}
- * does: after each path's measured retransmission timeout, or at once on an SCMP error, over the next compliant
- * path (failover). With no compliant path the link fails closed before anything is sent.
+ * A client link over SCION/UDP, on the socket all links of the process share ({@link ScionService}); a second
+ * link to a meter that already has one gets a socket of its own, so each answer still has one link it is for.
+ * Each exchange retransmits within its timeout as {@link ScionDatagramClient} does: after each path's measured
+ * retransmission timeout, or at once on an SCMP error, over the next compliant path (failover). With no compliant path the link fails closed before anything is sent.
  */
 final class ScionClientLink implements ClientLink {
   private final MeterUrl url;
@@ -56,14 +58,18 @@ final class ScionClientLink implements ClientLink {
     ScionDatagramSocket socket = null;
     try {
       IsdAs local = service.daemon().localAs().isdAs();
-      socket = ScionDatagramSocket.open(service.daemon(),
-          ScionTransport.localHost(options, service.daemonAddress()), 0);
-      socket.useEpic(policy.epic());
+      InetAddress host = ScionTransport.localHost(options, service.daemonAddress());
       PathSelector selector = PathSelector.create(service.daemon(), service.paths(local), policy);
       if (!local.equals(meter.isdAs())) {
         selector.select(meter.isdAs()); // fail closed now, with the policy's reason, if nothing complies
       }
-      return new ScionClientLink(url, meter, service, new ScionDatagramClient(socket, selector), drkeyProtocol);
+      ScionDatagramClient client = service.socket(host, policy.epic()).client(meter, selector).orElse(null);
+      if (client == null) { // another link to this meter is open: answers need a port of their own
+        socket = ScionDatagramSocket.open(service.daemon(), host, 0);
+        socket.useEpic(policy.epic());
+        client = new ScionDatagramClient(socket, selector);
+      }
+      return new ScionClientLink(url, meter, service, client, drkeyProtocol);
     } catch (NoCompliantPathException e) {
       close(service, socket);
       throw new IOException(e.getMessage(), e);
