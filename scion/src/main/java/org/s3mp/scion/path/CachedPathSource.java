@@ -42,9 +42,13 @@ public final class CachedPathSource implements PathSource {
     this.coalesce = coalesce;
   }
 
-  /** With the timings of {@link PathSelector#create}: refresh 60 s before expiry or every 5 minutes. */
+  /**
+   * Refresh 60 s before expiry or every 10 s: an answer from while a link was down lacks the paths over it (the
+   * daemon leaves them out for a while after it was told), and new links should not inherit that for minutes.
+   * One lookup per destination AS every 10 s is still nothing beside one per link.
+   */
   public CachedPathSource(PathSource source) {
-    this(source, Clock.systemUTC(), Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofSeconds(1));
+    this(source, Clock.systemUTC(), Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(1));
   }
 
   @Override
@@ -56,7 +60,12 @@ public final class CachedPathSource implements PathSource {
       if (fresh && (!refresh || (e.forcedAt != null && now.isBefore(e.forcedAt.plus(coalesce))))) {
         return e.paths;
       }
-      e.paths = List.copyOf(source.paths(destination, refresh)); // a failure keeps the old entry for the next try
+      List<ScionPath> fetched = List.copyOf(source.paths(destination, refresh)); // a failure keeps the old entry
+      // none at all after a link failure (the daemon drops paths over interfaces reported down): the selectors
+      // re-probe the paths they had, so those stay until they expire
+      if (!fetched.isEmpty() || e.paths == null || e.paths.stream().noneMatch(p -> p.expiry().isAfter(now))) {
+        e.paths = fetched;
+      }
       e.fetchedAt = now;
       if (refresh) {
         e.forcedAt = now;

@@ -16,6 +16,7 @@ import org.s3mp.scion.ScionPath;
 import org.s3mp.scion.daemon.DaemonClient;
 import org.s3mp.scion.daemon.DaemonException;
 import org.s3mp.scion.packet.ScmpMessage;
+import org.s3mp.scion.policy.NoCompliantPathException;
 import org.s3mp.scion.policy.PathPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -259,8 +260,25 @@ public final class PathSelector implements Consumer<ScmpMessage> {
         live.add(p);
       }
     }
-    List<ScionPath> compliant = policy.apply(dst, live); // fails closed, naming the policy
     Entry e = old != null ? old : new Entry();
+    if (live.isEmpty() && old != null && old.paths.stream().anyMatch(p -> p.expiry().isAfter(now))) {
+      // the daemon drops the paths over an interface reported down: with every link cut it knows none, and the
+      // cached ones are what the selector re-probes to find the link back up
+      LOG.warn("the daemon knows no path to {} now; keeping the {} cached paths to probe", dst, old.paths.size());
+      e.fetchedAt = now;
+      return e;
+    }
+    List<ScionPath> compliant;
+    try {
+      compliant = policy.apply(dst, live); // fails closed, naming the policy
+    } catch (NoCompliantPathException ex) {
+      if (force) {
+        throw ex;
+      }
+      // a cache shared with other links may hold an answer from while a link was down (the daemon leaves out
+      // paths over interfaces reported down): the one the policy wants may be back
+      return refresh(dst, old, now, true);
+    }
     e.paths = compliant;
     e.candidates = fetched.size();
     e.fetchedAt = now;

@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import org.s3mp.scion.ScionAddress;
 import org.s3mp.scion.ScionPath;
@@ -73,7 +74,7 @@ public final class ScionDatagramClient implements AutoCloseable {
 
   /** A client that owns {@code socket}: it reads the socket itself and closes it with {@link #close}. */
   public ScionDatagramClient(ScionDatagramSocket socket, PathSelector selector) {
-    this(socket, selector, socket::receivePacket, true, new java.util.concurrent.atomic.AtomicInteger()::getAndIncrement,
+    this(socket, selector, socket::receivePacket, true, new AtomicInteger()::getAndIncrement,
         socket::close);
   }
 

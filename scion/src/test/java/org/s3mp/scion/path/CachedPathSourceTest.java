@@ -94,6 +94,39 @@ class CachedPathSourceTest {
   }
 
   @Test
+  void aForcedRefreshThatFindsNoPathKeepsTheCachedOnesForTheSelectorsToProbe() throws IOException {
+    ScionPath a = path(Duration.ofHours(1));
+    CachedPathSource cache = cache(List.of(a));
+    PathSelector meter = selector(cache);
+    meter.reportTimeout(meter.select(DST));
+    served = List.of(); // every uplink cut: the daemon dropped the paths over the interfaces reported down
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(meter.select(DST)).as("the faulty path is probed again, not 'no path'").isEqualTo(a);
+    assertThat(lookups).containsExactly(false, true);
+    assertThat(cache.paths(DST, false)).containsExactly(a);
+  }
+
+  @Test
+  void aNewLinkWhosePolicyRejectsTheCachedAnswerAsksTheSourceAgain() throws IOException {
+    ScionPath via110 = path(Duration.ofHours(1));
+    ScionPath via120 = TestPaths.path("1-ff00:0:111 5>6 1-ff00:0:120 7>8 1-ff00:0:112", NH, List.of(), List.of(),
+        clock.now.plus(Duration.ofHours(1)));
+    CachedPathSource cache = cache(List.of(via110)); // fetched while the link to 120 was down
+    selector(cache).select(DST);
+    served = List.of(via110, via120); // the link is back
+    PathSelector not110 = new PathSelector(cache, PathPolicy.acl("not-110", "- 1-ff00:0:110", "+"), clock,
+        Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofSeconds(10), down -> {});
+    assertThat(not110.select(DST)).isEqualTo(via120);
+    assertThat(lookups).containsExactly(false, true);
+  }
+
+  @Test
+  void aLookupThatFindsNoPathWhenNoneIsCachedFailsClosed() {
+    CachedPathSource cache = cache(List.of());
+    assertThatThrownBy(() -> selector(cache).select(DST)).hasMessageContaining("no path");
+  }
+
+  @Test
   void aFailedLookupIsNotCachedAndTheNextOneAsksAgain() throws IOException {
     List<ScionPath> paths = List.of(path(Duration.ofHours(1)));
     int[] calls = {0};

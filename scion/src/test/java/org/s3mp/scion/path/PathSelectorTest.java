@@ -116,6 +116,18 @@ class PathSelectorTest {
   }
 
   @Test
+  void whenTheDaemonForgetsEveryPathTheFaultyOnesAreStillProbed() throws IOException {
+    ScionPath via110 = p("1-ff00:0:111 1>2 1-ff00:0:110 3>4 1-ff00:0:112", Duration.ofHours(6));
+    List<ScionPath> served = new CopyOnWriteArrayList<>(List.of(via110));
+    PathSelector s = selector(PathPolicy.allowAll(), served);
+    s.reportTimeout(s.select(DST));
+    served.clear(); // both uplinks reported down: the daemon drops their paths
+    clock.now = clock.now.plusSeconds(2);
+    assertThat(s.select(DST)).isEqualTo(via110);
+    assertThat(refreshFlags).containsExactly(false, true);
+  }
+
+  @Test
   void neverLeavesThePolicyEvenWhenCompliantPathsFail() throws IOException {
     ScionPath via110 = p("1-ff00:0:111 1>2 1-ff00:0:110 3>4 1-ff00:0:112", Duration.ofHours(6));
     ScionPath viaIsd2 = p("1-ff00:0:111 1>2 1-ff00:0:110 9>10 2-ff00:0:210 11>12 1-ff00:0:120 7>8 1-ff00:0:112",

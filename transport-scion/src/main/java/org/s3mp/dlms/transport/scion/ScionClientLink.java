@@ -29,7 +29,8 @@ import org.s3mp.scion.socket.ScionDatagramSocket;
  * A client link over SCION/UDP, on the socket all links of the process share ({@link ScionService}); a second
  * link to a meter that already has one gets a socket of its own, so each answer still has one link it is for.
  * Each exchange retransmits within its timeout as {@link ScionDatagramClient} does: after each path's measured
- * retransmission timeout, or at once on an SCMP error, over the next compliant path (failover). With no compliant path the link fails closed before anything is sent.
+ * retransmission timeout, or at once on an SCMP error, over the next compliant path (failover). With no compliant
+ * path the link fails closed before anything is sent.
  */
 final class ScionClientLink implements ClientLink {
   private final MeterUrl url;
