@@ -262,7 +262,7 @@ public final class DelayBenchmark {
       // static keys: the meter needs nothing of the daemon that its AS's topology file does not say
       args.addAll(List.of("--listen", url.toString(), "--scion-topology",
           tb.configDir(tb.concentrator()).resolve("topology.json").toString()));
-      LinkOptions o = LinkOptions.of(timeout).with(LinkOptions.SCION_DAEMON, hostPort(tb.daemonAddress(tb.headEnd())));
+      LinkOptions o = LinkOptions.of(timeout).with(LinkOptions.SCION_DAEMON, tb.daemonHostPort(tb.headEnd()));
       return new ModeRun(mode, MeterProcess.start(s.meterCommand(), args, s.out().resolve("meter-native.log")),
           url, o, tb, null);
     }
@@ -379,9 +379,5 @@ public final class DelayBenchmark {
       allocatedBytes += THREADS.getThreadAllocatedBytes(id) - allocated0;
       processCpuNanos += OS.getProcessCpuTime() - process0;
     }
-  }
-
-  static String hostPort(InetSocketAddress a) {
-    return a.getAddress().getHostAddress() + ":" + a.getPort();
   }
 }

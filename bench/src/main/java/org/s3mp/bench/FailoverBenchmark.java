@@ -74,11 +74,11 @@ public final class FailoverBenchmark {
     KeysFile keys = nm.keys();
     Path keysFile = nm.keysFile();
     MeterUrl url = nm.url();
-    String headEndDaemon = DelayBenchmark.hostPort(tb.daemonAddress(tb.headEnd()));
+    String headEndDaemon = tb.daemonHostPort(tb.headEnd());
     progress.accept("starting a native SCION meter at " + url);
     try (MeterProcess meter = MeterProcess.start(s.meterCommand(), List.of("--simulated", "--keys",
         keysFile.toString(), "--data", s.out().resolve("meter").toString(), "--listen", url.toString(), "--daemon",
-        DelayBenchmark.hostPort(tb.daemonAddress(tb.concentrator()))), s.out().resolve("meter.log"));
+        tb.daemonHostPort(tb.concentrator())), s.out().resolve("meter.log"));
         Reader reader = open(s.client(), url, keys, keysFile, headEndDaemon, meter)) {
       Result r = measure(s, tb, reader, progress);
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -199,7 +199,7 @@ public final class FailoverBenchmark {
     IsdAs src = IsdAs.parse(tb.headEnd());
     IsdAs dst = IsdAs.parse(tb.concentrator());
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    try (DaemonClient daemon = DaemonClient.connect(DelayBenchmark.hostPort(tb.daemonAddress(tb.headEnd())))) {
+    try (DaemonClient daemon = DaemonClient.connect(tb.daemonHostPort(tb.headEnd()))) {
       boolean said = false;
       while (true) {
         List<ScionPath> paths = daemon.paths(src, dst, true);

@@ -145,8 +145,8 @@ public final class FleetBenchmark {
       // the meters in the concentrator AS, on its host address; the head-end in the head-end AS
       InetAddress ip = tb.hostAddress(tb.concentrator());
       args.addAll(List.of("--listen", "scion://" + tb.concentrator() + ",[" + ip.getHostAddress() + "]:"
-          + freeConsecutiveUdpPorts(ip, s.meters()), "--daemon", DelayBenchmark.hostPort(tb.daemonAddress(tb.concentrator()))));
-      headEndDaemon = DelayBenchmark.hostPort(tb.daemonAddress(tb.headEnd()));
+          + freeConsecutiveUdpPorts(ip, s.meters()), "--daemon", tb.daemonHostPort(tb.concentrator())));
+      headEndDaemon = tb.daemonHostPort(tb.headEnd());
     }
     String pushUrl = null;
     if (s.push()) {

@@ -86,11 +86,11 @@ public final class FloodBenchmark {
     Result result;
     MeterProcess meter = MeterProcess.start(s.meterCommand(), List.of("--simulated", "--keys", keysFile.toString(),
         "--data", s.out().resolve("meter").toString(), "--listen", url.toString(), "--trust", tb.headEnd(),
-        "--daemon", DelayBenchmark.hostPort(tb.daemonAddress(tb.concentrator()))), s.out().resolve("meter.log"));
+        "--daemon", tb.daemonHostPort(tb.concentrator())), s.out().resolve("meter.log"));
     try {
       meter.awaitListening();
       ProcessSampler cpu = new ProcessSampler(List.of(meter.pid()));
-      try (MeterClient reader = openReader(url, keys, DelayBenchmark.hostPort(tb.daemonAddress(tb.headEnd())),
+      try (MeterClient reader = openReader(url, keys, tb.daemonHostPort(tb.headEnd()),
           meter);
           Flooder flooder = Flooder.open(tb, outsider, url, keys)) {
         progress.accept("quiet: reading every " + s.interval().toMillis() + " ms for " + s.phase().toSeconds() + " s");
@@ -191,7 +191,7 @@ public final class FloodBenchmark {
     }
 
     static Flooder open(Testbed tb, String outsider, MeterUrl url, KeysFile keys) throws IOException {
-      DaemonClient daemon = DaemonClient.connect(DelayBenchmark.hostPort(tb.daemonAddress(outsider)));
+      DaemonClient daemon = DaemonClient.connect(tb.daemonHostPort(outsider));
       try {
         ScionDatagramSocket socket = ScionDatagramSocket.open(daemon, tb.hostAddress(outsider), 0);
         ScionAddress target = ScionAddress.parse(url.address());
