@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.s3mp.dlms.client.RetryPolicy;
 import org.s3mp.headend.fleet.MeterInput;
 import org.s3mp.headend.polling.ClockSettings;
 import org.s3mp.headend.polling.PollingSettings;
@@ -255,8 +256,21 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
       throw new IllegalArgumentException(
           "polling: retries must be >= 0, timeoutMillis, profileIntervalSeconds and profileBackfillHours >= 1");
     }
-    return new PollingSettings(polling.retries(), Duration.ofSeconds(polling.profileIntervalSeconds()),
+    return new PollingSettings(retryPolicy(), Duration.ofSeconds(polling.profileIntervalSeconds()),
         Duration.ofHours(polling.profileBackfillHours()));
+  }
+
+  /**
+   * How the DLMS layer retries (after {@link #withDefaults()}): {@code polling.retries} new associations after a
+   * failed operation, {@code polling.timeoutMillis} per response; the meter connector and the meters' sessions
+   * are both given this one policy.
+   */
+  public RetryPolicy retryPolicy() {
+    if (polling.retries() < 0 || polling.timeoutMillis() < 1) {
+      throw new IllegalArgumentException(
+          "polling: retries must be >= 0, timeoutMillis, profileIntervalSeconds and profileBackfillHours >= 1");
+    }
+    return new RetryPolicy(polling.retries(), Duration.ofMillis(polling.timeoutMillis()), Duration.ZERO);
   }
 
   /** The clock section, checked (after {@link #withDefaults()}). */

@@ -27,6 +27,10 @@ class HeadendConfigTest {
     assertThat(c.keysDirectory()).isEqualTo(dir.resolve("keys").toString());
     assertThat(c.polling().retries()).isEqualTo(1);
     assertThat(c.polling().timeoutMillis()).isEqualTo(3000);
+    // both keys land in the one retry policy, which the connector and the sessions share
+    assertThat(c.retryPolicy()).isEqualTo(new org.s3mp.dlms.client.RetryPolicy(1, Duration.ofMillis(3000),
+        Duration.ZERO));
+    assertThat(c.pollingSettings().retry()).isEqualTo(c.retryPolicy());
     assertThat(c.clock().checkIntervalSeconds()).isEqualTo(86400);
     assertThat(c.push().listen()).isEqualTo("tcp://127.0.0.1:0");
     assertThat(c.tokens()).containsExactly(new HeadendConfig.Token("olga", "operator", TokenStore.sha256("a-secret")));
@@ -66,7 +70,7 @@ class HeadendConfigTest {
     assertThat(c.database().url()).isEqualTo(dir.resolve("conf/data/headend").toString());
     assertThat(c.database().queueCapacity()).isEqualTo(5000);
     assertThat(c.database().retentionDays()).isEqualTo(730);
-    assertThat(c.pollingSettings().retries()).isEqualTo(1);
+    assertThat(c.pollingSettings().retry().reassociations()).isEqualTo(1);
     assertThat(c.polling().timeoutMillis()).isEqualTo(5000);
     assertThat(c.pollingSettings().profileInterval().toSeconds()).isEqualTo(900);
     assertThat(c.clockSettings()).isEqualTo(new ClockSettings(Duration.ofSeconds(900), Duration.ofSeconds(10), true));
