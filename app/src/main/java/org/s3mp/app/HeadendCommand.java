@@ -1,7 +1,6 @@
 package org.s3mp.app;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.s3mp.headend.Headend;
@@ -55,8 +54,7 @@ final class HeadendCommand implements Callable<Integer> {
     if (keysDir != null) {
       c = c.withKeysDirectory(keysDir.toAbsolutePath().toString());
     }
-    Headend headend = Headend.start(c, new DlmsMeterConnector(Duration.ofMillis(c.polling().timeoutMillis()),
-        c.scion().daemon()), instance);
+    Headend headend = Headend.start(c, new DlmsMeterConnector(c.retryPolicy(), c.scion().daemon()), instance);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

@@ -182,9 +182,7 @@ public final class FleetBenchmark {
       ProcessSampler headendCpu = new ProcessSampler(List.of(ProcessHandle.current().pid()));
       ProcessSampler meterCpu = new ProcessSampler(List.of(meterProcess.pid()));
       long t0 = System.nanoTime();
-      Duration timeout = Duration.ofMillis(config.polling().timeoutMillis());
-      Headend headend = Headend.start(config, headEndDaemon == null ? new DlmsMeterConnector(timeout)
-          : new DlmsMeterConnector(timeout, headEndDaemon));
+      Headend headend = Headend.start(config, new DlmsMeterConnector(config.retryPolicy(), headEndDaemon));
       MeterRegistry m = headend.metrics();
       long largestBacklog = 0;
       Double allUp = null;

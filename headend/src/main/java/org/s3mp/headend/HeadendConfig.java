@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.s3mp.dlms.client.RetryPolicy;
 import org.s3mp.headend.fleet.MeterInput;
 import org.s3mp.headend.polling.ClockSettings;
 import org.s3mp.headend.polling.PollingSettings;
@@ -121,7 +122,17 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     }
   }
 
-  public record Polling(Integer retries, Integer timeoutMillis, Integer profileIntervalSeconds, Integer profileBackfillHours) {}
+  /**
+   * {@code retries}, {@code timeoutMillis} and {@code backoffMillis} make the one DLMS retry policy
+   * ({@link #retryPolicy()}).
+   */
+  public record Polling(Integer retries, Integer timeoutMillis, Integer profileIntervalSeconds,
+      Integer profileBackfillHours, Integer backoffMillis) {
+    public Polling(Integer retries, Integer timeoutMillis, Integer profileIntervalSeconds,
+        Integer profileBackfillHours) {
+      this(retries, timeoutMillis, profileIntervalSeconds, profileBackfillHours, null);
+    }
+  }
 
   /**
    * Clock checks: every meter's clock is read on each new association and every {@code checkIntervalSeconds}
@@ -199,7 +210,8 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
         p.retries() == null ? 1 : p.retries(),
         p.timeoutMillis() == null ? 5000 : p.timeoutMillis(),
         p.profileIntervalSeconds() == null ? 900 : p.profileIntervalSeconds(),
-        p.profileBackfillHours() == null ? 24 * 7 : p.profileBackfillHours());
+        p.profileBackfillHours() == null ? 24 * 7 : p.profileBackfillHours(),
+        p.backoffMillis() == null ? 0 : p.backoffMillis());
     Scion sc = scion == null ? new Scion(null, null) : scion;
     sc = new Scion(sc.daemon(), sc.attemptTimeoutMillis() == null ? 500 : sc.attemptTimeoutMillis());
     String keys = keysDirectory == null || keysDirectory.isBlank() ? defaultKeysDirectory() : keysDirectory;
@@ -250,13 +262,24 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
   }
 
   public PollingSettings pollingSettings() {
-    if (polling.retries() < 0 || polling.timeoutMillis() < 1 || polling.profileIntervalSeconds() < 1
-        || polling.profileBackfillHours() < 1) {
-      throw new IllegalArgumentException(
-          "polling: retries must be >= 0, timeoutMillis, profileIntervalSeconds and profileBackfillHours >= 1");
-    }
-    return new PollingSettings(polling.retries(), Duration.ofSeconds(polling.profileIntervalSeconds()),
+    RetryPolicy retry = retryPolicy(); // checks the whole section
+    return new PollingSettings(retry, Duration.ofSeconds(polling.profileIntervalSeconds()),
         Duration.ofHours(polling.profileBackfillHours()));
+  }
+
+  /**
+   * How the DLMS layer retries (after {@link #withDefaults()}): {@code polling.retries} new associations after a
+   * failed operation, each after {@code polling.backoffMillis}, {@code polling.timeoutMillis} per response; the
+   * meter connector and the meters' sessions are both given this one policy.
+   */
+  public RetryPolicy retryPolicy() {
+    if (polling.retries() < 0 || polling.timeoutMillis() < 1 || polling.profileIntervalSeconds() < 1
+        || polling.profileBackfillHours() < 1 || polling.backoffMillis() < 0) {
+      throw new IllegalArgumentException("polling: retries and backoffMillis must be >= 0, timeoutMillis,"
+          + " profileIntervalSeconds and profileBackfillHours >= 1");
+    }
+    return new RetryPolicy(polling.retries(), Duration.ofMillis(polling.timeoutMillis()),
+        Duration.ofMillis(polling.backoffMillis()));
   }
 
   /** The clock section, checked (after {@link #withDefaults()}). */

@@ -40,6 +40,8 @@ public final class FakeMeters implements MeterConnector {
     public final AtomicInteger clockSets = new AtomicInteger();
     public final AtomicInteger opens = new AtomicInteger();
     public final AtomicInteger reads = new AtomicInteger();
+    /** Reads that break the association (an IOException) before reads answer again. */
+    public final AtomicInteger breakReads = new AtomicInteger();
     public final List<ProfileEntry> profile = new java.util.concurrent.CopyOnWriteArrayList<>();
     public volatile org.s3mp.dlms.server.PushSettings push = org.s3mp.dlms.server.PushSettings.NONE;
 
@@ -85,6 +87,9 @@ public final class FakeMeters implements MeterConnector {
       public MeterSnapshot read() throws IOException {
         passWhenReleased(f.blockReads);
         check();
+        if (f.breakReads.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          throw new IOException("fake meter " + spec.id() + ": association broken");
+        }
         f.reads.incrementAndGet();
         return new MeterSnapshot(f.registers(), f.relayConnected ? "connected" : "disconnected", f.path,
             f.pathChange.getAndSet(null));

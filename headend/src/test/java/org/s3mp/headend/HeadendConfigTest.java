@@ -27,6 +27,10 @@ class HeadendConfigTest {
     assertThat(c.keysDirectory()).isEqualTo(dir.resolve("keys").toString());
     assertThat(c.polling().retries()).isEqualTo(1);
     assertThat(c.polling().timeoutMillis()).isEqualTo(3000);
+    // both keys land in the one retry policy, which the connector and the sessions share
+    assertThat(c.retryPolicy()).isEqualTo(new org.s3mp.dlms.client.RetryPolicy(1, Duration.ofMillis(3000),
+        Duration.ZERO));
+    assertThat(c.pollingSettings().retry()).isEqualTo(c.retryPolicy());
     assertThat(c.clock().checkIntervalSeconds()).isEqualTo(86400);
     assertThat(c.push().listen()).isEqualTo("tcp://127.0.0.1:0");
     assertThat(c.tokens()).containsExactly(new HeadendConfig.Token("olga", "operator", TokenStore.sha256("a-secret")));
@@ -66,7 +70,8 @@ class HeadendConfigTest {
     assertThat(c.database().url()).isEqualTo(dir.resolve("conf/data/headend").toString());
     assertThat(c.database().queueCapacity()).isEqualTo(5000);
     assertThat(c.database().retentionDays()).isEqualTo(730);
-    assertThat(c.pollingSettings().retries()).isEqualTo(1);
+    assertThat(c.pollingSettings().retry()).isEqualTo(new org.s3mp.dlms.client.RetryPolicy(1,
+        Duration.ofMillis(5000), Duration.ZERO));
     assertThat(c.polling().timeoutMillis()).isEqualTo(5000);
     assertThat(c.pollingSettings().profileInterval().toSeconds()).isEqualTo(900);
     assertThat(c.clockSettings()).isEqualTo(new ClockSettings(Duration.ofSeconds(900), Duration.ofSeconds(10), true));
@@ -123,6 +128,22 @@ class HeadendConfigTest {
     Files.writeString(file, "clock:\n  maxDrift: 5\n");
     assertThatThrownBy(() -> HeadendConfig.load(file))
         .hasMessageContaining("unknown key 'maxDrift'").hasMessageContaining("maxDriftSeconds");
+  }
+
+  @Test
+  void thePollingSectionIsTheOneRetryPolicy() throws Exception {
+    Path file = dir.resolve("polling.yaml");
+    Files.writeString(file, "polling:\n  retries: 3\n  timeoutMillis: 1500\n  backoffMillis: 200\n");
+    HeadendConfig c = HeadendConfig.load(file);
+    assertThat(c.retryPolicy()).isEqualTo(new org.s3mp.dlms.client.RetryPolicy(3, Duration.ofMillis(1500),
+        Duration.ofMillis(200)));
+    assertThat(c.pollingSettings().retry()).isEqualTo(c.retryPolicy());
+    assertThat(HeadendConfig.empty().retryPolicy()).isEqualTo(org.s3mp.dlms.client.RetryPolicy.DEFAULT);
+    for (String bad : new String[] {"retries: -1", "timeoutMillis: 0", "backoffMillis: -5"}) {
+      Files.writeString(file, "polling:\n  " + bad + "\n");
+      assertThatThrownBy(() -> HeadendConfig.load(file).pollingSettings()).as(bad)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("polling: retries and backoffMillis");
+    }
   }
 
   @Test

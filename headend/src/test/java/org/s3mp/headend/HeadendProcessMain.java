@@ -73,7 +73,7 @@ public final class HeadendProcessMain {
         SlowStorage.install(db);
       }
     }
-    Headend headend = Headend.start(config, new DlmsMeterConnector(Duration.ofMillis(config.polling().timeoutMillis()),
+    Headend headend = Headend.start(config, new DlmsMeterConnector(config.retryPolicy(),
         config.scion().daemon()), instance);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

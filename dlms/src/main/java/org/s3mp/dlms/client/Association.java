@@ -24,10 +24,11 @@ import org.s3mp.dlms.transport.NetworkKeys;
  * holds the keys and the invocation counter), renewal when keys from the network expire, release, and the one
  * place where a request is exchanged and a failure becomes a {@link MeterException}.
  *
- * <p>Retries, all of them here: a datagram link sends an unanswered request again within {@link #timeout} itself
- * (the meter answers a repeated request from its cache); the association is attempted again only when another
- * client with the same keys took the invocation counter between its read and the AARQ, at most
- * {@link #MAX_COUNTER_RACES} times. No request is ever repeated above the link. Not thread-safe.
+ * <p>Retries: a datagram link sends an unanswered request again within {@link #timeout} itself (the meter answers
+ * a repeated request from its cache); the association is attempted again here only when another client with the
+ * same keys took the invocation counter between its read and the AARQ, at most {@link #MAX_COUNTER_RACES} times.
+ * An operation that failed is run again on a new association only by a {@link Session}, per its
+ * {@link RetryPolicy}; nothing else repeats a request. Not thread-safe.
  */
 final class Association {
   static {

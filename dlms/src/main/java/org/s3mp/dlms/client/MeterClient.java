@@ -44,8 +44,8 @@ import org.s3mp.dlms.transport.Transports;
  * restarted client never reuses a counter), then associates with HLS-GMAC. Every method is one or a few
  * request/response exchanges; a refusal becomes a {@link MeterException} with a one-line message. Not
  * thread-safe: use one client per thread. The typed COSEM operations live here; the association under them (its
- * ciphering, renewal of keys from the network, the exchange of requests and the only retries) in
- * {@link Association}.
+ * ciphering, renewal of keys from the network, the exchange of requests) in {@link Association}. A client never
+ * repeats an operation: a {@link Session} of clients does, on a new association, per its {@link RetryPolicy}.
  */
 public final class MeterClient implements AutoCloseable {
   /** Default time to wait for each response. */

@@ -21,7 +21,7 @@ import org.s3mp.dlms.transport.MeterUrl;
 import org.s3mp.dlms.transport.Peer;
 
 /**
- * The client's only retry of an association: when another client with the same keys uses the meter's invocation
+ * The association's own retry (re-running a failed operation is a Session's): when another client with the same keys uses the meter's invocation
  * counter between this client's read of it and its AARQ, the meter refuses the AARQ as a replay and the client
  * reads the counter again and associates with the new one, at most three times, then says why.
  */

@@ -12,6 +12,7 @@ import org.s3mp.dlms.client.MeterClient;
 import org.s3mp.dlms.client.MeterException;
 import org.s3mp.dlms.client.RegisterReading;
 import org.s3mp.dlms.client.RelayState;
+import org.s3mp.dlms.client.RetryPolicy;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.headend.fleet.KeysDirectory;
 import org.s3mp.headend.keys.MeterKeyStore;
@@ -38,13 +39,19 @@ public final class DlmsMeterConnector implements MeterConnector {
     this(timeout, null);
   }
 
+  /** As {@link #DlmsMeterConnector(RetryPolicy, String)} with this response timeout. */
+  public DlmsMeterConnector(Duration timeout, String daemon) {
+    this(RetryPolicy.DEFAULT.withResponseTimeout(timeout), daemon);
+  }
+
   /**
-   * @param timeout for connecting and for each response (SCION links retransmit within it, see ScionClientLink)
+   * @param policy its response timeout applies to connecting and to each response (SCION links retransmit within
+   *     it); its re-associations are the meter sessions' ({@link PollingSettings#retry()})
    * @param daemon the SCION daemon for scion:// meters and their keys from the network (null:
    *     $SCION_DAEMON_ADDRESS, then the default)
    */
-  public DlmsMeterConnector(Duration timeout, String daemon) {
-    this.timeout = timeout;
+  public DlmsMeterConnector(RetryPolicy policy, String daemon) {
+    this.timeout = policy.responseTimeout();
     this.daemon = daemon;
   }
 

@@ -7,7 +7,8 @@ import org.s3mp.headend.fleet.ProfileEntry;
 
 /**
  * One open association with one meter. Used by one thread at a time (the meter's session); any
- * {@link IOException} makes the session drop the association and open a new one.
+ * {@link IOException} makes the meter's DLMS session ({@link org.s3mp.dlms.client.Session}) drop the association
+ * and run the operation again on a new one, per the retry policy.
  */
 public interface MeterConnection extends AutoCloseable {
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.s3mp.dlms.client.Session;
 import org.s3mp.headend.commands.AuditLog;
 import org.s3mp.headend.fleet.MeterSpec;
 import org.s3mp.headend.fleet.NetworkPath;
@@ -21,9 +22,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Everything the head-end does with one meter, one task at a time and in order on its {@link SessionExecutor}
- * (the poller's shared workers, no thread of its own): one association kept open and re-opened after failures,
- * periodic polls, 1 s continuous reading, load-profile collection and commands. A slow or dead meter only ever
- * holds up its own tasks (and one worker).
+ * (the poller's shared workers, no thread of its own): periodic polls, 1 s continuous reading, load-profile
+ * collection and commands, run in the meter's DLMS {@link Session} (which keeps one association open and owns the
+ * retries); this class only schedules them and records their outcome. A slow or dead meter only ever holds up its
+ * own tasks (and one worker).
  */
 final class MeterSession {
 
@@ -52,7 +54,8 @@ final class MeterSession {
   private volatile boolean holdsSlot;
   private final SessionEvents events;
 
-  private volatile MeterConnection connection; // only changed in `tasks` (and by close)
+  /** The association kept open and the retries (only run in `tasks`; closed by {@link #closeConnection} too). */
+  private final Session<MeterConnection> dlms;
   private SessionExecutor.Periodic continuousTask; // guarded by this
   private volatile boolean connected;
   private volatile String relay;
@@ -76,10 +79,11 @@ final class MeterSession {
     this.readings = readings;
     this.profiles = profiles;
     this.settings = settings;
+    this.dlms = new Session<>(this::associate, settings.retry(), new AssociationEvents());
     this.tasks = new SessionExecutor(timer, workers, new SessionExecutor.Gate() {
       @Override
       public void beforeNext(Runnable proceed) {
-        if (connection != null) {
+        if (dlms.associated()) {
           proceed.run();
         } else {
           // in line for a slot without a worker: meters already associated are read meanwhile
@@ -342,65 +346,70 @@ final class MeterSession {
     }
   }
 
+  /**
+   * Runs the operation in the DLMS session, which owns the retries (a new association after a failure, per the
+   * retry policy); here only what the head-end records of it.
+   */
   private <T> T withConnection(Operation<T> op) {
-    Exception last = null;
-    for (int attempt = 0; attempt <= settings.retries(); attempt++) {
-      if (Thread.currentThread().isInterrupted()) {
-        break;
-      }
-      try {
-        if (connection == null) {
-          // few associations are set up at once: 1,000 meters opening together (start, restart) made every
-          // handshake time out and retry, and the head-end never got all of them up. The slot was usually taken
-          // before this task got its worker; a second open within the task (after a failure) waits here.
-          if (holdsSlot) {
-            holdsSlot = false;
-          } else {
-            associationSlots.acquire();
-          }
-          try {
-            connection = connector.open(spec);
-          } catch (Exception e) {
-            events.associationFailed(spec.id(), e.getMessage() == null ? e.toString() : e.getMessage());
-            throw e;
-          } finally {
-            associationSlots.release();
-          }
-          connected = true;
-          events.associated(spec.id());
-          checkClockOnOpen(connection);
-        }
-        T result = op.apply(connection);
-        lastError = null;
-        return result;
-      } catch (InterruptedException e) {
+    try {
+      T result = dlms.run(op::apply);
+      lastError = null;
+      return result;
+    } catch (IllegalArgumentException e) {
+      // the meter refused what we asked (bad input), the association is fine
+      lastError = e.getMessage();
+      throw e;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
-        last = e;
-        break;
-      } catch (IllegalArgumentException e) {
-        // the meter refused what we asked (bad input), the association is fine
-        lastError = e.getMessage();
-        throw e;
-      } catch (Exception e) {
-        last = e;
-        lastError = e.getMessage() == null ? e.toString() : e.getMessage();
-        reopenedAfter = lastError;
-        closeConnection();
       }
+      throw new MeterUnavailableException("meter " + spec.id() + " (" + spec.url() + "): " + lastError, e);
     }
-    throw new MeterUnavailableException("meter " + spec.id() + " (" + spec.url() + "): " + lastError, last);
+  }
+
+  /**
+   * Opens an association holding a slot: few associations are set up at once (1,000 meters opening together at
+   * start or restart made every handshake time out and retry, and the head-end never got all of them up). The slot
+   * was usually taken before this task got its worker (see the gate); a second open within the task (after a
+   * failure) waits here.
+   */
+  private MeterConnection associate() throws java.io.IOException, InterruptedException {
+    if (holdsSlot) {
+      holdsSlot = false;
+    } else {
+      associationSlots.acquire();
+    }
+    try {
+      return connector.open(spec);
+    } finally {
+      associationSlots.release();
+    }
+  }
+
+  /** What the head-end records of the DLMS session's associations (on the session's thread, in `tasks`). */
+  private final class AssociationEvents implements Session.Listener<MeterConnection> {
+    @Override
+    public void opened(MeterConnection c) {
+      connected = true;
+      events.associated(spec.id());
+      checkClockOnOpen(c);
+    }
+
+    @Override
+    public void openFailed(String reason) {
+      events.associationFailed(spec.id(), reason);
+    }
+
+    @Override
+    public void dropped(String reason) {
+      connected = false;
+      lastError = reason;
+      reopenedAfter = reason;
+    }
   }
 
   void closeConnection() {
     connected = false;
-    MeterConnection c = connection;
-    connection = null;
-    if (c != null) {
-      try {
-        c.close();
-      } catch (RuntimeException e) {
-        log.debug("meter {}: close failed: {}", spec.id(), e.toString());
-      }
-    }
+    dlms.close();
   }
 }

@@ -47,7 +47,7 @@ class FleetPollerTest {
     profiles = new ProfileStore(db);
     registry = new FleetRegistry(db);
     poller = new FleetPoller(meters, readings, profiles, registry,
-        new PollingSettings(1, Duration.ofHours(1), Duration.ofDays(2)), ClockSettings.defaults(), new AuditLog(db),
+        new PollingSettings(org.s3mp.dlms.client.RetryPolicy.DEFAULT, Duration.ofHours(1), Duration.ofDays(2)), ClockSettings.defaults(), new AuditLog(db),
         new SimpleMeterRegistry());
   }
 
@@ -128,6 +128,69 @@ class FleetPollerTest {
     assertThat(r.values()).isNotEmpty();
     assertThat(meters.meter("m1").opens.get()).isEqualTo(2);
     assertThat(poller.status("m1").orElseThrow().connected()).isTrue();
+  }
+
+  /** Records the association events of the poller's sessions. */
+  private List<String> heardEvents() {
+    List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    poller.setEvents(new SessionEvents() {
+      @Override
+      public void associationFailed(String meterId, String reason) {
+        heard.add("failed " + meterId + ": " + reason);
+      }
+
+      @Override
+      public void associated(String meterId) {
+        heard.add("associated " + meterId);
+      }
+    });
+    return heard;
+  }
+
+  @Test
+  void aReadThatBreaksTheAssociationIsAnsweredOnANewOneWhoseReasonTheReadingsPathChangeKeeps() throws Exception {
+    List<String> heard = heardEvents();
+    add("m1", false);
+    FakeMeters.Fake fake = meters.meter("m1");
+    fake.path = via("1-ff00:0:110");
+    poller.readOnce("m1").get(10, TimeUnit.SECONDS);
+    fake.path = via("1-ff00:0:120"); // the new association took another path
+    fake.breakReads.set(1);
+    Reading r = poller.readOnce("m1").get(10, TimeUnit.SECONDS);
+    assertThat(r.values()).isNotEmpty();
+    assertThat(fake.opens).as("the DLMS session associated again for the retry").hasValue(2);
+    assertThat(heard).containsExactly("associated m1", "associated m1");
+    assertThat(poller.status("m1").orElseThrow().connected()).isTrue();
+    assertThat(readings.paths().history("m1", Instant.EPOCH, Instant.now().plusSeconds(1)).changes())
+        .singleElement().satisfies(c -> assertThat(c.reason())
+            .isEqualTo("new association after: fake meter m1: association broken"));
+  }
+
+  private static org.s3mp.headend.fleet.NetworkPath via(String core) {
+    return new org.s3mp.headend.fleet.NetworkPath(List.of(
+        new org.s3mp.headend.fleet.NetworkPath.Hop("1-ff00:0:112", 1, null, 1L, "CH", null, null),
+        new org.s3mp.headend.fleet.NetworkPath.Hop(core, 1, 1L, 2L, "CH", null, null),
+        new org.s3mp.headend.fleet.NetworkPath.Hop("1-ff00:0:111", 1, 2L, null, "CH", null, null)), null);
+  }
+
+  @Test
+  void theSessionTriesAsOftenAsTheDlmsRetryPolicySaysAndNoMore() throws Exception {
+    for (int reassociations : new int[] {0, 2}) {
+      poller.close();
+      poller = new FleetPoller(meters, readings, profiles, registry, new PollingSettings(
+          new org.s3mp.dlms.client.RetryPolicy(reassociations, Duration.ofSeconds(1), Duration.ZERO),
+          Duration.ofHours(1), Duration.ofDays(2)), ClockSettings.defaults(), new AuditLog(db), new SimpleMeterRegistry());
+      List<String> heard = heardEvents();
+      String id = "down" + reassociations;
+      add(id, false);
+      meters.meter(id).reachable = false;
+      assertThatThrownBy(() -> poller.readOnce(id).get(10, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(MeterUnavailableException.class)
+          .hasMessageContaining("fake meter " + id + " is down");
+      // one read: the head-end's session runs it once, the DLMS session associates 1 + reassociations times
+      assertThat(heard).as("with %d re-associations", reassociations).hasSize(1 + reassociations)
+          .allSatisfy(h -> assertThat(h).startsWith("failed " + id + ": connection refused"));
+    }
   }
 
   @Test
