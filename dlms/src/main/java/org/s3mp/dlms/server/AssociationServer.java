@@ -88,6 +88,8 @@ final class AssociationServer extends GXDLMSSecureServer2 {
   private final byte[] kek;
   /** Where transferred keys go (null: key transfer refused). */
   private KeyTransfer keyTransfer;
+  /** The TCP-UDP setup object (inactivity time-out) clients read; Gurux's own check of it is off. */
+  private final GXDLMSTcpUdpSetup tcpUdpSetup;
   /** Set when an HLS authentication failed during the current request. */
   boolean invalidConnection;
   /** Set once an association (public, or management after HLS) was established on this instance. */
@@ -95,6 +97,10 @@ final class AssociationServer extends GXDLMSSecureServer2 {
 
   AssociationServer(MeterBackend backend, KeysFile keys) {
     super(publicAssociation(), new GXDLMSTcpUdpSetup());
+    // Gurux checks the wrapper's inactivity time-out with a Calendar.getInstance() on every request (and another
+    // after it, which stays); CosemServer checks it instead, and the object clients read keeps its value
+    tcpUdpSetup = getWrapper();
+    getSettings().setWrapper(null);
     this.backend = backend;
     getCiphering().setSystemTitle(keys.serverSystemTitle());
     getCiphering().setAuthenticationKey(keys.authenticationKey());
@@ -205,6 +211,11 @@ final class AssociationServer extends GXDLMSSecureServer2 {
   }
 
   /** Whether the association is established, HLS included (Gurux's DLMS connection state). */
+  /** Seconds without a request after which the association is dropped (0: never), as Gurux would. */
+  int inactivityTimeoutSeconds() {
+    return tcpUdpSetup.getInactivityTimeout();
+  }
+
   boolean authenticated() {
     return (getSettings().getConnected() & gurux.dlms.ConnectionState.DLMS) != 0;
   }

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.s3mp.dlms.MeterObjects;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.dlms.security.ReusedGcmCiphers;
@@ -50,6 +51,8 @@ public final class CosemServer implements PduHandler {
   private final AssociationKeys keys;
   private final CounterStore counters;
   private final Object lock = new Object();
+  /** Nanoseconds, for the inactivity time-out (tests step it). */
+  LongSupplier clock = System::nanoTime;
   private final Map<Peer, Session> sessions = new LinkedHashMap<>(16, 0.75f, true);
   /** Key ids by keys: a key id is a SHA-256, too dear to compute on every request (guarded by lock). */
   private final Map<KeysFile, String> keyIds = new LinkedHashMap<>(16, 0.75f, true) {
@@ -66,6 +69,9 @@ public final class CosemServer implements PduHandler {
     byte[] lastResponse;
     /** Whether {@link AssociationKeys#established} was told about this session's management association. */
     boolean established;
+    /** Whether the association answered a request since it was created or reset, and when ({@link #clock}). */
+    boolean answered;
+    long lastAnswered;
 
     Session(AssociationServer server, KeysFile keys) {
       this.server = server;
@@ -190,13 +196,30 @@ public final class CosemServer implements PduHandler {
       if (aarq) {
         // a new association from this peer replaces the previous one
         s.server.reset();
-      } else if (!keys.stillValid(s.keys)) {
-        // the association's keys expired (DRKey epoch over): the client has to associate again
-        s.server.reset();
+      } else {
+        if (!keys.stillValid(s.keys)) {
+          // the association's keys expired (DRKey epoch over): the client has to associate again
+          s.server.reset();
+          s.answered = false;
+        }
+        if (released(s)) {
+          // the wrapper's inactivity time-out, as Gurux applied it (its own check is off, see AssociationServer):
+          // after 180 s without a request, and on an association that was reset, requests other than an AARQ
+          // are dropped until the client associates again (Gurux would otherwise answer them)
+          log.debug("no association with {} (released, or idle for {} s): request dropped", peer.id(),
+              s.server.inactivityTimeoutSeconds());
+          s.server.reset();
+          s.answered = false;
+          return null;
+        }
       }
       // the public client reads the invocation counter floor of the keys this peer's management client will use
       KeysFile counterKeys = clientSap == MeterObjects.PUBLIC_CLIENT ? preferredKeys(peer, s.keys) : s.keys;
       result = attempt(s.server, counterKeys, pdu, tag, aarq);
+    }
+    if (result.reply() != null) {
+      s.answered = true;
+      s.lastAnswered = clock.getAsLong();
     }
     if (clientSap == MeterObjects.MANAGEMENT_CLIENT && !s.established && s.server.authenticated()
         && result.failure() == null) {
@@ -213,6 +236,11 @@ public final class CosemServer implements PduHandler {
       backend.authenticationFailed(peer.id(), result.failure());
     }
     return result.reply();
+  }
+
+  private boolean released(Session s) {
+    long timeout = s.server.inactivityTimeoutSeconds();
+    return timeout > 0 && (!s.answered || clock.getAsLong() - s.lastAnswered >= timeout * 1_000_000_000L);
   }
 
   private KeysFile preferredKeys(Peer peer, KeysFile fallback) {

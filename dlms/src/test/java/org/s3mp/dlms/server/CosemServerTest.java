@@ -33,13 +33,14 @@ class CosemServerTest {
   ServerEndpoint endpoint;
   MeterUrl url;
   FileCounterStore counters;
+  CosemServer server;
 
   @BeforeEach
   void start() throws Exception {
     backend = new InMemoryBackend();
     keys = KeysFile.generate(new byte[] {'S', '3', 'M', 'P', 0, 0, 0, 1}, new byte[] {'S', '3', 'M', 'P', 0, 0, 1, 1});
     counters = new FileCounterStore(dir.resolve("counters"));
-    CosemServer server = new CosemServer(backend, keys, counters);
+    server = new CosemServer(backend, keys, counters);
     endpoint = Transports.forUrl(MeterUrl.parse("tcp://127.0.0.1:0")).listen(MeterUrl.parse("tcp://127.0.0.1:0"), server);
     url = endpoint.localUrl();
   }
@@ -51,6 +52,32 @@ class CosemServerTest {
 
   MeterClient management() throws Exception {
     return MeterClient.open(url, ClientSecurity.management(keys), Duration.ofSeconds(5));
+  }
+
+  @Test
+  void anAssociationIdleForTheWrapperInactivityTimeoutIsReleased() throws Exception {
+    // Gurux's own check (a Calendar per request) is off; the server applies the TCP-UDP setup's 180 s instead
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+    server.clock = now::get;
+    MeterClient c = MeterClient.open(url, ClientSecurity.management(keys), Duration.ofSeconds(1));
+    try {
+      assertThat(c.readSerialNumber()).isEqualTo("S3MP-TEST-1");
+      now.addAndGet(179_000_000_000L);
+      assertThat(c.readSerialNumber()).as("179 s after the last answer").isEqualTo("S3MP-TEST-1");
+      now.addAndGet(180_000_000_000L);
+      assertThatThrownBy(c::readSerialNumber).as("180 s after the last answer").isInstanceOf(Exception.class);
+      assertThatThrownBy(c::readSerialNumber).as("and until the client associates again")
+          .isInstanceOf(Exception.class);
+    } finally {
+      try {
+        c.close();
+      } catch (RuntimeException releaseRefused) {
+        // the release of a released association goes unanswered
+      }
+    }
+    try (MeterClient again = management()) {
+      assertThat(again.readSerialNumber()).isEqualTo("S3MP-TEST-1");
+    }
   }
 
   @Test
