@@ -210,12 +210,12 @@ final class AssociationServer extends GXDLMSSecureServer2 {
     this.keyTransfer = handler;
   }
 
-  /** Whether the association is established, HLS included (Gurux's DLMS connection state). */
   /** Seconds without a request after which the association is dropped (0: never), as Gurux would. */
   int inactivityTimeoutSeconds() {
     return tcpUdpSetup.getInactivityTimeout();
   }
 
+  /** Whether the association is established, HLS included (Gurux's DLMS connection state). */
   boolean authenticated() {
     return (getSettings().getConnected() & gurux.dlms.ConnectionState.DLMS) != 0;
   }

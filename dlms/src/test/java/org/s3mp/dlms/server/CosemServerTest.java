@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,7 @@ class CosemServerTest {
   @Test
   void anAssociationIdleForTheWrapperInactivityTimeoutIsReleased() throws Exception {
     // Gurux's own check (a Calendar per request) is off; the server applies the TCP-UDP setup's 180 s instead
-    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+    AtomicLong now = new AtomicLong(1_000_000_000L);
     server.clock = now::get;
     MeterClient c = MeterClient.open(url, ClientSecurity.management(keys), Duration.ofSeconds(1));
     try {
