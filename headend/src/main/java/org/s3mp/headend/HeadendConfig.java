@@ -121,7 +121,17 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
     }
   }
 
-  public record Polling(Integer retries, Integer timeoutMillis, Integer profileIntervalSeconds, Integer profileBackfillHours) {}
+  /**
+   * {@code workers}: meters in a DLMS exchange at once (default 256); {@code associationSlots}: association set-ups
+   * at once (default 16, at most {@code workers}).
+   */
+  public record Polling(Integer retries, Integer timeoutMillis, Integer profileIntervalSeconds, Integer profileBackfillHours,
+      Integer workers, Integer associationSlots) {
+    public Polling(Integer retries, Integer timeoutMillis, Integer profileIntervalSeconds,
+        Integer profileBackfillHours) {
+      this(retries, timeoutMillis, profileIntervalSeconds, profileBackfillHours, null, null);
+    }
+  }
 
   /**
    * Clock checks: every meter's clock is read on each new association and every {@code checkIntervalSeconds}
@@ -199,7 +209,11 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
         p.retries() == null ? 1 : p.retries(),
         p.timeoutMillis() == null ? 5000 : p.timeoutMillis(),
         p.profileIntervalSeconds() == null ? 900 : p.profileIntervalSeconds(),
-        p.profileBackfillHours() == null ? 24 * 7 : p.profileBackfillHours());
+        p.profileBackfillHours() == null ? 24 * 7 : p.profileBackfillHours(),
+        p.workers() == null ? PollingSettings.DEFAULT_WORKERS : p.workers(),
+        p.associationSlots() == null ? PollingSettings.DEFAULT_ASSOCIATION_SLOTS : p.associationSlots());
+    // the limits fail here, with the other sections (PollingSettings says what is allowed)
+    new PollingSettings(p.retries(), Duration.ZERO, Duration.ZERO, p.workers(), p.associationSlots());
     Scion sc = scion == null ? new Scion(null, null) : scion;
     sc = new Scion(sc.daemon(), sc.attemptTimeoutMillis() == null ? 500 : sc.attemptTimeoutMillis());
     String keys = keysDirectory == null || keysDirectory.isBlank() ? defaultKeysDirectory() : keysDirectory;
@@ -256,7 +270,7 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
           "polling: retries must be >= 0, timeoutMillis, profileIntervalSeconds and profileBackfillHours >= 1");
     }
     return new PollingSettings(polling.retries(), Duration.ofSeconds(polling.profileIntervalSeconds()),
-        Duration.ofHours(polling.profileBackfillHours()));
+        Duration.ofHours(polling.profileBackfillHours()), polling.workers(), polling.associationSlots());
   }
 
   /** The clock section, checked (after {@link #withDefaults()}). */
