@@ -427,10 +427,14 @@ public final class FleetBenchmark {
     }
   }
 
-  /** The first of {@code n} consecutive TCP ports free on 127.0.0.1 just now (for {@code meter --count N}). */
+  /**
+   * The first of {@code n} consecutive TCP ports free on 127.0.0.1 just now (for {@code meter --count N}), below
+   * Linux's ephemeral range (32768-60999) when they fit: between the check and the meters' bind, outgoing
+   * connections on this busy host took one of a block in that range ("Address already in use" at 2,000 meters).
+   */
   public static int freeConsecutivePorts(int n) throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 60_000 - n);
+      int base = randomBase(n);
       List<ServerSocket> held = new ArrayList<>();
       try {
         for (int i = 0; i < n; i++) {
@@ -446,6 +450,12 @@ public final class FleetBenchmark {
       }
     }
     throw new IOException("no " + n + " consecutive free ports on 127.0.0.1");
+  }
+
+  /** A first port for {@code n} consecutive ones: within 10000..32767 if they fit, else up to 60000. */
+  static int randomBase(int n) {
+    return n <= 32_768 - 10_000 ? ThreadLocalRandom.current().nextInt(10_000, 32_768 - n + 1)
+        : ThreadLocalRandom.current().nextInt(1_024, 60_000 - n);
   }
 
   /** A TCP port free on 127.0.0.1 just now, between 20000 and 32767. */
@@ -464,7 +474,7 @@ public final class FleetBenchmark {
   /** The first of {@code n} consecutive UDP ports free on {@code ip} just now (SCION meters listen on UDP). */
   static int freeConsecutiveUdpPorts(InetAddress ip, int n) throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 60_000 - n);
+      int base = randomBase(n);
       List<DatagramSocket> held = new ArrayList<>();
       try {
         for (int i = 0; i < n; i++) {

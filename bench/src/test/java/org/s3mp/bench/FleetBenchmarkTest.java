@@ -75,4 +75,13 @@ class FleetBenchmarkTest {
     assertThat(FleetBenchmark.upTimeout(2_000)).hasMinutes(5);
     assertThat(FleetBenchmark.upTimeout(10_000)).hasMinutes(10);
   }
+
+  @Test
+  void meterPortsAreBelowTheEphemeralRangeWhenTheyFit() {
+    for (int i = 0; i < 1000; i++) {
+      int base = FleetBenchmark.randomBase(10_000);
+      assertThat(base).isBetween(10_000, 32_768 - 10_000);
+    }
+    assertThat(FleetBenchmark.randomBase(2)).isBetween(10_000, 32_766);
+  }
 }
