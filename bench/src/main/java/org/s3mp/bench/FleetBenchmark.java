@@ -211,7 +211,9 @@ public final class FleetBenchmark {
       }
       List<MeterInput> inputs = new ArrayList<>();
       for (int i = 0; i < shares.size(); i++) {
-        inputs.addAll(awaitMeters(meterProcesses.get(i), shares.get(i), s.push() ? 0 : s.intervalSeconds(), data));
+        // the processes start together on the same cores: each gets the time the whole fleet takes
+        inputs.addAll(awaitMeters(meterProcesses.get(i), shares.get(i), s.push() ? 0 : s.intervalSeconds(), data,
+            startTimeout(s.meters())));
       }
       List<Long> meterPids = meterProcesses.stream().map(MeterProcess::pid).toList();
       progress.accept(s.meters() + " meters running in " + (shares.size() == 1 ? "process " : "processes ")
@@ -382,13 +384,19 @@ public final class FleetBenchmark {
    * {@code fleet-N} polled every {@code pollSeconds} (0: not polled, the meters push).
    */
   static List<MeterInput> awaitMeters(MeterProcess p, int meters, int pollSeconds, Path data) throws IOException {
-    return awaitMeters(p, new Share(0, meters), pollSeconds, data);
+    return awaitMeters(p, new Share(0, meters), pollSeconds, data, startTimeout(meters));
+  }
+
+  /** How long meters take to start at most: 2 min, and 50 ms per meter (thousands take minutes on 2 cores). */
+  static Duration startTimeout(int meters) {
+    return Duration.ofSeconds(120 + meters / 20);
   }
 
   /** The meters of one process of several: {@code share} says which of the fleet's they are. */
-  static List<MeterInput> awaitMeters(MeterProcess p, Share share, int pollSeconds, Path data) throws IOException {
+  static List<MeterInput> awaitMeters(MeterProcess p, Share share, int pollSeconds, Path data, Duration timeout)
+      throws IOException {
     int meters = share.count();
-    p.awaitLog(meters + " meters running", Duration.ofSeconds(120 + meters / 20));
+    p.awaitLog(meters + " meters running", timeout);
     Matcher m = Pattern.compile("meter \\S+ listening on (\\S+) \\(data (\\S+), keys (\\S+)\\)").matcher(p.logText());
     List<MeterInput> inputs = new ArrayList<>();
     while (m.find()) {
