@@ -187,7 +187,8 @@ final class BenchCommand {
   }
 
   @Command(name = "fleet", mixinStandardHelpOptions = true,
-      description = "A fleet on this machine: --meters simulated meters in one process (s3mp meter --count) read every"
+      description = "A fleet on this machine: --meters simulated meters (s3mp meter --count, at most"
+          + " --meters-per-process in each process, on consecutive ports) read every"
           + " --interval s by a head-end storing into --db; after the associations are up, measures for --duration s"
           + " the readings/s stored, read latency p50/p99, the writer's largest backlog, heap and threads per meter"
           + " and CPU, then stops the head-end and counts the readings lost (fleet.json, report.md). Exit code 1 when"
@@ -223,6 +224,20 @@ final class BenchCommand {
         + " push listener instead of being polled (TCP only): pushed readings/s stored, refusals, lost, delay.")
     boolean push;
 
+    @Option(names = "--meters-per-process", paramLabel = "N",
+        defaultValue = "" + FleetBenchmark.DEFAULT_METERS_PER_PROCESS,
+        description = "Simulated meters in one meter process at most; more start more processes (a meter takes"
+            + " 3 file descriptors, a process may have 20,000 here) (default: ${DEFAULT-VALUE}).")
+    int metersPerProcess;
+
+    @Option(names = "--workers", paramLabel = "N",
+        description = "The head-end's polling.workers (default: the head-end's, 256).")
+    Integer workers;
+
+    @Option(names = "--association-slots", paramLabel = "N",
+        description = "The head-end's polling.associationSlots (default: the head-end's, 16).")
+    Integer associationSlots;
+
     @Override
     public Integer call() throws Exception {
       if (push && !transport.equals("tcp")) {
@@ -243,9 +258,26 @@ final class BenchCommand {
       if (!db.equals("h2") && !db.equals("postgres") && !db.startsWith("jdbc:")) {
         throw new S3mp.UsageError("--db must be h2, postgres or a JDBC URL (jdbc:postgresql://...), not " + db);
       }
+      if (metersPerProcess < 1 || metersPerProcess > MeterCommand.MAX_COUNT) {
+        throw new S3mp.UsageError("--meters-per-process must be 1.." + MeterCommand.MAX_COUNT + ", got "
+            + metersPerProcess);
+      }
+      org.s3mp.headend.HeadendConfig.Polling polling = workers == null && associationSlots == null ? null
+          : new org.s3mp.headend.HeadendConfig.Polling(null, null, null, null, null, workers, associationSlots);
+      try {
+        new org.s3mp.headend.polling.PollingSettings(org.s3mp.dlms.client.RetryPolicy.DEFAULT, Duration.ZERO,
+            Duration.ZERO,
+            workers == null ? org.s3mp.headend.polling.PollingSettings.DEFAULT_WORKERS : workers,
+            associationSlots == null ? org.s3mp.headend.polling.PollingSettings.DEFAULT_ASSOCIATION_SLOTS
+                : associationSlots);
+      } catch (IllegalArgumentException e) {
+        throw new S3mp.UsageError(e.getMessage().replace("polling.workers", "--workers")
+            .replace("polling.associationSlots", "--association-slots"));
+      }
       FleetBenchmark.Result r = FleetBenchmark.run(new FleetBenchmark.Settings(fleet.meters, fleet.intervalSeconds,
-          durationSeconds, transport, db, out, meterCommand(fleet.meters),
-          transport.equals("scion") ? (testbedDir != null ? testbedDir : Testbed.defaultRunDir()) : null, push),
+          durationSeconds, transport, db, out, meterCommand(Math.min(fleet.meters, metersPerProcess)),
+          transport.equals("scion") ? (testbedDir != null ? testbedDir : Testbed.defaultRunDir()) : null, push,
+          metersPerProcess, polling),
           line -> System.out.println("bench: " + line));
       if (r.push() != null) {
         System.out.printf(java.util.Locale.ROOT, "%s push, %d meters x %d s: %.1f pushed readings/s stored (target"

@@ -35,6 +35,26 @@ class FleetBenchIT {
     assertThat(Files.readString(out.resolve("report.md"))).contains("readings/s stored", "readings taken / stored / lost");
   }
 
+  /** 5 meters in 3 processes (at most 2 each), as 10,000 are spread over processes of 2,500. */
+  @Test
+  void theMetersAreSpreadOverSeveralProcesses() throws Exception {
+    Path out = dir.resolve("out-processes");
+    Cli.Result r = Cli.run("bench", "fleet", "--meters", "5", "--meters-per-process", "2", "--interval", "1",
+        "--duration", "3", "--association-slots", "2", "--out", out.toString());
+    assertThat(r.exitCode()).as("exit code; out: %s err: %s", r.out(), r.err()).isZero();
+    JsonNode fleet = new ObjectMapper().readTree(out.resolve("fleet.json").toFile());
+    assertThat(fleet.get("meterProcesses").asInt()).isEqualTo(3);
+    assertThat(fleet.get("secondsUntilAllUp").isNumber()).as("all associations came up").isTrue();
+    assertThat(fleet.get("readingsLost").asLong()).isZero();
+    assertThat(fleet.get("readingsStored").asLong()).isEqualTo(fleet.get("readingsTaken").asLong()).isPositive();
+    assertThat(fleet.get("headendFileDescriptors").asLong()).isPositive();
+    for (String log : java.util.List.of("meters-01.log", "meters-02.log", "meters-03.log")) {
+      assertThat(Files.readString(out.resolve(log))).as(log).contains("meters running");
+    }
+    assertThat(Files.readString(out.resolve("meters-03.log"))).contains("1 meters running");
+    assertThat(Files.readString(out.resolve("report.md"))).contains("5 simulated meters (3 processes)");
+  }
+
   @Test
   void onAThrowAwayPostgresNothingIsLost() throws Exception {
     Path out = dir.resolve("out-pg");
@@ -94,5 +114,9 @@ class FleetBenchIT {
         .contains("--testbed-dir is for --transport scion only");
     assertThat(Cli.run("bench", "fleet", "--db", "mysql", "--out", dir.toString()).err())
         .contains("--db must be h2, postgres or a JDBC URL");
+    assertThat(Cli.run("bench", "fleet", "--meters-per-process", "0", "--out", dir.toString()).err())
+        .contains("--meters-per-process must be 1..20000, got 0");
+    assertThat(Cli.run("bench", "fleet", "--workers", "8", "--association-slots", "9", "--out", dir.toString()).err())
+        .contains("--association-slots: 1..--workers (8");
   }
 }

@@ -35,7 +35,8 @@ import org.s3mp.headend.storage.LocalPostgres;
 import org.s3mp.testbed.Testbed;
 
 /**
- * A fleet as a utility runs it: N simulated meters in one meter process ({@code s3mp meter --count N}) and a
+ * A fleet as a utility runs it: N simulated meters in meter processes ({@code s3mp meter --count N}, at most
+ * {@code metersPerProcess} each, on one block of consecutive ports) and a
  * head-end in this process polling every meter every {@code interval} and storing the readings. Measured from the
  * head-end's own metrics: readings stored per second, read latency p50/p99, the writer's largest backlog, the time
  * until every association was up, heap and threads per meter, CPU of head-end and meters; and after the head-end's
@@ -56,18 +57,31 @@ public final class FleetBenchmark {
   public static final List<String> TRANSPORTS = List.of("tcp", "scion");
 
   /**
+   * Simulated meters per meter process by default. A process may hold 20,000 file descriptors here (the container's
+   * hard limit, not raisable) and a meter takes 3 (its listening socket, the lock on its data directory and the
+   * head-end's connection), so 10,000 meters need several processes; 2,500 (7,500 descriptors) leaves room for a
+   * connection being replaced while the old one still closes.
+   */
+  public static final int DEFAULT_METERS_PER_PROCESS = 2_500;
+
+  /**
    * {@code database}: {@code h2} (a fresh file under {@code out}), {@code postgres} (a throw-away local
    * PostgreSQL started and stopped by the benchmark) or a JDBC URL. {@code testbedDir}: the SCION testbed's run
    * folder (scion only).
    */
   public record Settings(int meters, int intervalSeconds, int durationSeconds, String transport, String database,
-      Path out, List<String> meterCommand, Path testbedDir, boolean push) {
+      Path out, List<String> meterCommand, Path testbedDir, boolean push, int metersPerProcess,
+      HeadendConfig.Polling polling) {
     public Settings(int meters, int intervalSeconds, int durationSeconds, String transport, String database,
         Path out, List<String> meterCommand, Path testbedDir) {
-      this(meters, intervalSeconds, durationSeconds, transport, database, out, meterCommand, testbedDir, false);
+      this(meters, intervalSeconds, durationSeconds, transport, database, out, meterCommand, testbedDir, false,
+          DEFAULT_METERS_PER_PROCESS, null);
     }
 
     public Settings {
+      if (metersPerProcess < 1) {
+        throw new IllegalArgumentException("--meters-per-process must be at least 1, got " + metersPerProcess);
+      }
       if (!TRANSPORTS.contains(transport)) {
         throw new IllegalArgumentException("--transport must be tcp or scion, not " + transport);
       }
@@ -81,7 +95,24 @@ public final class FleetBenchmark {
       double windowSeconds, double readingsPerSecondStored, double targetReadingsPerSecond, double readLatencyP50Ms,
       double readLatencyP99Ms, long largestBacklog, int queueCapacity, long backpressureWaits, long readingsTaken,
       long readingsStored, long readingsLost, double headendHeapPerMeterKiB, double headendThreadsPerMeter,
-      double headendCpuPercent, double metersCpuPercent, double metersRssMb, Push push) {}
+      double headendCpuPercent, double metersCpuPercent, double metersRssMb, int meterProcesses,
+      long headendFileDescriptors, double meterFileDescriptorsPerMeter, Push push) {}
+
+  /** One meter process's share: meters {@code first}..{@code first + count - 1} (0-based) on ports base + first... */
+  record Share(int first, int count) {}
+
+  /** {@code meters} split over as few processes as hold at most {@code perProcess} each, as evenly as possible. */
+  static List<Share> split(int meters, int perProcess) {
+    int processes = (meters + perProcess - 1) / perProcess;
+    List<Share> shares = new ArrayList<>();
+    int first = 0;
+    for (int i = 0; i < processes; i++) {
+      int count = meters / processes + (i < meters % processes ? 1 : 0);
+      shares.add(new Share(first, count));
+      first += count;
+    }
+    return shares;
+  }
 
   /**
    * The push side of a {@code push} run (null in a polling run): what the meters sent and failed to send, what the
@@ -134,18 +165,19 @@ public final class FleetBenchmark {
 
   private static Result run(Settings s, Testbed tb, Consumer<String> progress) throws Exception {
     Path data = s.out().resolve("meters");
-    List<String> args = new ArrayList<>(List.of("--simulated", "--count", Integer.toString(s.meters()),
-        "--data", data.toString()));
+    List<String> args = new ArrayList<>(List.of("--simulated"));
     String headEndDaemon = null;
     int meterPorts = -1;
+    String listenPrefix;
     if (tb == null) {
       meterPorts = freeConsecutivePorts(s.meters());
-      args.addAll(List.of("--listen", "tcp://127.0.0.1:" + meterPorts));
+      listenPrefix = "tcp://127.0.0.1:";
     } else {
       // the meters in the concentrator AS, on its host address; the head-end in the head-end AS
       InetAddress ip = tb.hostAddress(tb.concentrator());
-      args.addAll(List.of("--listen", "scion://" + tb.concentrator() + ",[" + ip.getHostAddress() + "]:"
-          + freeConsecutiveUdpPorts(ip, s.meters()), "--daemon", tb.daemonHostPort(tb.concentrator())));
+      meterPorts = freeConsecutiveUdpPorts(ip, s.meters());
+      listenPrefix = "scion://" + tb.concentrator() + ",[" + ip.getHostAddress() + "]:";
+      args.addAll(List.of("--daemon", tb.daemonHostPort(tb.concentrator())));
       headEndDaemon = tb.daemonHostPort(tb.headEnd());
     }
     String pushUrl = null;
@@ -163,9 +195,29 @@ public final class FleetBenchmark {
       args.addAll(List.of("--push", pushUrl, "--push-period", Integer.toString(s.intervalSeconds())));
     }
     LocalPostgres pg = null;
-    try (MeterProcess meterProcess = MeterProcess.start(s.meterCommand(), args, s.out().resolve("meters.log"))) {
-      List<MeterInput> inputs = awaitMeters(meterProcess, s.meters(), s.push() ? 0 : s.intervalSeconds(), data);
-      progress.accept(s.meters() + " meters running in process " + meterProcess.pid());
+    List<Share> shares = split(s.meters(), s.metersPerProcess());
+    List<MeterProcess> meterProcesses = new ArrayList<>();
+    try {
+      // each process its own data folder and seeds, its ports the next of the one block (the head-end's meter
+      // list stays one range)
+      for (int i = 0; i < shares.size(); i++) {
+        Share share = shares.get(i);
+        List<String> a = new ArrayList<>(args);
+        a.addAll(List.of("--count", Integer.toString(share.count()), "--listen", listenPrefix
+            + (meterPorts + share.first()), "--seed", Integer.toString(1 + share.first()), "--data",
+            (shares.size() == 1 ? data : data.resolve(String.format("p%02d", i + 1))).toString()));
+        meterProcesses.add(MeterProcess.start(s.meterCommand(), a,
+            s.out().resolve(shares.size() == 1 ? "meters.log" : String.format("meters-%02d.log", i + 1))));
+      }
+      List<MeterInput> inputs = new ArrayList<>();
+      for (int i = 0; i < shares.size(); i++) {
+        // the processes start together on the same cores: each gets the time the whole fleet takes
+        inputs.addAll(awaitMeters(meterProcesses.get(i), shares.get(i), s.push() ? 0 : s.intervalSeconds(), data,
+            startTimeout(s.meters())));
+      }
+      List<Long> meterPids = meterProcesses.stream().map(MeterProcess::pid).toList();
+      progress.accept(s.meters() + " meters running in " + (shares.size() == 1 ? "process " : "processes ")
+          + meterPids.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")));
       if (s.database().equals("postgres")) {
         pg = LocalPostgres.start();
         progress.accept("throw-away PostgreSQL running (process " + pg.pid() + ")");
@@ -173,14 +225,14 @@ public final class FleetBenchmark {
       String dbUrl = s.database().equals("h2") ? freshH2(s.out()) : pg != null ? pg.url() : s.database();
       // pushing meters are not associated with at all: no clock checks either (the default checks every meter)
       HeadendConfig config = new HeadendConfig(new HeadendConfig.Http("127.0.0.1:0", null),
-          new HeadendConfig.Database(dbUrl, null, null), null, List.of(), inputs,
+          new HeadendConfig.Database(dbUrl, null, null), s.polling(), List.of(), inputs,
           headEndDaemon == null ? null : new HeadendConfig.Scion(headEndDaemon, null), data.toString(), null,
           null, s.push() ? new HeadendConfig.Clock(86_400 * 365, null, null) : null)
           .withPushListen(pushUrl).withDefaults();
       long heap0 = usedHeapAfterGc();
       int threads0 = Thread.activeCount();
       ProcessSampler headendCpu = new ProcessSampler(List.of(ProcessHandle.current().pid()));
-      ProcessSampler meterCpu = new ProcessSampler(List.of(meterProcess.pid()));
+      ProcessSampler meterCpu = new ProcessSampler(meterPids);
       long t0 = System.nanoTime();
       Headend headend = Headend.start(config, new DlmsMeterConnector(config.retryPolicy(), headEndDaemon));
       MeterRegistry m = headend.metrics();
@@ -191,13 +243,15 @@ public final class FleetBenchmark {
       long hCpu0 = 0;
       long mCpu0 = 0;
       // the window starts once every association is up (or after at most 5 minutes of trying)
-      long upDeadline = t0 + TimeUnit.MINUTES.toNanos(5);
+      long upDeadline = t0 + upTimeout(s.meters()).toNanos();
+      long headendFds = 0;
       double acceptedBefore = 0;
       long sampledAt = t0;
       try {
         while (true) {
           long now = System.nanoTime();
           largestBacklog = Math.max(largestBacklog, (long) m.get("headend.readings.backlog").gauge().value());
+          headendFds = Math.max(headendFds, fileDescriptors(ProcessHandle.current().pid()));
           double acceptedNow = s.push() ? m.get("headend.push.received").tag("setup", "registers").counter().count() : 0;
           boolean up = s.push() ? pushesUp(acceptedBefore, acceptedNow, (now - sampledAt) / 1e9,
               s.meters() / (double) s.intervalSeconds()) : connected(m) >= s.meters();
@@ -217,8 +271,10 @@ public final class FleetBenchmark {
           if (windowStart != 0 && now - windowStart >= TimeUnit.SECONDS.toNanos(s.durationSeconds())) {
             break;
           }
-          if (!meterProcess.alive()) {
-            throw new IOException("the meter process exited: " + meterProcess.logTail());
+          for (MeterProcess p : meterProcesses) {
+            if (!p.alive()) {
+              throw new IOException("meter process " + p.pid() + " exited: " + p.logTail());
+            }
           }
           Thread.sleep(1000); // the sampling period
         }
@@ -227,6 +283,10 @@ public final class FleetBenchmark {
         double headendCpuPercent = 100.0 * (headendCpu.cpuTicks() - hCpu0) / ProcessSampler.TICKS_PER_SECOND / window;
         double metersCpuPercent = 100.0 * (meterCpu.cpuTicks() - mCpu0) / ProcessSampler.TICKS_PER_SECOND / window;
         double metersRssMb = meterCpu.rssKb() / 1024.0;
+        long meterFds = 0;
+        for (long pid : meterPids) {
+          meterFds += fileDescriptors(pid);
+        }
         double heapPerMeter = (usedHeapAfterGc() - heap0) / 1024.0 / s.meters();
         double threadsPerMeter = (Thread.activeCount() - threads0) / (double) s.meters();
         Timer reads = s.push() ? m.get("headend.push.delay").timer() : m.get("headend.read.latency").timer();
@@ -237,10 +297,17 @@ public final class FleetBenchmark {
         if (s.push()) {
           // the meters stop first and say what they sent; then the head-end stores what it accepted
           progress.accept("stopping the meters");
-          meterProcess.stop(60);
-          long[] totals = pushTotals(meterProcess.logText());
-          if (totals == null) {
-            throw new IOException("the meter process did not say how many pushes it sent: " + meterProcess.logTail());
+          meterProcesses.forEach(MeterProcess::terminate);
+          long[] totals = {0, 0};
+          for (MeterProcess p : meterProcesses) {
+            p.stop(60);
+            long[] t = pushTotals(p.logText());
+            if (t == null) {
+              throw new IOException("meter process " + p.pid() + " did not say how many pushes it sent: "
+                  + p.logTail());
+            }
+            totals[0] += t[0];
+            totals[1] += t[1];
           }
           double refused = m.find("headend.push.refused").counters().stream()
               .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
@@ -257,7 +324,8 @@ public final class FleetBenchmark {
                 : s.database().replaceAll("password=[^&]*", "password=***"), allUp,
             window, storedPerSecond, s.meters() / (double) s.intervalSeconds(), p50, p99, largestBacklog, capacity,
             backpressure, taken, stored, push != null ? push.lost(stored) : taken - stored, heapPerMeter,
-            threadsPerMeter, headendCpuPercent, metersCpuPercent, metersRssMb, push);
+            threadsPerMeter, headendCpuPercent, metersCpuPercent, metersRssMb, shares.size(), headendFds,
+            meterFds / (double) s.meters(), push);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .writeValue(s.out().resolve("fleet.json").toFile(), r);
         Files.writeString(s.out().resolve("report.md"), report(r));
@@ -267,9 +335,27 @@ public final class FleetBenchmark {
         throw e;
       }
     } finally {
+      // all at once: each closes its thousands of meters meanwhile
+      meterProcesses.forEach(MeterProcess::terminate);
+      meterProcesses.forEach(MeterProcess::close);
       if (pg != null) {
         pg.close();
       }
+    }
+  }
+
+  /** How long the bench waits for every association before it measures anyway: 5 min, or 60 ms per meter. */
+  static Duration upTimeout(int meters) {
+    return Duration.ofMinutes(5).compareTo(Duration.ofMillis(60L * meters)) >= 0 ? Duration.ofMinutes(5)
+        : Duration.ofMillis(60L * meters);
+  }
+
+  /** Open file descriptors of a process (0 when it is gone). */
+  static long fileDescriptors(long pid) {
+    try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+      return fds.count();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return 0;
     }
   }
 
@@ -296,12 +382,26 @@ public final class FleetBenchmark {
    * {@code fleet-N} polled every {@code pollSeconds} (0: not polled, the meters push).
    */
   static List<MeterInput> awaitMeters(MeterProcess p, int meters, int pollSeconds, Path data) throws IOException {
-    p.awaitLog(meters + " meters running", Duration.ofSeconds(120 + meters / 20));
+    return awaitMeters(p, new Share(0, meters), pollSeconds, data, startTimeout(meters));
+  }
+
+  /** How long meters take to start at most: 2 min, and 50 ms per meter (thousands take minutes on 2 cores). */
+  static Duration startTimeout(int meters) {
+    return Duration.ofSeconds(120 + meters / 20);
+  }
+
+  /** The meters of one process of several: {@code share} says which of the fleet's they are. */
+  static List<MeterInput> awaitMeters(MeterProcess p, Share share, int pollSeconds, Path data, Duration timeout)
+      throws IOException {
+    int meters = share.count();
+    p.awaitLog(meters + " meters running", timeout);
     Matcher m = Pattern.compile("meter \\S+ listening on (\\S+) \\(data (\\S+), keys (\\S+)\\)").matcher(p.logText());
     List<MeterInput> inputs = new ArrayList<>();
     while (m.find()) {
       Path dir = Path.of(m.group(2));
-      String id = "fleet-" + dir.getFileName().toString().substring("meter-".length());
+      // numbered across the processes: the process's meter-0001 is the fleet's share.first() + 1
+      int n = share.first() + Integer.parseInt(dir.getFileName().toString().substring("meter-".length()));
+      String id = String.format("fleet-%04d", n);
       inputs.add(new MeterInput(id, m.group(1), data.relativize(Path.of(m.group(3))).toString(), null, false,
           pollSeconds, false));
     }
@@ -333,10 +433,14 @@ public final class FleetBenchmark {
     }
   }
 
-  /** The first of {@code n} consecutive TCP ports free on 127.0.0.1 just now (for {@code meter --count N}). */
+  /**
+   * The first of {@code n} consecutive TCP ports free on 127.0.0.1 just now (for {@code meter --count N}), below
+   * Linux's ephemeral range (32768-60999) when they fit: between the check and the meters' bind, outgoing
+   * connections on this busy host took one of a block in that range ("Address already in use" at 2,000 meters).
+   */
   public static int freeConsecutivePorts(int n) throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 60_000 - n);
+      int base = randomBase(n);
       List<ServerSocket> held = new ArrayList<>();
       try {
         for (int i = 0; i < n; i++) {
@@ -352,6 +456,12 @@ public final class FleetBenchmark {
       }
     }
     throw new IOException("no " + n + " consecutive free ports on 127.0.0.1");
+  }
+
+  /** A first port for {@code n} consecutive ones: within 10000..32767 if they fit, else up to 60000. */
+  static int randomBase(int n) {
+    return n <= 32_768 - 10_000 ? ThreadLocalRandom.current().nextInt(10_000, 32_768 - n + 1)
+        : ThreadLocalRandom.current().nextInt(1_024, 60_000 - n);
   }
 
   /** A TCP port free on 127.0.0.1 just now, between 20000 and 32767. */
@@ -370,7 +480,7 @@ public final class FleetBenchmark {
   /** The first of {@code n} consecutive UDP ports free on {@code ip} just now (SCION meters listen on UDP). */
   static int freeConsecutiveUdpPorts(InetAddress ip, int n) throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 60_000 - n);
+      int base = randomBase(n);
       List<DatagramSocket> held = new ArrayList<>();
       try {
         for (int i = 0; i < n; i++) {
@@ -401,20 +511,22 @@ public final class FleetBenchmark {
     if (r.push() != null) {
       return pushReport(b, r);
     }
-    b.append(String.format(Locale.ROOT, "%d simulated meters (one process) read every %d s over %s by one head-end,"
-        + " stored in %s; measured for %.0f s once every association was up.%n%n", r.meters(), r.intervalSeconds(),
-        r.transport(), r.database(), r.windowSeconds()));
+    b.append(String.format(Locale.ROOT, "%d simulated meters (%s) read every %d s over %s by one head-end,"
+        + " stored in %s; measured for %.0f s once every association was up.%n%n", r.meters(), processes(r),
+        r.intervalSeconds(), r.transport(), r.database(), r.windowSeconds()));
     b.append("| measure | value |\n|---|---|\n");
     row(b, "readings/s stored", "%.1f (target %.1f)", r.readingsPerSecondStored(), r.targetReadingsPerSecond());
     row(b, "read latency p50 / p99", "%.1f ms / %.1f ms", r.readLatencyP50Ms(), r.readLatencyP99Ms());
     row(b, "largest writer backlog", "%d (queue capacity %d, %d appends waited)", r.largestBacklog(),
         r.queueCapacity(), r.backpressureWaits());
     row(b, "readings taken / stored / lost", "%d / %d / %d", r.readingsTaken(), r.readingsStored(), r.readingsLost());
-    row(b, "time until all associations were up", "%s", r.secondsUntilAllUp() == null ? "never (5 min)"
+    row(b, "time until all associations were up", "%s", r.secondsUntilAllUp() == null ? "not within the wait"
         : String.format(Locale.ROOT, "%.1f s", r.secondsUntilAllUp()));
     row(b, "head-end heap / threads per meter", "%.1f KiB / %.2f", r.headendHeapPerMeterKiB(), r.headendThreadsPerMeter());
     row(b, "CPU head-end / meters (100 % = one core)", "%.0f %% / %.0f %%", r.headendCpuPercent(), r.metersCpuPercent());
     row(b, "meter process RSS", "%.0f MB", r.metersRssMb());
+    row(b, "file descriptors: head-end (most) / meter processes per meter", "%d / %.1f",
+        r.headendFileDescriptors(), r.meterFileDescriptorsPerMeter());
     b.append("\nLatency percentiles are the head-end's `headend.read.latency` over its last two minutes; readings lost"
         + " are those the head-end took from a meter that are not in the database after its clean stop.\n");
     return b.toString();
@@ -422,9 +534,10 @@ public final class FleetBenchmark {
 
   private static String pushReport(StringBuilder b, Result r) {
     Push p = r.push();
-    b.append(String.format(Locale.ROOT, "%d simulated meters (one process) push their registers every %d s over %s"
+    b.append(String.format(Locale.ROOT, "%d simulated meters (%s) push their registers every %d s over %s"
         + " to one head-end's push listener (not polled), stored in %s; measured for %.0f s once the pushes arrived"
-        + " at the target rate.%n%n", r.meters(), r.intervalSeconds(), r.transport(), r.database(), r.windowSeconds()));
+        + " at the target rate.%n%n", r.meters(), processes(r), r.intervalSeconds(), r.transport(), r.database(),
+        r.windowSeconds()));
     b.append("| measure | value |\n|---|---|\n");
     row(b, "pushed readings/s stored", "%.1f (target %.1f)", r.readingsPerSecondStored(), r.targetReadingsPerSecond());
     row(b, "delay meter clock to queued for storage p50 / p99", "%.1f ms / %.1f ms", p.delayP50Ms(), p.delayP99Ms());
@@ -444,6 +557,10 @@ public final class FleetBenchmark {
         + " neither stored nor refused; pushes the meters could not send (no listener yet at the start) are not"
         + " lost but never sent.\n");
     return b.toString();
+  }
+
+  private static String processes(Result r) {
+    return r.meterProcesses() == 1 ? "one process" : r.meterProcesses() + " processes";
   }
 
   private static void row(StringBuilder b, String name, String format, Object... values) {

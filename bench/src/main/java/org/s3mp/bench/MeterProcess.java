@@ -48,6 +48,11 @@ final class MeterProcess implements AutoCloseable {
     stop(10);
   }
 
+  /** SIGTERM without waiting (several processes stopping at once). */
+  void terminate() {
+    process.destroy();
+  }
+
   /** SIGKILL (kill -9): the process gets no chance to clean up. */
   void kill() throws IOException {
     process.destroyForcibly();

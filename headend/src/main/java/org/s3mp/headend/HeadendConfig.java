@@ -124,13 +124,14 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
 
   /**
    * {@code retries}, {@code timeoutMillis} and {@code backoffMillis} make the one DLMS retry policy
-   * ({@link #retryPolicy()}).
+   * ({@link #retryPolicy()}); {@code workers}: meters in a DLMS exchange at once (default 256);
+   * {@code associationSlots}: association set-ups at once (default 16, at most {@code workers}).
    */
   public record Polling(Integer retries, Integer timeoutMillis, Integer profileIntervalSeconds,
-      Integer profileBackfillHours, Integer backoffMillis) {
+      Integer profileBackfillHours, Integer backoffMillis, Integer workers, Integer associationSlots) {
     public Polling(Integer retries, Integer timeoutMillis, Integer profileIntervalSeconds,
         Integer profileBackfillHours) {
-      this(retries, timeoutMillis, profileIntervalSeconds, profileBackfillHours, null);
+      this(retries, timeoutMillis, profileIntervalSeconds, profileBackfillHours, null, null, null);
     }
   }
 
@@ -211,7 +212,11 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
         p.timeoutMillis() == null ? 5000 : p.timeoutMillis(),
         p.profileIntervalSeconds() == null ? 900 : p.profileIntervalSeconds(),
         p.profileBackfillHours() == null ? 24 * 7 : p.profileBackfillHours(),
-        p.backoffMillis() == null ? 0 : p.backoffMillis());
+        p.backoffMillis() == null ? 0 : p.backoffMillis(),
+        p.workers() == null ? PollingSettings.DEFAULT_WORKERS : p.workers(),
+        p.associationSlots() == null ? PollingSettings.DEFAULT_ASSOCIATION_SLOTS : p.associationSlots());
+    // the limits fail here, with the other sections (PollingSettings says what is allowed)
+    new PollingSettings(RetryPolicy.DEFAULT, Duration.ZERO, Duration.ZERO, p.workers(), p.associationSlots());
     Scion sc = scion == null ? new Scion(null, null) : scion;
     sc = new Scion(sc.daemon(), sc.attemptTimeoutMillis() == null ? 500 : sc.attemptTimeoutMillis());
     String keys = keysDirectory == null || keysDirectory.isBlank() ? defaultKeysDirectory() : keysDirectory;
@@ -264,7 +269,7 @@ public record HeadendConfig(Http http, Database database, Polling polling, List<
   public PollingSettings pollingSettings() {
     RetryPolicy retry = retryPolicy(); // checks the whole section
     return new PollingSettings(retry, Duration.ofSeconds(polling.profileIntervalSeconds()),
-        Duration.ofHours(polling.profileBackfillHours()));
+        Duration.ofHours(polling.profileBackfillHours()), polling.workers(), polling.associationSlots());
   }
 
   /**

@@ -74,6 +74,8 @@ class HeadendConfigTest {
         Duration.ofMillis(5000), Duration.ZERO));
     assertThat(c.polling().timeoutMillis()).isEqualTo(5000);
     assertThat(c.pollingSettings().profileInterval().toSeconds()).isEqualTo(900);
+    assertThat(c.pollingSettings().workers()).isEqualTo(256);
+    assertThat(c.pollingSettings().associationSlots()).isEqualTo(16);
     assertThat(c.clockSettings()).isEqualTo(new ClockSettings(Duration.ofSeconds(900), Duration.ofSeconds(10), true));
     assertThat(c.alarmRules()).isEqualTo(new org.s3mp.headend.alarms.AlarmRules(3, 3, 5, Duration.ofMinutes(10),
         Duration.ofSeconds(2)));
@@ -109,6 +111,9 @@ class HeadendConfigTest {
     assertThat(c.database().queueCapacity()).isEqualTo(org.s3mp.headend.storage.ReadingStore.DEFAULT_QUEUE_CAPACITY);
     assertThat(c.database().retentionDays()).isNull(); // keep every reading
     assertThat(c.meters()).isEmpty();
+    assertThat(c.pollingSettings().workers()).isEqualTo(org.s3mp.headend.polling.PollingSettings.DEFAULT_WORKERS);
+    assertThat(c.pollingSettings().associationSlots())
+        .isEqualTo(org.s3mp.headend.polling.PollingSettings.DEFAULT_ASSOCIATION_SLOTS);
     assertThat(c.clockSettings()).isEqualTo(ClockSettings.defaults());
     assertThat(ClockSettings.defaults()).isEqualTo(new ClockSettings(Duration.ofSeconds(900), Duration.ofSeconds(10), true));
   }
@@ -165,6 +170,16 @@ class HeadendConfigTest {
     Files.writeString(noQueue, "database:\n  queueCapacity: 0\n");
     assertThatThrownBy(() -> HeadendConfig.load(noQueue)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("database.queueCapacity: at least 1, got 0");
+    Path workers = dir.resolve("workers.yaml");
+    Files.writeString(workers, "polling:\n  workers: 512\n  associationSlots: 64\n");
+    assertThat(HeadendConfig.load(workers).pollingSettings().workers()).isEqualTo(512);
+    assertThat(HeadendConfig.load(workers).pollingSettings().associationSlots()).isEqualTo(64);
+    Files.writeString(workers, "polling:\n  workers: 0\n");
+    assertThatThrownBy(() -> HeadendConfig.load(workers)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("polling.workers: 1..4096, got 0");
+    Files.writeString(workers, "polling:\n  workers: 8\n  associationSlots: 9\n");
+    assertThatThrownBy(() -> HeadendConfig.load(workers)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("polling.associationSlots: 1..polling.workers (8");
     Path noRetention = dir.resolve("retention.yaml");
     Files.writeString(noRetention, "database:\n  retentionDays: 0\n");
     assertThatThrownBy(() -> HeadendConfig.load(noRetention)).isInstanceOf(IllegalArgumentException.class)

@@ -33,16 +33,12 @@ public final class FleetPoller implements AutoCloseable {
   private final AuditLog audit;
   private final MeterRegistry metrics;
   private final Map<String, MeterSession> sessions = new ConcurrentHashMap<>();
-  /** Association set-ups in progress at once (each is a few DLMS exchanges with key derivation on both ends). */
-  private final AssociationSlots associationSlots = new AssociationSlots(16);
-  /**
-   * Meters in a DLMS exchange at once: this many silent meters waiting for their timeouts hold up the others
-   * (a read of a meter that answers takes milliseconds).
-   */
-  static final int WORKERS = 256;
+  /** Association set-ups in progress at once ({@link PollingSettings#associationSlots()}). */
+  private final AssociationSlots associationSlots;
   /** Times every session's periodic tasks; a tick only queues the task with its session. */
   private final java.util.concurrent.ScheduledThreadPoolExecutor timer;
-  private final MeterWorkers workers = new MeterWorkers("meter-io-", WORKERS, 30, TimeUnit.SECONDS);
+  /** Meters in a DLMS exchange at once ({@link PollingSettings#workers()}). */
+  private final MeterWorkers workers;
   private volatile boolean closed;
   private volatile SessionEvents events = SessionEvents.NONE;
   /** Hands every event to the current {@link #events} (sessions keep this one). */
@@ -75,6 +71,8 @@ public final class FleetPoller implements AutoCloseable {
     this.registry = registry;
     this.settings = settings;
     this.metrics = metrics;
+    this.associationSlots = new AssociationSlots(settings.associationSlots());
+    this.workers = new MeterWorkers("meter-io-", settings.workers(), 30, TimeUnit.SECONDS);
     Gauge.builder("headend.meters", sessions, Map::size).description("meters in the fleet").register(metrics);
     Gauge.builder("headend.meters.connected", sessions,
             s -> s.values().stream().filter(m -> m.status().connected()).count())
@@ -86,14 +84,16 @@ public final class FleetPoller implements AutoCloseable {
     });
     timer.setRemoveOnCancelPolicy(true); // a removed meter's periodic tasks leave the timer's queue at once
     Gauge.builder("headend.polling.workers.busy", workers, MeterWorkers::busy)
-        .description("meter operations running now, each on a worker thread (at most " + WORKERS + ")")
+        .description("meter operations running now, each on a worker thread (at most " + settings.workers()
+            + ", polling.workers)")
         .register(metrics);
     Gauge.builder("headend.polling.workers.threads", workers, MeterWorkers::threads)
         .description("worker threads alive (at work or idle for less than 30 s)").register(metrics);
     Gauge.builder("headend.polling.workers.waiting", workers, MeterWorkers::waiting)
         .description("meter operations due but waiting for a worker (all busy)").register(metrics);
     Gauge.builder("headend.polling.associations.waiting", associationSlots, AssociationSlots::waiting)
-        .description("meters waiting to open an association (at most 16 are opened at once)").register(metrics);
+        .description("meters waiting to open an association (at most " + settings.associationSlots()
+            + " are opened at once, polling.associationSlots)").register(metrics);
   }
 
   /** Who hears of failed associations and refused commands (the alarms); set before {@link #start()}. */

@@ -234,12 +234,54 @@ class FleetPollerTest {
     try {
       // the others wait for a worker (those that hold an association slot already) or for a slot
       org.s3mp.headend.Conditions.await("every worker busy, the other meters waiting", Duration.ofSeconds(30),
-          () -> metrics.get("headend.polling.workers.busy").gauge().value() == FleetPoller.WORKERS
+          () -> metrics.get("headend.polling.workers.busy").gauge().value() == PollingSettings.DEFAULT_WORKERS
               && metrics.get("headend.polling.workers.waiting").gauge().value()
-                  + metrics.get("headend.polling.associations.waiting").gauge().value() == n - FleetPoller.WORKERS);
+                  + metrics.get("headend.polling.associations.waiting").gauge().value() == n - PollingSettings.DEFAULT_WORKERS);
       assertThat(meterThreads() - before).as("the workers and the timer")
-          .isLessThanOrEqualTo(FleetPoller.WORKERS + 1);
-      assertThat(metrics.get("headend.polling.workers.threads").gauge().value()).isEqualTo(FleetPoller.WORKERS);
+          .isLessThanOrEqualTo(PollingSettings.DEFAULT_WORKERS + 1);
+      assertThat(metrics.get("headend.polling.workers.threads").gauge().value()).isEqualTo(PollingSettings.DEFAULT_WORKERS);
+    } finally {
+      release.countDown();
+    }
+    CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    assertThat(reads).allSatisfy(r -> assertThat(r.join().values()).isNotEmpty());
+  }
+
+  @Test
+  void workersAndAssociationSlotsAreSettings() throws Exception {
+    poller.close();
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    PollingSettings small = new PollingSettings(org.s3mp.dlms.client.RetryPolicy.DEFAULT, Duration.ofMinutes(15), Duration.ofDays(7), 8, 3);
+    poller = new FleetPoller(meters, readings, profiles, registry, small,
+        new ClockSettings(Duration.ofDays(3650), Duration.ofSeconds(10), true), new AuditLog(db), metrics);
+    int n = 20;
+    CountDownLatch answer = new CountDownLatch(1);
+    List<CompletableFuture<Reading>> reads = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        add("s" + i, false);
+        meters.meter("s" + i).blockOpens = answer;
+        reads.add(poller.readOnce("s" + i));
+      }
+      org.s3mp.headend.Conditions.await("3 opening, the others in line for a slot", Duration.ofSeconds(30),
+          () -> metrics.get("headend.polling.associations.waiting").gauge().value() == n - 3);
+      assertThat(metrics.get("headend.polling.workers.busy").gauge().value()).isEqualTo(3.0);
+    } finally {
+      answer.countDown();
+    }
+    CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+
+    CountDownLatch release = new CountDownLatch(1);
+    reads.clear();
+    try {
+      for (int i = 0; i < n; i++) {
+        meters.meter("s" + i).blockReads = release;
+        reads.add(poller.readOnce("s" + i));
+      }
+      org.s3mp.headend.Conditions.await("8 workers busy, the others waiting for one", Duration.ofSeconds(30),
+          () -> metrics.get("headend.polling.workers.busy").gauge().value() == 8
+              && metrics.get("headend.polling.workers.waiting").gauge().value() == n - 8);
+      assertThat(metrics.get("headend.polling.workers.threads").gauge().value()).isEqualTo(8.0);
     } finally {
       release.countDown();
     }
@@ -255,7 +297,7 @@ class FleetPollerTest {
         new AuditLog(db), metrics);
     add("up", false);
     poller.readOnce("up").get(10, TimeUnit.SECONDS);
-    int n = FleetPoller.WORKERS + 50; // more than the workers: if waiting held one, none would be left for "up"
+    int n = PollingSettings.DEFAULT_WORKERS + 50; // more than the workers: if waiting held one, none would be left for "up"
     CountDownLatch answer = new CountDownLatch(1);
     List<CompletableFuture<Reading>> reads = new java.util.ArrayList<>();
     try {

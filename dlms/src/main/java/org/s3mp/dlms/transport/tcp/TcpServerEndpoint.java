@@ -38,6 +38,18 @@ final class TcpServerEndpoint implements ServerEndpoint {
   static final Duration DEFAULT_PRE_ASSOCIATION_TIMEOUT = Duration.ofSeconds(10);
   /** How long {@link #close()} waits for PDUs being handled (a push being stored) before it returns anyway. */
   static final Duration DRAIN_ON_CLOSE = Duration.ofSeconds(5);
+  /**
+   * After a failed accept the loop pauses this long, doubling up to {@link #MAX_ACCEPT_BACKOFF} while accept keeps
+   * failing: out of file descriptors (EMFILE) accept fails at once, and a loop retrying at once spun a core and
+   * wrote 1.5 million log lines at 3,900 meters in one process.
+   */
+  static final Duration FIRST_ACCEPT_BACKOFF = Duration.ofMillis(100);
+  static final Duration MAX_ACCEPT_BACKOFF = Duration.ofSeconds(1);
+
+  /** How the accept loop waits before it tries again (a test records the pauses instead of sleeping). */
+  interface Pause {
+    void pause(Duration d) throws InterruptedException;
+  }
 
   private final ServerSocket server;
   private final PduHandler handler;
@@ -45,6 +57,7 @@ final class TcpServerEndpoint implements ServerEndpoint {
   private final Duration preAssociationTimeout;
   private final int maxConnections;
   private final int maxConnectionsPerAddress;
+  private final Pause acceptPause;
   private final Map<TcpPeer, Socket> connections = new ConcurrentHashMap<>();
   private final AtomicLong connectionIds = new AtomicLong();
   private final java.util.Set<Thread> serving = ConcurrentHashMap.newKeySet();
@@ -63,8 +76,9 @@ final class TcpServerEndpoint implements ServerEndpoint {
   }
 
   private TcpServerEndpoint(ServerSocket server, PduHandler handler, Duration preAssociationTimeout,
-      int maxConnections, int maxConnectionsPerAddress) {
+      int maxConnections, int maxConnectionsPerAddress, Pause acceptPause) {
     this.server = server;
+    this.acceptPause = acceptPause;
     this.maxConnections = maxConnections;
     this.maxConnectionsPerAddress = maxConnectionsPerAddress;
     this.handler = handler;
@@ -97,8 +111,15 @@ final class TcpServerEndpoint implements ServerEndpoint {
       throw new IOException("cannot listen on tcp://" + address.getHostString() + ":" + address.getPort() + ": "
           + e.getMessage(), e);
     }
-    TcpServerEndpoint ep = new TcpServerEndpoint(ss, handler, preAssociationTimeout, maxConnections,
-        maxConnectionsPerAddress);
+    return serve(ss, handler, preAssociationTimeout, maxConnections, maxConnectionsPerAddress,
+        d -> Thread.sleep(d.toMillis()));
+  }
+
+  /** Accepts on a bound {@code server} (a test's stand-in) with the given pause after failed accepts. */
+  static TcpServerEndpoint serve(ServerSocket server, PduHandler handler, Duration preAssociationTimeout,
+      int maxConnections, int maxConnectionsPerAddress, Pause acceptPause) {
+    TcpServerEndpoint ep = new TcpServerEndpoint(server, handler, preAssociationTimeout, maxConnections,
+        maxConnectionsPerAddress, acceptPause);
     Thread t = new Thread(ep::acceptLoop, "dlms-tcp-accept-" + ep.localUrl.address());
     t.setDaemon(true);
     t.start();
@@ -111,15 +132,41 @@ final class TcpServerEndpoint implements ServerEndpoint {
   }
 
   private void acceptLoop() {
+    Duration backoff = null; // non-null while accept fails (one episode)
+    int failures = 0;
+    long failingSince = 0;
     while (!closed) {
       Socket s;
       try {
         s = server.accept();
       } catch (IOException e) {
-        if (!closed) {
-          log.warn("accept on {} failed: {}", localUrl, e.getMessage());
+        if (closed) {
+          break;
         }
+        if (backoff == null) {
+          // once per episode: EMFILE fails every attempt until a descriptor is free again
+          log.warn("accept on {} failed: {}; retrying after {} ms, doubling up to {} ms while it fails (logged again"
+              + " when it works)", localUrl, e.getMessage(), FIRST_ACCEPT_BACKOFF.toMillis(),
+              MAX_ACCEPT_BACKOFF.toMillis());
+          backoff = FIRST_ACCEPT_BACKOFF;
+          failingSince = System.nanoTime();
+        }
+        failures++;
+        try {
+          acceptPause.pause(backoff);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        backoff = backoff.multipliedBy(2).compareTo(MAX_ACCEPT_BACKOFF) > 0 ? MAX_ACCEPT_BACKOFF
+            : backoff.multipliedBy(2);
         continue;
+      }
+      if (backoff != null) {
+        log.warn("accept on {} works again after {} failed attempts in {} ms", localUrl, failures,
+            (System.nanoTime() - failingSince) / 1_000_000);
+        backoff = null;
+        failures = 0;
       }
       if (connections.size() >= maxConnections) {
         log.warn("refusing connection from {}: {} connections open", s.getRemoteSocketAddress(), maxConnections);
