@@ -49,6 +49,8 @@ final class RecordFile implements AutoCloseable {
       while (records.size() > capacity) {
         records.remove(0);
       }
+    } else {
+      Files.createFile(file); // it exists from the start, as it did when it was held open (a write fails here)
     }
   }
 
