@@ -18,10 +18,14 @@ import org.s3mp.dlms.transport.MeterUrl;
 final class MeterProcess implements AutoCloseable {
   private final Process process;
   final Path log;
+  /** Stops the process when the benchmark is stopped itself (SIGTERM, Ctrl-C) before it could close it. */
+  private final Thread stopAtExit;
 
   private MeterProcess(Process process, Path log) {
     this.process = process;
     this.log = log;
+    this.stopAtExit = new Thread(() -> stop(10), "stop-" + process.pid());
+    Runtime.getRuntime().addShutdownHook(stopAtExit);
   }
 
   static MeterProcess start(List<String> meterCommand, List<String> args, Path log) throws IOException {
@@ -73,6 +77,13 @@ final class MeterProcess implements AutoCloseable {
 
   /** SIGTERM, then SIGKILL after {@code seconds} (a meter process says what it sent as it stops). */
   void stop(int seconds) {
+    if (Thread.currentThread() != stopAtExit) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopAtExit);
+      } catch (IllegalStateException exiting) {
+        // the hook runs (or ran) anyway
+      }
+    }
     process.destroy();
     try {
       if (!process.waitFor(seconds, TimeUnit.SECONDS)) {

@@ -25,11 +25,21 @@ public final class LocalPostgres implements AutoCloseable {
   private final Path dir;
   private final Process server;
   private final int port;
+  /** Stops the server when its JVM is stopped (SIGTERM, Ctrl-C) before it was closed. */
+  private final Thread stopAtExit;
 
   private LocalPostgres(Path dir, Process server, int port) {
     this.dir = dir;
     this.server = server;
     this.port = port;
+    this.stopAtExit = new Thread(() -> {
+      try {
+        close();
+      } catch (IOException e) {
+        // exiting: nothing left to tell
+      }
+    }, "stop-postgres-" + server.pid());
+    Runtime.getRuntime().addShutdownHook(stopAtExit);
   }
 
   public static LocalPostgres start() throws Exception {
@@ -93,6 +103,13 @@ public final class LocalPostgres implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    if (Thread.currentThread() != stopAtExit) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopAtExit);
+      } catch (IllegalStateException exiting) {
+        // the hook runs (or ran) anyway
+      }
+    }
     try {
       server.destroy(); // SIGTERM: smart shutdown
       if (!server.waitFor(15, TimeUnit.SECONDS)) {
