@@ -54,7 +54,7 @@ final class HeadendCommand implements Callable<Integer> {
     if (keysDir != null) {
       c = c.withKeysDirectory(keysDir.toAbsolutePath().toString());
     }
-    Headend headend = Headend.start(c, new DlmsMeterConnector(c.retryPolicy(), c.scion().daemon()), instance);
+    Headend headend = Headend.start(c, new DlmsMeterConnector(c.scion().daemon()), instance);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

@@ -2,7 +2,6 @@ package org.s3mp.app;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -45,7 +44,7 @@ final class ConcentratorSetup {
         List.of(new HeadendConfig.Token("olga", "operator", TokenStore.sha256(operatorToken))),
         List.of(new MeterInput("m1", meter.url(), "m1.keys", null, false, 0, false)))
         .withKeysDirectory(keys.toString()).withDefaults();
-    return Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5), tb.daemonHostPort(tb.headEnd())),
+    return Headend.start(config, new DlmsMeterConnector(tb.daemonHostPort(tb.headEnd())),
         master);
   }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -49,7 +48,7 @@ class KeysCommandIT {
             new HeadendConfig.Token("vera", "viewer", TokenStore.sha256(VIEWER))),
         List.of(new MeterInput("m1", url, "m1.keys", null, false, 0, false)))
         .withKeysDirectory(tmp.resolve("headend-keys").toString()).withDefaults();
-    headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5)), Optional.of(MasterKey.random()));
+    headend = Headend.start(config, new DlmsMeterConnector(), Optional.of(MasterKey.random()));
   }
 
   @AfterAll

@@ -125,9 +125,9 @@ public final class FailoverBenchmark {
   }
 
   private static Reader headEndReader(MeterUrl url, Path keysFile, String daemon) throws IOException {
-    DlmsMeterConnector connector = new DlmsMeterConnector(MeterClient.DEFAULT_TIMEOUT, daemon);
+    DlmsMeterConnector connector = new DlmsMeterConnector(daemon);
     MeterConnection c = connector.open(new MeterSpec("bench", url.toString(), keysFile.toString(), POLICY, false, 1,
-        false));
+        false), MeterClient.DEFAULT_TIMEOUT);
     return new Reader() {
       @Override
       public String read() throws IOException {

@@ -76,7 +76,7 @@ public final class FirmwareBenchmark {
           List.of(new HeadendConfig.Token("bench", "operator", TokenStore.sha256(token))), inputs, null,
           data.toString(), null).withDefaults();
       try (Headend headend = Headend.start(config,
-          new DlmsMeterConnector(config.retryPolicy(), null))) {
+          new DlmsMeterConnector())) {
         byte[] payload = new byte[s.imageKiB() * 1024];
         new Random(18).nextBytes(payload);
         byte[] image = FirmwareImage.sign("s3mp-meter bench", payload, true, vendor.getPrivate()).encode();

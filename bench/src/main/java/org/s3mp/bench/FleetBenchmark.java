@@ -234,7 +234,7 @@ public final class FleetBenchmark {
       ProcessSampler headendCpu = new ProcessSampler(List.of(ProcessHandle.current().pid()));
       ProcessSampler meterCpu = new ProcessSampler(meterPids);
       long t0 = System.nanoTime();
-      Headend headend = Headend.start(config, new DlmsMeterConnector(config.retryPolicy(), headEndDaemon));
+      Headend headend = Headend.start(config, new DlmsMeterConnector(headEndDaemon));
       MeterRegistry m = headend.metrics();
       long largestBacklog = 0;
       Double allUp = null;

@@ -114,7 +114,7 @@ public final class Headend implements AutoCloseable {
       org.s3mp.headend.keys.KeyRotation rotation = null;
       if (connector instanceof org.s3mp.headend.polling.DlmsMeterConnector dlms) {
         dlms.keyStore(keyStore);
-        rotation = new org.s3mp.headend.keys.KeyRotation(dlms, keyStore);
+        rotation = new org.s3mp.headend.keys.KeyRotation(dlms, keyStore, config.retryPolicy());
       }
       KeysDirectory keys = keysDirectory(config);
       for (MeterInput m : config.meters()) {

@@ -47,7 +47,7 @@ class ClockCheckIT {
         List.of(new MeterInput("m1", meter.url(), keys.toString(), null, false, 0, false)))
         .withKeysDirectory(dir.toString())
         .withClock(new HeadendConfig.Clock(2, 10.0, true));
-    headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5)));
+    headend = Headend.start(config, new DlmsMeterConnector());
     http = new Http(headend.baseUri());
   }
 

@@ -49,7 +49,7 @@ class DashboardBrowserIT {
             new HeadendConfig.Token("vera", "viewer", TokenStore.sha256(VIEWER))),
         List.of(new MeterInput("m1", meter.url(), keys.toString(), null, false, 0, false)))
         .withKeysDirectory(dir.toString()).withDefaults();
-    headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5)));
+    headend = Headend.start(config, new DlmsMeterConnector());
 
     chromium = HeadlessChromium.start(dir, 1200);
     browser = chromium.browser();

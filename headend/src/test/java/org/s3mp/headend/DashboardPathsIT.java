@@ -57,7 +57,7 @@ class DashboardPathsIT {
     Files.writeString(policy, "{\"name\": \"isd1-only\", \"acl\": [\"- 2\", \"+\"], \"allowed_isds\": [1],"
         + " \"order\": \"hops\"}");
     headend = Headend.start(config(new MeterInput("s1", meter.url(), keys.toString(), policy.toString(), false, 1,
-        false)), new DlmsMeterConnector(Duration.ofSeconds(5), daemon(tb.headEnd())));
+        false)), new DlmsMeterConnector(daemon(tb.headEnd())));
   }
 
   HeadendConfig config(MeterInput meter) {

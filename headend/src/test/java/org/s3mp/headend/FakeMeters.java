@@ -39,6 +39,8 @@ public final class FakeMeters implements MeterConnector {
     public volatile boolean clockStuck;
     public final AtomicInteger clockSets = new AtomicInteger();
     public final AtomicInteger opens = new AtomicInteger();
+    /** The response timeout the last association set-up was given. */
+    public volatile java.time.Duration responseTimeout;
     public final AtomicInteger reads = new AtomicInteger();
     /** Reads that break the association (an IOException) before reads answer again. */
     public final AtomicInteger breakReads = new AtomicInteger();
@@ -75,8 +77,9 @@ public final class FakeMeters implements MeterConnector {
   }
 
   @Override
-  public MeterConnection open(MeterSpec spec) throws IOException {
+  public MeterConnection open(MeterSpec spec, java.time.Duration responseTimeout) throws IOException {
     Fake f = meter(spec.id());
+    f.responseTimeout = responseTimeout;
     passWhenReleased(f.blockOpens);
     if (!f.reachable) {
       throw new IOException("connection refused (fake meter " + spec.id() + " is down)");

@@ -79,7 +79,7 @@ class FleetIT {
         new HeadendConfig.Polling(0, 2000, 900, 1),
         List.of(new HeadendConfig.Token("fleet", "operator", TokenStore.sha256(TOKEN))),
         meters).withKeysDirectory(dir.toString()).withDefaults();
-    headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(2)));
+    headend = Headend.start(config, new DlmsMeterConnector());
     Http http = new Http(headend.baseUri());
     for (MeterInput m : meters) {
       assertThat(http.post("/api/meters/" + m.id() + "/continuous", TOKEN, "{\"enabled\":true}").status()).isEqualTo(200);

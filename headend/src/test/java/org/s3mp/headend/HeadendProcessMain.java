@@ -73,8 +73,7 @@ public final class HeadendProcessMain {
         SlowStorage.install(db);
       }
     }
-    Headend headend = Headend.start(config, new DlmsMeterConnector(config.retryPolicy(),
-        config.scion().daemon()), instance);
+    Headend headend = Headend.start(config, new DlmsMeterConnector(config.scion().daemon()), instance);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       // storage stays slow (each reading's rows 100 ms): the queue is still full while polling stops and drains

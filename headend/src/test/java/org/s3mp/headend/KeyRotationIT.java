@@ -110,12 +110,16 @@ class KeyRotationIT {
     assertThat(Files.readString(dir.resolve("headend-nokey.log"))).contains(MasterKey.ENV)
         .contains("encrypted under a master key");
 
-    // 3. with it, the meter is read with the old keys, and a new rotation finishes
+    // 3. with it, the meter is read with the old keys, and a new rotation finishes although the first connection
+    // of each step is dropped: each step is done again on a new association (polling.retries 1)
     ChildProcess restarted = startHeadend(config, "headend-2", Map.of(MasterKey.ENV, MASTER));
     Http http2 = new Http(HeadendProcessMain.baseUri(restarted));
     assertThat(read(http2).status()).isEqualTo(200);
+    int refusedBefore = gate.refused();
+    gate.script(false, true, false);
     Http.Response rotated = http2.post("/api/meters/m1/keys/rotate", OPERATOR, null);
     assertThat(rotated.status()).as(rotated.body()).isEqualTo(200);
+    assertThat(gate.refused() - refusedBefore).as("connections dropped during the rotation").isEqualTo(2);
     String newKeyId = rotated.json().get("newKeyId").asText();
     assertThat(rotated.json().get("oldKeyId").asText()).isEqualTo(original.keyId());
     assertThat(newKeyId).isNotEqualTo(original.keyId()).isNotEqualTo(transferred.keyId());
@@ -162,7 +166,7 @@ class KeyRotationIT {
     KeysFile next = original.nextKeys();
     try (Database db = Database.open(dir.resolve("db/recovery").toString(), null, null)) {
       MeterKeyStore store = MeterKeyStore.open(db, java.util.Optional.of(MasterKey.ofHex(MASTER)));
-      DlmsMeterConnector connector = new DlmsMeterConnector(Duration.ofSeconds(5));
+      DlmsMeterConnector connector = new DlmsMeterConnector();
       connector.keyStore(store);
       // the head-end stored the new keys and transferred them, the meter confirmed them, the head-end died
       store.putPending("m3", next);
@@ -171,7 +175,7 @@ class KeyRotationIT {
       }
       MeterClient.open(meter.url(), ClientSecurity.management(next)).close();
 
-      DlmsMeterConnector.KeyedClient association = connector.associate(spec);
+      DlmsMeterConnector.KeyedClient association = connector.associate(spec, Duration.ofSeconds(5));
       association.client().close();
       assertThat(association.keys()).isEqualTo(next);
       assertThat(store.find("m3").orElseThrow().current()).as("recorded as current").isEqualTo(next);
@@ -224,6 +228,8 @@ class KeyRotationIT {
     private final InetSocketAddress meter;
     private final AtomicInteger allowed = new AtomicInteger(Integer.MAX_VALUE);
     private final List<Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.Queue<Boolean> script = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicInteger refused = new AtomicInteger();
 
     ConnectionGate(String meterUrl) throws IOException {
       String hostPort = meterUrl.replaceFirst("^tcp://", "");
@@ -247,12 +253,25 @@ class KeyRotationIT {
       allowed.set(Integer.MAX_VALUE);
     }
 
+    /** The next connections pass (true) or are closed at once (false) in this order; after them all pass. */
+    void script(Boolean... verdicts) {
+      script.addAll(List.of(verdicts));
+    }
+
+    /** Connections closed at once so far. */
+    int refused() {
+      return refused.get();
+    }
+
     private void accept() {
       while (!server.isClosed()) {
         try {
           Socket in = server.accept();
           sockets.add(in);
-          if (allowed.getAndUpdate(n -> n == Integer.MAX_VALUE ? n : Math.max(0, n - 1)) <= 0) {
+          Boolean verdict = script.poll();
+          if (Boolean.FALSE.equals(verdict)
+              || allowed.getAndUpdate(n -> n == Integer.MAX_VALUE ? n : Math.max(0, n - 1)) <= 0) {
+            refused.incrementAndGet();
             in.close();
             continue;
           }

@@ -51,7 +51,7 @@ class PostgresIT {
         List.of(),
         List.of(new MeterInput("m1", meter.url(), keys.toString(), null, false, 0, true)))
         .withKeysDirectory(dir.toString()).withDefaults();
-    headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5)));
+    headend = Headend.start(config, new DlmsMeterConnector());
     Http http = new Http(headend.baseUri());
 
     // a second process (here: a second connection pool) manages tokens while the head-end runs

@@ -35,7 +35,7 @@ class RealMeterIT {
         List.of(new HeadendConfig.Token("olga", "operator", TokenStore.sha256(OPERATOR))),
         List.of(new MeterInput("m1", meter.url(), keys.toString(), null, false, 0, true)))
         .withKeysDirectory(dir.toString()).withDefaults();
-    headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5)));
+    headend = Headend.start(config, new DlmsMeterConnector());
     http = new Http(headend.baseUri());
   }
 

@@ -59,7 +59,7 @@ class ScionClockCheckIT {
         List.of(new MeterInput("s1", meter.url(), keys.toString(), null, false, 0, false)))
         .withKeysDirectory(dir.toString())
         .withClock(new HeadendConfig.Clock(2, 10.0, true));
-    headend = Headend.start(config, new DlmsMeterConnector(Duration.ofSeconds(5), daemon(tb, tb.headEnd())));
+    headend = Headend.start(config, new DlmsMeterConnector(daemon(tb, tb.headEnd())));
     Http http = new Http(headend.baseUri());
 
     Conditions.await("a clock-set audited as the system", Duration.ofSeconds(60),

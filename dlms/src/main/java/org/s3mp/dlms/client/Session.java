@@ -17,6 +17,7 @@ import java.io.IOException;
  * @param <A> the association: a {@link MeterClient}, or what a caller made of one
  */
 public final class Session<A extends AutoCloseable> {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Session.class);
 
   /** Opens a new association with the meter. */
   @FunctionalInterface
@@ -122,7 +123,8 @@ public final class Session<A extends AutoCloseable> {
       try {
         a.close();
       } catch (Exception e) {
-        // the association is gone either way
+        // the association is gone either way; a release the meter did not answer is worth a line when debugging
+        log.debug("closing the association {} failed: {}", a, reason(e));
       }
     }
   }

@@ -40,7 +40,7 @@ public final class InMemoryRequestPath implements AutoCloseable {
   }
 
   /** The IEC 62056-47 wrapper PDU handed over as it is: what a TCP stream carries. */
-  public static final Framing TCP = WrapperLink::new;
+  public static final Framing TCP = meter -> new InMemoryLink(meter, "tcp");
 
   private final MeterClient client;
 
@@ -65,38 +65,6 @@ public final class InMemoryRequestPath implements AutoCloseable {
   @Override
   public void close() {
     client.close();
-  }
-
-  /** The wrapper PDU handed over as it is. */
-  private static final class WrapperLink implements ClientLink {
-    private static final Peer PEER = () -> "in-memory:tcp";
-    private final Meter server;
-
-    WrapperLink(Meter server) {
-      this.server = server;
-    }
-
-    @Override
-    public byte[] exchange(byte[] request, Duration timeout) throws IOException {
-      byte[] reply = server.handle(PEER, request, false);
-      if (reply == null) {
-        throw new IOException("the in-memory meter dropped the request");
-      }
-      return reply;
-    }
-
-    @Override
-    public boolean datagram() {
-      return false;
-    }
-
-    @Override
-    public MeterUrl remote() {
-      return new MeterUrl("tcp", "in-memory");
-    }
-
-    @Override
-    public void close() {}
   }
 
   /** Constant values: reads cost no meter source. */

@@ -16,9 +16,6 @@ import org.s3mp.dlms.client.ClientSecurity;
 import org.s3mp.dlms.client.MeterClient;
 import org.s3mp.dlms.client.MeterException;
 import org.s3mp.dlms.security.KeysFile;
-import org.s3mp.dlms.transport.ClientLink;
-import org.s3mp.dlms.transport.MeterUrl;
-import org.s3mp.dlms.transport.Peer;
 
 /**
  * The association's own retry (re-running a failed operation is a Session's): when another client with the same keys uses the meter's invocation
@@ -73,14 +70,13 @@ class InvocationCounterRaceTest {
    * A link to the in-process meter that, before each of the first {@code races} management AARQs of its client,
    * lets another client with the same keys associate and read once: that client uses the counter just read.
    */
-  private final class RacingLink implements ClientLink {
-    private final Peer peer;
+  private final class RacingLink extends InMemoryLink {
     private final int racesToRun;
     final AtomicInteger managementAarqs = new AtomicInteger();
     final AtomicInteger races = new AtomicInteger();
 
     RacingLink(String name, int races) {
-      this.peer = () -> "in-memory:" + name;
+      super(server::handle, name);
       this.racesToRun = races;
     }
 
@@ -96,29 +92,12 @@ class InvocationCounterRaceTest {
           }
         }
       }
-      byte[] reply = server.handle(peer, request, false);
-      if (reply == null) {
-        throw new IOException("the in-memory meter dropped the request");
-      }
-      return reply;
+      return super.exchange(request, timeout);
     }
 
     /** Wrapper header (version, source wPort = client SAP, destination wPort, length), then the AARQ tag 0x60. */
     private static boolean isManagementAarq(byte[] pdu) {
       return pdu.length > 8 && (((pdu[2] & 0xFF) << 8) | (pdu[3] & 0xFF)) == 1 && (pdu[8] & 0xFF) == 0x60;
     }
-
-    @Override
-    public boolean datagram() {
-      return false;
-    }
-
-    @Override
-    public MeterUrl remote() {
-      return new MeterUrl("tcp", "in-memory");
-    }
-
-    @Override
-    public void close() {}
   }
 }

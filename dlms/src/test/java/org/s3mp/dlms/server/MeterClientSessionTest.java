@@ -19,9 +19,6 @@ import org.s3mp.dlms.client.MeterClient;
 import org.s3mp.dlms.client.RetryPolicy;
 import org.s3mp.dlms.client.Session;
 import org.s3mp.dlms.security.KeysFile;
-import org.s3mp.dlms.transport.ClientLink;
-import org.s3mp.dlms.transport.MeterUrl;
-import org.s3mp.dlms.transport.Peer;
 
 /**
  * A {@link Session} of real {@link MeterClient}s with the in-memory meter (here for its backend): a link that
@@ -85,13 +82,12 @@ class MeterClientSessionTest {
   }
 
   /** A link to the in-memory meter that fails once, when {@link #breakAfter} counts down to it. */
-  private final class BreakingLink implements ClientLink {
+  private final class BreakingLink extends InMemoryLink {
     private final String name;
-    private final Peer peer;
 
     BreakingLink(String name) {
+      super(server::handle, name);
       this.name = name;
-      this.peer = () -> "in-memory:" + name;
     }
 
     @Override
@@ -99,24 +95,7 @@ class MeterClientSessionTest {
       if (breakAfter.getAndUpdate(n -> n < 0 ? n : n - 1) == 0) {
         throw new IOException(name + " broke");
       }
-      byte[] reply = server.handle(peer, request, false);
-      if (reply == null) {
-        throw new IOException("the in-memory meter dropped the request");
-      }
-      return reply;
+      return super.exchange(request, timeout);
     }
-
-    @Override
-    public boolean datagram() {
-      return false;
-    }
-
-    @Override
-    public MeterUrl remote() {
-      return new MeterUrl("tcp", "in-memory");
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -2,7 +2,8 @@ package org.s3mp.headend.keys;
 
 import java.io.IOException;
 import java.time.Instant;
-import org.s3mp.dlms.client.MeterClient;
+import org.s3mp.dlms.client.RetryPolicy;
+import org.s3mp.dlms.client.Session;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.headend.fleet.MeterSpec;
 import org.s3mp.headend.polling.DlmsMeterConnector;
@@ -22,17 +23,21 @@ import org.slf4j.LoggerFactory;
  *
  * A crash or a lost answer before 3 leaves the old keys working on both sides (rotate again: the next transfer
  * replaces the pending keys); after 3, the meter refuses the old keys and the head-end's next association finds
- * that the pending ones work ({@link DlmsMeterConnector#associate}) and records them.
+ * that the pending ones work ({@link DlmsMeterConnector#associate}) and records them. Steps 2 and 3 each run in a
+ * DLMS {@link Session} under the head-end's retry policy: a step whose association broke is done again on a new
+ * one (a second transfer replaces the pending keys on both sides; a second confirmation is one more association).
  */
 public final class KeyRotation {
   private static final Logger log = LoggerFactory.getLogger(KeyRotation.class);
 
   private final DlmsMeterConnector connector;
   private final MeterKeyStore store;
+  private final RetryPolicy policy;
 
-  public KeyRotation(DlmsMeterConnector connector, MeterKeyStore store) {
+  public KeyRotation(DlmsMeterConnector connector, MeterKeyStore store, RetryPolicy policy) {
     this.connector = connector;
     this.store = store;
+    this.policy = policy;
   }
 
   /** What a rotation did. */
@@ -112,38 +117,73 @@ public final class KeyRotation {
           + MasterKey.ENV_FILE + " for the head-end, which stores rotated keys encrypted under it");
     }
     if (!connector.currentKeys(spec).rotatable()) {
-      throw new IllegalArgumentException("meter " + spec.id() + ": its keys have no key-encryption-key, so new"
-          + " keys cannot be transferred (add key-encryption-key=... to the keys files of the meter and the"
-          + " head-end)");
+      throw noKeyEncryptionKey(spec);
     }
-    DlmsMeterConnector.KeyedClient association = connector.associate(spec);
-    KeysFile old = association.keys();
-    KeysFile next;
-    try (MeterClient c = association.client()) {
-      if (!old.rotatable()) {
-        throw new IllegalArgumentException("meter " + spec.id() + ": its keys have no key-encryption-key, so new"
-            + " keys cannot be transferred (add key-encryption-key=... to the keys files of the meter and the"
-            + " head-end)");
+    boolean[] associated = {false};
+    Session<DlmsMeterConnector.KeyedClient> transfer = new Session<>(
+        () -> connector.associate(spec, policy.responseTimeout()), policy, new Session.Listener<>() {
+          @Override
+          public void opened(DlmsMeterConnector.KeyedClient association) {
+            associated[0] = true;
+          }
+        });
+    KeysFile[] oldAndNext;
+    try {
+      oldAndNext = run(transfer, association -> {
+        KeysFile old = association.keys();
+        if (!old.rotatable()) {
+          throw noKeyEncryptionKey(spec);
+        }
+        KeysFile next = old.nextKeys();
+        store.putPending(spec.id(), next);
+        association.client().transferKeys(next);
+        return new KeysFile[] {old, next};
+      });
+    } catch (IOException e) {
+      if (!associated[0]) {
+        throw e; // unreachable, or refused the keys: nothing was sent
       }
-      next = old.nextKeys();
-      store.putPending(spec.id(), next);
-      try {
-        c.transferKeys(next);
-      } catch (IOException e) {
-        throw new RotationFailedException("transfer", "meter " + spec.id() + ": key transfer failed, the meter"
-            + " keeps its keys " + old.keyId(), e);
-      }
+      throw new RotationFailedException("transfer", "meter " + spec.id() + ": key transfer failed, the meter"
+          + " keeps its keys " + connector.currentKeys(spec).keyId(), e);
+    } finally {
+      transfer.close();
     }
+    KeysFile old = oldAndNext[0];
+    KeysFile next = oldAndNext[1];
     log.info("meter {}: keys {} transferred, confirming", spec.id(), next.keyId());
-    try (MeterClient confirm = connector.open(spec, next)) {
-      confirm.readSerialNumber();
+    Session<org.s3mp.dlms.client.MeterClient> confirm =
+        new Session<>(() -> connector.open(spec, next, policy.responseTimeout()), policy, new Session.Listener<>() {});
+    try {
+      run(confirm, c -> c.readSerialNumber());
     } catch (IOException e) {
       throw new RotationFailedException("confirm", "meter " + spec.id() + ": keys " + next.keyId()
           + " transferred but not confirmed; the meter accepts its old keys " + old.keyId() + " and the new ones"
           + " until an association with the new ones (rotate again to finish)", e);
+    } finally {
+      confirm.close();
     }
     store.confirm(spec.id(), next);
     log.info("meter {}: keys rotated from {} to {}", spec.id(), old.keyId(), next.keyId());
     return new Result(spec.id(), old.keyId(), next.keyId(), Instant.now());
+  }
+
+  private static IllegalArgumentException noKeyEncryptionKey(MeterSpec spec) {
+    return new IllegalArgumentException("meter " + spec.id() + ": its keys have no key-encryption-key, so new keys"
+        + " cannot be transferred (add key-encryption-key=... to the keys files of the meter and the head-end)");
+  }
+
+  /** Runs a step in its session: an IOException when it failed after the policy's attempts. */
+  private static <A extends AutoCloseable, T> T run(Session<A> session, Session.Operation<A, T> step)
+      throws IOException {
+    try {
+      return session.run(step);
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("key rotation interrupted");
+    } catch (Exception e) {
+      throw new IOException(Session.reason(e), e);
+    }
   }
 }

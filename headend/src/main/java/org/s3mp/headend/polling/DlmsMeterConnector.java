@@ -12,7 +12,6 @@ import org.s3mp.dlms.client.MeterClient;
 import org.s3mp.dlms.client.MeterException;
 import org.s3mp.dlms.client.RegisterReading;
 import org.s3mp.dlms.client.RelayState;
-import org.s3mp.dlms.client.RetryPolicy;
 import org.s3mp.dlms.security.KeysFile;
 import org.s3mp.headend.fleet.KeysDirectory;
 import org.s3mp.headend.keys.MeterKeyStore;
@@ -31,27 +30,18 @@ public final class DlmsMeterConnector implements MeterConnector {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DlmsMeterConnector.class);
 
-  private final Duration timeout;
   private final String daemon;
 
   /** Plain TCP and static keys only (no SCION daemon configured). */
-  public DlmsMeterConnector(Duration timeout) {
-    this(timeout, null);
-  }
-
-  /** As {@link #DlmsMeterConnector(RetryPolicy, String)} with this response timeout. */
-  public DlmsMeterConnector(Duration timeout, String daemon) {
-    this(RetryPolicy.DEFAULT.withResponseTimeout(timeout), daemon);
+  public DlmsMeterConnector() {
+    this(null);
   }
 
   /**
-   * @param policy its response timeout applies to connecting and to each response (SCION links retransmit within
-   *     it); its re-associations are the meter sessions' ({@link PollingSettings#retry()})
    * @param daemon the SCION daemon for scion:// meters and their keys from the network (null:
    *     $SCION_DAEMON_ADDRESS, then the default)
    */
-  public DlmsMeterConnector(RetryPolicy policy, String daemon) {
-    this.timeout = policy.responseTimeout();
+  public DlmsMeterConnector(String daemon) {
     this.daemon = daemon;
   }
 
@@ -64,22 +54,30 @@ public final class DlmsMeterConnector implements MeterConnector {
   }
 
   @Override
-  public MeterConnection open(MeterSpec spec) throws IOException {
+  public MeterConnection open(MeterSpec spec, Duration responseTimeout) throws IOException {
     if (spec.drkey()) {
-      return new Association(MeterClient.open(MeterUrl.parse(spec.url()), ClientSecurity.fromNetwork(), options(spec)));
+      return new Association(MeterClient.open(MeterUrl.parse(spec.url()), ClientSecurity.fromNetwork(),
+          options(spec, responseTimeout)));
     }
-    return new Association(associate(spec).client());
+    return new Association(associate(spec, responseTimeout).client());
   }
 
   /** A management association with static keys, and the keys it was made with. */
-  public record KeyedClient(MeterClient client, KeysFile keys) {}
+  public record KeyedClient(MeterClient client, KeysFile keys) implements AutoCloseable {
+    @Override
+    public void close() {
+      client.close();
+    }
+  }
 
   /**
    * A management association with the meter's current static keys: the rotated ones if any, else its keys file.
    * When the meter refuses them and keys were transferred to it, it has confirmed those (a rotation interrupted
    * after the confirmation reached the meter): they are tried, and recorded as current when they work.
+   *
+   * @param responseTimeout as in {@link #open(MeterSpec, Duration)}
    */
-  public KeyedClient associate(MeterSpec spec) throws IOException {
+  public KeyedClient associate(MeterSpec spec, Duration responseTimeout) throws IOException {
     if (spec.drkey()) {
       throw new IllegalArgumentException("DRKey meters have no static keys");
     }
@@ -92,14 +90,14 @@ public final class DlmsMeterConnector implements MeterConnector {
     }
     KeysFile pending = stored.map(MeterKeyStore.Stored::pending).orElse(null);
     try {
-      return new KeyedClient(open(spec, current), current);
+      return new KeyedClient(open(spec, current, responseTimeout), current);
     } catch (MeterException refused) {
       if (pending == null) {
         throw refused;
       }
       MeterClient c;
       try {
-        c = open(spec, pending);
+        c = open(spec, pending, responseTimeout);
       } catch (IOException alsoRefused) {
         refused.addSuppressed(alsoRefused);
         throw refused;
@@ -120,12 +118,13 @@ public final class DlmsMeterConnector implements MeterConnector {
   }
 
   /** A management association with the given static keys (a key rotation's confirmation). */
-  public MeterClient open(MeterSpec spec, KeysFile keys) throws IOException {
-    return MeterClient.open(MeterUrl.parse(spec.url()), ClientSecurity.management(keys), options(spec));
+  public MeterClient open(MeterSpec spec, KeysFile keys, Duration responseTimeout) throws IOException {
+    return MeterClient.open(MeterUrl.parse(spec.url()), ClientSecurity.management(keys),
+        options(spec, responseTimeout));
   }
 
-  private LinkOptions options(MeterSpec spec) {
-    return LinkOptions.of(timeout)
+  private LinkOptions options(MeterSpec spec, Duration responseTimeout) {
+    return LinkOptions.of(responseTimeout)
         .with(LinkOptions.SCION_DAEMON, daemon)
         .with(LinkOptions.PATH_POLICY, spec.policy());
   }

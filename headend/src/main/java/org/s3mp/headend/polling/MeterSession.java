@@ -380,7 +380,7 @@ final class MeterSession {
       associationSlots.acquire();
     }
     try {
-      return connector.open(spec);
+      return connector.open(spec, settings.retry().responseTimeout());
     } finally {
       associationSlots.release();
     }

@@ -73,7 +73,7 @@ class RolloutsTest {
     }
 
     @Override
-    public MeterConnection open(MeterSpec spec) {
+    public MeterConnection open(MeterSpec spec, java.time.Duration responseTimeout) {
       String id = spec.id();
       return new MeterConnection() {
         @Override

@@ -177,8 +177,9 @@ class FleetPollerTest {
   void theSessionTriesAsOftenAsTheDlmsRetryPolicySaysAndNoMore() throws Exception {
     for (int reassociations : new int[] {0, 2}) {
       poller.close();
+      Duration timeout = Duration.ofMillis(1000 + reassociations);
       poller = new FleetPoller(meters, readings, profiles, registry, new PollingSettings(
-          new org.s3mp.dlms.client.RetryPolicy(reassociations, Duration.ofSeconds(1), Duration.ZERO),
+          new org.s3mp.dlms.client.RetryPolicy(reassociations, timeout, Duration.ZERO),
           Duration.ofHours(1), Duration.ofDays(2)), ClockSettings.defaults(), new AuditLog(db), new SimpleMeterRegistry());
       List<String> heard = heardEvents();
       String id = "down" + reassociations;
@@ -190,6 +191,8 @@ class FleetPollerTest {
       // one read: the head-end's session runs it once, the DLMS session associates 1 + reassociations times
       assertThat(heard).as("with %d re-associations", reassociations).hasSize(1 + reassociations)
           .allSatisfy(h -> assertThat(h).startsWith("failed " + id + ": connection refused"));
+      assertThat(meters.meter(id).responseTimeout).as("the policy's response timeout, given to the connector")
+          .isEqualTo(timeout);
     }
   }
 

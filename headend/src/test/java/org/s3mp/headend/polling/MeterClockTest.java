@@ -33,7 +33,8 @@ class MeterClockTest {
     db = Database.open(dir.resolve("db").toString(), null, null);
     audit = new AuditLog(db);
     fake = meters.meter("m1");
-    connection = meters.open(new MeterSpec("m1", "tcp://127.0.0.1:1", "k", null, false, 0, false));
+    connection = meters.open(new MeterSpec("m1", "tcp://127.0.0.1:1", "k", null, false, 0, false),
+        java.time.Duration.ofSeconds(5));
   }
 
   @AfterEach
