@@ -249,7 +249,8 @@ final class Association {
   private void exchange(byte[] request, GXReplyData reply) throws Exception {
     byte[] response;
     try {
-      response = link.exchange(request, timeout); // datagram links retransmit within it themselves
+      // datagram links retransmit within the timeout themselves, and skip what cannot answer this request
+      response = link.exchange(request, timeout, answer -> ResponseMatch.answers(request, answer));
     } catch (SocketTimeoutException e) {
       throw new MeterException("no response from " + link.remote() + " within " + timeout.toMillis() + " ms: "
           + e.getMessage(), null, e);

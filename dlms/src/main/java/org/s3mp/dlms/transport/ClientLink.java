@@ -16,6 +16,16 @@ public interface ClientLink extends AutoCloseable {
   byte[] exchange(byte[] request, Duration timeout) throws IOException;
 
   /**
+   * As {@link #exchange(byte[], Duration)}, where a datagram link skips the PDUs from the meter that {@code
+   * isAnswer} rejects (a late response to an earlier conversation) and goes on waiting, retransmitting as before.
+   * A stream delivers responses in order on a connection of the link's own: it needs no such test.
+   */
+  default byte[] exchange(byte[] request, Duration timeout, java.util.function.Predicate<byte[]> isAnswer)
+      throws IOException {
+    return exchange(request, timeout);
+  }
+
+  /**
    * Sends one wrapper PDU that gets no answer (a push: DLMS Data-Notification). Connection-oriented links
    * first check that the peer has not closed the connection, so that the caller can reconnect instead of
    * losing the PDU; datagram links send it once.

@@ -103,12 +103,18 @@ final class ScionClientLink implements ClientLink {
 
   @Override
   public byte[] exchange(byte[] request, Duration timeout) throws IOException {
+    return exchange(request, timeout, answer -> true);
+  }
+
+  @Override
+  public byte[] exchange(byte[] request, Duration timeout, java.util.function.Predicate<byte[]> isAnswer)
+      throws IOException {
     try {
       // A late answer to an earlier (re)sent request must not pass for the answer to this one. The meter answers
       // a repeated request with the very same bytes, so a new request meeting a recent answer again means stale.
       boolean repeated = Arrays.equals(request, lastRequest);
-      ScionDatagramClient.Response r = client.request(meter, request, timeout,
-          answer -> repeated || recentAnswers.stream().noneMatch(a -> Arrays.equals(a, answer)));
+      ScionDatagramClient.Response r = client.request(meter, request, timeout, answer -> isAnswer.test(answer)
+          && (repeated || recentAnswers.stream().noneMatch(a -> Arrays.equals(a, answer))));
       lastRequest = request.clone();
       recentAnswers.addFirst(r.payload());
       if (recentAnswers.size() > 4) {
