@@ -7,6 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micrometer.core.instrument.Gauge;
 import java.net.URI;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.s3mp.headend.api.ApiServer;
 import org.s3mp.headend.api.Json;
@@ -117,15 +118,17 @@ public final class Headend implements AutoCloseable {
         rotation = new org.s3mp.headend.keys.KeyRotation(dlms, keyStore, config.retryPolicy());
       }
       KeysDirectory keys = keysDirectory(config);
+      List<MeterSpec> configured = new java.util.ArrayList<>();
       for (MeterInput m : config.meters()) {
         MeterSpec spec = m.toSpec();
         try {
-          registry.put(keys.checked(spec));
+          configured.add(keys.checked(spec));
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("meter " + spec.id() + ": " + e.getMessage() + " " + keys.path()
               + " (the log says why)", e);
         }
       }
+      registry.putAll(configured);
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       new JvmMemoryMetrics().bindTo(metrics);
       new JvmThreadMetrics().bindTo(metrics);
