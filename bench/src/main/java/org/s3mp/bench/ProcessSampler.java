@@ -39,10 +39,11 @@ final class ProcessSampler {
   long rssKb() throws IOException {
     long total = 0;
     for (long pid : pids) {
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-        if (line.startsWith("VmRSS:")) {
-          total += Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
+      String status = Files.readString(Path.of("/proc", Long.toString(pid), "status"));
+      int at = status.indexOf("VmRSS:");
+      if (at >= 0) {
+        // "VmRSS:     68812 kB"
+        total += Long.parseLong(status.substring(at + 6, status.indexOf('\n', at)).replace("kB", "").trim());
       }
     }
     return total;

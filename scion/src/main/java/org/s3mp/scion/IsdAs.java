@@ -83,7 +83,9 @@ public record IsdAs(int isd, long as) implements Comparable<IsdAs> {
     if (as <= MAX_BGP_AS) {
       return Long.toString(as);
     }
-    return String.format("%x:%x:%x", (as >>> 32) & 0xFFFF, (as >>> 16) & 0xFFFF, as & 0xFFFF);
+    // not String.format: paths are rendered after every reading, and formatting cost more than the rest
+    return Long.toHexString((as >>> 32) & 0xFFFF) + ':' + Long.toHexString((as >>> 16) & 0xFFFF) + ':'
+        + Long.toHexString(as & 0xFFFF);
   }
 
   @Override

@@ -64,6 +64,14 @@ public final class ScionDatagramSocket implements AutoCloseable {
   private final AtomicLong epicCounter = new AtomicLong();
   private volatile boolean epic;
   private final byte[] buffer = new byte[MAX_UNDERLAY];
+  /**
+   * The path header of the path sent on last, decoded once: requests mostly go out over the same path (a
+   * head-end's to all meters of an AS), and decoding it for every packet was a fifth of a send. Paths and path
+   * headers are immutable, so the same header encodes to the same bytes.
+   */
+  private volatile DecodedPath lastDecoded;
+
+  private record DecodedPath(ScionPath path, StandardPath header) {}
 
   private ScionDatagramSocket(DatagramSocket underlay, ScionAddress local, PortRange range, int localMtu) {
     this.underlay = underlay;
@@ -205,11 +213,7 @@ public final class ScionDatagramSocket implements AutoCloseable {
       nextHop = new InetSocketAddress(dst.host(), underlayPortInAs(l4, dst.port()));
       mtu = path.mtu() > 0 ? path.mtu() : localMtu;
     } else {
-      try {
-        header = StandardPath.decode(path.raw());
-      } catch (PacketParseException e) {
-        throw new IOException("path " + path.hops() + " from the daemon is malformed: " + e.getMessage(), e);
-      }
+      header = decoded(path);
       nextHop = path.nextHop().orElseThrow();
       mtu = path.mtu();
     }
@@ -232,6 +236,21 @@ public final class ScionDatagramSocket implements AutoCloseable {
     if (sealed) {
       epicSent.incrementAndGet();
     }
+  }
+
+  private StandardPath decoded(ScionPath path) throws IOException {
+    DecodedPath d = lastDecoded;
+    if (d != null && d.path() == path) {
+      return d.header();
+    }
+    StandardPath header;
+    try {
+      header = StandardPath.decode(path.raw());
+    } catch (PacketParseException e) {
+      throw new IOException("path " + path.hops() + " from the daemon is malformed: " + e.getMessage(), e);
+    }
+    lastDecoded = new DecodedPath(path, header);
+    return header;
   }
 
   /** Inside the AS the sender plays the router's role: dispatched ports directly, anything else to 30041. */

@@ -39,6 +39,8 @@ final class ScionClientLink implements ClientLink {
   private final ScionDatagramClient client;
   private final int drkeyProtocol;
   private volatile ScionPath lastPath;
+  /** {@link #path()} of {@link #lastPath}, made once per path: callers ask after every reading (a head-end stores it). */
+  private volatile PathView lastView;
   /** Why the path changed last, until {@link #takePathChange()} takes it. */
   private volatile String pathChange;
   private byte[] lastRequest;
@@ -113,18 +115,28 @@ final class ScionClientLink implements ClientLink {
       // A late answer to an earlier (re)sent request must not pass for the answer to this one. The meter answers
       // a repeated request with the very same bytes, so a new request meeting a recent answer again means stale.
       boolean repeated = Arrays.equals(request, lastRequest);
-      ScionDatagramClient.Response r = client.request(meter, request, timeout, answer -> isAnswer.test(answer)
-          && (repeated || recentAnswers.stream().noneMatch(a -> Arrays.equals(a, answer))));
+      ScionDatagramClient.Response r = client.request(meter, request, timeout,
+          answer -> isAnswer.test(answer) && (repeated || !recentlyAnswered(answer)));
       lastRequest = request.clone();
-      recentAnswers.addFirst(r.payload());
+      byte[] answer = r.payload(); // a copy: kept here and handed out
+      recentAnswers.addFirst(answer);
       if (recentAnswers.size() > 4) {
         recentAnswers.removeLast();
       }
       noteChange(r.path(), r.failoverReason());
-      return r.payload();
+      return answer.clone();
     } catch (NoCompliantPathException e) {
       throw new IOException(e.getMessage(), e);
     }
+  }
+
+  private boolean recentlyAnswered(byte[] answer) {
+    for (byte[] a : recentAnswers) {
+      if (Arrays.equals(a, answer)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
@@ -157,10 +169,20 @@ final class ScionClientLink implements ClientLink {
     return true;
   }
 
+  private record PathView(ScionPath path, LinkPath view) {}
+
   @Override
   public Optional<LinkPath> path() {
     ScionPath p = lastPath;
-    return p == null ? Optional.empty() : Optional.of(linkPath(p, meter.isdAs()));
+    if (p == null) {
+      return Optional.empty();
+    }
+    PathView v = lastView;
+    if (v == null || v.path() != p) {
+      v = new PathView(p, linkPath(p, meter.isdAs()));
+      lastView = v;
+    }
+    return Optional.of(v.view());
   }
 
   /**
