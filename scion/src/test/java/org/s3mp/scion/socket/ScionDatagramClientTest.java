@@ -156,9 +156,11 @@ class ScionDatagramClientTest {
     for (int i = 0; i < 5; i++) {
       ask("rtt" + i);
     }
-    // a loopback round trip is far below the floor
-    assertThat(client.selector().retransmissionTimeout(via110)).isEqualTo(Duration.ofMillis(200));
-    assertThat(client.selector().smoothedRoundTrip(via110)).isPresent();
+    // a loopback round trip is far below the floor; a loaded host may stretch a few (the timeout follows them, still
+    // well below the initial second)
+    Duration rtt = client.selector().smoothedRoundTrip(via110).orElseThrow();
+    assertThat(client.selector().retransmissionTimeout(via110)).isGreaterThanOrEqualTo(Duration.ofMillis(200))
+        .isGreaterThan(rtt).isLessThan(Duration.ofSeconds(1));
   }
 
   @Test
