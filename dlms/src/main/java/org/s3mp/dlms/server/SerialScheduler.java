@@ -10,13 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,7 +37,7 @@ public final class SerialScheduler extends AbstractExecutorService implements Sc
   static final int WORKERS = 8;
 
   private static final ScheduledThreadPoolExecutor TIMER = timer();
-  private static final ThreadPoolExecutor POOL = pool();
+  private static final ExecutorService POOL = org.s3mp.dlms.WorkerPool.create("serial-worker", WORKERS);
 
   private final ArrayDeque<Runnable> queue = new ArrayDeque<>(); // guarded by this
   private final Set<Timed<?>> timers = ConcurrentHashMap.newKeySet();
@@ -56,13 +55,6 @@ public final class SerialScheduler extends AbstractExecutorService implements Sc
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("serial-timer"));
     t.setRemoveOnCancelPolicy(true); // rescheduled pushes and captures must not pile up cancelled entries
     return t;
-  }
-
-  private static ThreadPoolExecutor pool() {
-    ThreadPoolExecutor p = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        daemon("serial-worker"));
-    p.allowCoreThreadTimeOut(true);
-    return p;
   }
 
   private static ThreadFactory daemon(String name) {
