@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +34,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends the meter's pushes (DLMS Data-Notification, ciphered with the meter's keys) as its push setups say: the
- * instantaneous registers every period, events at once. One thread sends everything in order, so the invocation
+ * instantaneous registers every period, events at once. One serial executor sends everything in order, so the invocation
  * counters arrive at a listener in the order they were used. Links to the destinations are opened on the first
  * push (TCP connect or a SCION socket with the meter's path policy) and reopened once when a push fails; a push
  * that still fails is dropped and counted (DLMS pushes are unconfirmed; the head-end's polling closes gaps).
@@ -78,11 +77,8 @@ public final class PushNotifier implements AutoCloseable {
     this.backend = backend;
     this.keys = keys;
     this.options = options;
-    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "meter-push");
-      t.setDaemon(true);
-      return t;
-    });
+    // serial on the process's shared threads: thousands of simulated meters in one process had a thread each
+    this.executor = SerialScheduler.create();
   }
 
   /** Starts the periodic pushes the backend's settings ask for. */

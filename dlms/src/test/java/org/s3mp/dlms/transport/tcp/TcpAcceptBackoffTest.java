@@ -8,10 +8,9 @@ import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketAddress;
-import java.net.SocketException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -26,8 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * The accept loop out of file descriptors: a listening socket stand-in whose accept fails with EMFILE a scripted
- * number of times (no real exhaustion), and a pause that records instead of sleeping.
+ * The listener out of file descriptors: an accept that fails with EMFILE a scripted number of times while
+ * connections are pending on a real listening socket (no real exhaustion), and a pause that records instead of
+ * sleeping.
  */
 class TcpAcceptBackoffTest {
 
@@ -45,47 +45,38 @@ class TcpAcceptBackoffTest {
     logger.detachAppender(logged);
   }
 
-  /** Accept script: an IOException per failure, a socket per success; once done, blocks until closed. */
-  static final class ScriptedServerSocket extends ServerSocket {
+  /**
+   * Accept script: an IOException per failure, the real accept per {@code ACCEPT}; once done, the real accept. The
+   * real listener has connections pending all along, so the selector reports it acceptable as with real EMFILE.
+   */
+  static final class ScriptedAcceptor implements TcpServerEndpoint.Acceptor {
+    static final Object ACCEPT = new Object();
     final Deque<Object> script;
     final AtomicInteger attempts = new AtomicInteger();
     final CountDownLatch scriptDone = new CountDownLatch(1);
-    private final CountDownLatch closed = new CountDownLatch(1);
 
-    ScriptedServerSocket(List<Object> script) throws IOException {
+    ScriptedAcceptor(List<Object> script) {
       this.script = new ArrayDeque<>(script);
     }
 
     @Override
-    public Socket accept() throws IOException {
-      attempts.incrementAndGet();
+    public SocketChannel accept(ServerSocketChannel server) throws IOException {
       Object next;
       synchronized (script) {
         next = script.poll();
       }
+      if (next == null) {
+        SocketChannel s = server.accept();
+        if (s != null) {
+          scriptDone.countDown();
+        }
+        return s;
+      }
+      attempts.incrementAndGet();
       if (next instanceof IOException e) {
         throw e;
       }
-      if (next instanceof Socket s) {
-        return s;
-      }
-      scriptDone.countDown();
-      try {
-        closed.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      throw new SocketException("Socket closed");
-    }
-
-    @Override
-    public SocketAddress getLocalSocketAddress() {
-      return new InetSocketAddress(InetAddress.getLoopbackAddress(), 4059);
-    }
-
-    @Override
-    public void close() {
-      closed.countDown();
+      return server.accept();
     }
   }
 
@@ -95,37 +86,44 @@ class TcpAcceptBackoffTest {
 
   @Test
   void failedAcceptsBackOffDoublingToOneSecondAndAreLoggedOncePerEpisode() throws Exception {
-    try (ServerSocket real = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        Socket client = new Socket(InetAddress.getLoopbackAddress(), real.getLocalPort());
-        Socket accepted = real.accept()) {
-      List<Object> script = new java.util.ArrayList<>();
-      for (int i = 0; i < 7; i++) {
+    try (ServerSocketChannel real = ServerSocketChannel.open()) {
+      real.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+      int port = ((InetSocketAddress) real.getLocalAddress()).getPort();
+      try (Socket first = new Socket(InetAddress.getLoopbackAddress(), port);
+          Socket second = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        List<Object> script = new java.util.ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+          script.add(emfile());
+        }
+        script.add(ScriptedAcceptor.ACCEPT); // a descriptor was free again: one connection gets through
         script.add(emfile());
-      }
-      script.add(accepted); // a descriptor was free again: one connection gets through
-      script.add(emfile());
-      script.add(emfile());
-      ScriptedServerSocket server = new ScriptedServerSocket(script);
-      List<Duration> pauses = new CopyOnWriteArrayList<>();
-      TcpServerEndpoint endpoint = TcpServerEndpoint.serve(server, new org.s3mp.dlms.transport.PduHandler() {
-            @Override
-            public void received(org.s3mp.dlms.transport.Peer peer, byte[] pdu,
-                org.s3mp.dlms.transport.ServerEndpoint ep) {}
-          }, TcpServerEndpoint.DEFAULT_PRE_ASSOCIATION_TIMEOUT, TcpServerEndpoint.MAX_CONNECTIONS,
-          TcpServerEndpoint.MAX_CONNECTIONS_PER_ADDRESS, pauses::add);
-      try {
-        assertThat(server.scriptDone.await(30, TimeUnit.SECONDS)).as("the loop went through the script").isTrue();
-        assertThat(server.attempts.get()).as("one accept per scripted step, then the blocking one").isEqualTo(11);
-        assertThat(pauses).containsExactly(ms(100), ms(200), ms(400), ms(800), ms(1000), ms(1000), ms(1000),
-            ms(100), ms(200));
-        List<String> lines = logged.list.stream().map(ILoggingEvent::getFormattedMessage)
-            .filter(m -> m.startsWith("accept on ")).toList();
-        assertThat(lines).hasSize(3);
-        assertThat(lines.get(0)).contains("Too many open files", "retrying after 100 ms", "up to 1000 ms");
-        assertThat(lines.get(1)).contains("works again after 7 failed attempts");
-        assertThat(lines.get(2)).contains("Too many open files");
-      } finally {
-        endpoint.close();
+        script.add(emfile());
+        ScriptedAcceptor acceptor = new ScriptedAcceptor(script);
+        List<Duration> pauses = new CopyOnWriteArrayList<>();
+        TcpServerEndpoint endpoint = TcpServerEndpoint.serve(real, acceptor, new org.s3mp.dlms.transport.PduHandler() {
+              @Override
+              public void received(org.s3mp.dlms.transport.Peer peer, byte[] pdu,
+                  org.s3mp.dlms.transport.ServerEndpoint ep) {}
+            }, TcpServerEndpoint.DEFAULT_PRE_ASSOCIATION_TIMEOUT, TcpServerEndpoint.MAX_CONNECTIONS,
+            TcpServerEndpoint.MAX_CONNECTIONS_PER_ADDRESS, (d, resume) -> {
+              pauses.add(d);
+              resume.run();
+            });
+        try {
+          assertThat(acceptor.scriptDone.await(30, TimeUnit.SECONDS)).as("the loop went through the script").isTrue();
+          assertThat(acceptor.attempts.get()).as("one accept per scripted step").isEqualTo(10);
+          assertThat(pauses).containsExactly(ms(100), ms(200), ms(400), ms(800), ms(1000), ms(1000), ms(1000),
+              ms(100), ms(200));
+          List<String> lines = logged.list.stream().map(ILoggingEvent::getFormattedMessage)
+              .filter(m -> m.startsWith("accept on ")).toList();
+          assertThat(lines).hasSize(4);
+          assertThat(lines.get(0)).contains("Too many open files", "retrying after 100 ms", "up to 1000 ms");
+          assertThat(lines.get(1)).contains("works again after 7 failed attempts");
+          assertThat(lines.get(2)).contains("Too many open files");
+          assertThat(lines.get(3)).contains("works again after 2 failed attempts");
+        } finally {
+          endpoint.close();
+        }
       }
     }
   }
