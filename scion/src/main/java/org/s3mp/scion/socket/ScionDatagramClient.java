@@ -130,8 +130,9 @@ public final class ScionDatagramClient implements AutoCloseable {
       ScionPath path = selector.select(destination.isdAs());
       boolean allFaulty = selector.isFaulty(path);
       probeFaultyPaths(destination);
+      long sentAt = System.nanoTime(); // before the send: a round trip is never measured shorter than it was
       socket.send(payload, destination, path);
-      Transmission t = new Transmission(path, System.nanoTime(), hopKey(path));
+      Transmission t = new Transmission(path, sentAt, hopKey(path));
       sent.add(t);
       long waitUntil = Math.min(deadline, t.sentAt + selector.retransmissionTimeout(path).toNanos());
       Response r = awaitAnswer(destination, sent, waitUntil, allFaulty, isAnswer);
