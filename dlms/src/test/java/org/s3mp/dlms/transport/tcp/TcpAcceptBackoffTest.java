@@ -80,6 +80,14 @@ class TcpAcceptBackoffTest {
     }
   }
 
+  private List<String> acceptLines() {
+    List<ILoggingEvent> events;
+    synchronized (logged) { // the appender appends under its own lock, from the listener's thread
+      events = List.copyOf(logged.list);
+    }
+    return events.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.startsWith("accept on ")).toList();
+  }
+
   private static IOException emfile() {
     return new IOException("Too many open files");
   }
@@ -114,8 +122,9 @@ class TcpAcceptBackoffTest {
           assertThat(acceptor.attempts.get()).as("one accept per scripted step").isEqualTo(10);
           assertThat(pauses).containsExactly(ms(100), ms(200), ms(400), ms(800), ms(1000), ms(1000), ms(1000),
               ms(100), ms(200));
-          List<String> lines = logged.list.stream().map(ILoggingEvent::getFormattedMessage)
-              .filter(m -> m.startsWith("accept on ")).toList();
+          // the last "works again" is logged by the loop after the accept that ended the script returned
+          org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acceptLines().size() >= 4);
+          List<String> lines = acceptLines();
           assertThat(lines).hasSize(4);
           assertThat(lines.get(0)).contains("Too many open files", "retrying after 100 ms", "up to 1000 ms");
           assertThat(lines.get(1)).contains("works again after 7 failed attempts");
