@@ -15,6 +15,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.s3mp.headend.auth.TokenStore;
 import org.s3mp.headend.fleet.MeterInput;
@@ -95,7 +96,9 @@ class DashboardPathsIT {
   @Test
   void cuttingTheActiveUplinkMovesTheHighlightedPathAndListsTheFailover() throws Exception {
     startScionMeterAndHeadend();
-    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+    // the tables are redrawn live: an element read in one round may be gone in the next, which is then tried again
+    org.openqa.selenium.support.ui.FluentWait<org.openqa.selenium.WebDriver> wait =
+        new WebDriverWait(browser, Duration.ofSeconds(60)).ignoring(StaleElementReferenceException.class);
     browser.get(headend.baseUri() + "/");
     browser.findElement(By.id("token")).sendKeys(VIEWER);
     browser.findElement(By.id("login")).click();
@@ -152,7 +155,8 @@ class DashboardPathsIT {
     Http http = new Http(headend.baseUri());
     assertThat(http.post("/api/meters/p1/read", VIEWER, null).status()).isEqualTo(200);
 
-    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    org.openqa.selenium.support.ui.FluentWait<org.openqa.selenium.WebDriver> wait =
+        new WebDriverWait(browser, Duration.ofSeconds(20)).ignoring(StaleElementReferenceException.class);
     browser.get(headend.baseUri() + "/");
     browser.findElement(By.id("token")).sendKeys(VIEWER);
     browser.findElement(By.id("login")).click();
