@@ -119,12 +119,12 @@ public final class KeyRotation {
     if (!connector.currentKeys(spec).rotatable()) {
       throw noKeyEncryptionKey(spec);
     }
-    boolean[] associated = {false};
+    KeysFile[] associatedWith = {null}; // the keys of the last association the transfer step opened
     Session<DlmsMeterConnector.KeyedClient> transfer = new Session<>(
         () -> connector.associate(spec, policy.responseTimeout()), policy, new Session.Listener<>() {
           @Override
           public void opened(DlmsMeterConnector.KeyedClient association) {
-            associated[0] = true;
+            associatedWith[0] = association.keys();
           }
         });
     KeysFile[] oldAndNext;
@@ -140,11 +140,11 @@ public final class KeyRotation {
         return new KeysFile[] {old, next};
       });
     } catch (IOException e) {
-      if (!associated[0]) {
+      if (associatedWith[0] == null) {
         throw e; // unreachable, or refused the keys: nothing was sent
       }
       throw new RotationFailedException("transfer", "meter " + spec.id() + ": key transfer failed, the meter"
-          + " keeps its keys " + connector.currentKeys(spec).keyId(), e);
+          + " keeps its keys " + associatedWith[0].keyId(), e);
     } finally {
       transfer.close();
     }
